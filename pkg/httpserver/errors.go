@@ -1,0 +1,88 @@
+package httpserver
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/taskpilotai/taskpilot/pkg/apperr"
+)
+
+// ErrorBody is the stable JSON error shape of every non-2xx response:
+// {"error":{"code":"...","message":"...","fields":{...}}}.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail is the inside of ErrorBody.
+type ErrorDetail struct {
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+// ErrorHandler returns the fiber.Config.ErrorHandler shared by every
+// service: *apperr.Error keeps its status and code, *fiber.Error maps to a
+// matching code, anything else is logged and answered with a generic 500.
+func ErrorHandler(logger *slog.Logger) fiber.ErrorHandler {
+	return func(c *fiber.Ctx, err error) error {
+		status, body := Describe(err)
+		if status >= http.StatusInternalServerError {
+			logger.LogAttrs(c.UserContext(), slog.LevelError, "request failed",
+				slog.String("method", c.Method()), slog.String("path", c.Path()),
+				slog.Int("status", status), slog.String("error", err.Error()))
+		}
+		var ae *apperr.Error
+		if errors.As(err, &ae) && ae.RetryAfter > 0 {
+			secs := int(ae.RetryAfter.Seconds() + 0.999)
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(secs, 1)))
+		}
+		return c.Status(status).JSON(body)
+	}
+}
+
+// Describe maps an error to its HTTP status and JSON body.
+func Describe(err error) (int, ErrorBody) {
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		return ae.Status, ErrorBody{Error: ErrorDetail{Code: ae.Code, Message: ae.Message, Fields: ae.Fields}}
+	}
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		return fe.Code, ErrorBody{Error: ErrorDetail{Code: codeForStatus(fe.Code), Message: fe.Message}}
+	}
+	return http.StatusInternalServerError, ErrorBody{Error: ErrorDetail{
+		Code: apperr.CodeInternal, Message: "internal server error"}}
+}
+
+func codeForStatus(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return apperr.CodeInvalidRequest
+	case http.StatusUnauthorized:
+		return apperr.CodeUnauthorized
+	case http.StatusForbidden:
+		return apperr.CodeForbidden
+	case http.StatusNotFound:
+		return apperr.CodeNotFound
+	case http.StatusMethodNotAllowed:
+		return apperr.CodeMethodNotAllowed
+	case http.StatusRequestEntityTooLarge:
+		return apperr.CodePayloadTooLarge
+	case http.StatusUnsupportedMediaType:
+		return apperr.CodeUnsupportedMedia
+	case http.StatusUnprocessableEntity:
+		return apperr.CodeValidation
+	case http.StatusTooManyRequests:
+		return apperr.CodeRateLimited
+	case http.StatusServiceUnavailable:
+		return apperr.CodeUnavailable
+	}
+	if status >= 500 {
+		return apperr.CodeInternal
+	}
+	return apperr.CodeInvalidRequest
+}
