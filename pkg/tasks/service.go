@@ -1,0 +1,437 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/taskpilotai/taskpilot/pkg/apperr"
+)
+
+// Store persists tasks. Every method is scoped by user: a task of another
+// user is reported exactly like a missing one (ErrNotFound).
+type Store interface {
+	// Create inserts t with the next id of user (t.ID is ignored).
+	Create(ctx context.Context, user string, t Task) (Task, error)
+	// Get returns one task.
+	Get(ctx context.Context, user string, id int64) (Task, error)
+	// List returns the tasks matching f, sorted by due date (tasks without
+	// one last), then priority (urgent first), then id. now decides what
+	// "overdue" means.
+	List(ctx context.Context, user string, f Filter, now time.Time) ([]Task, error)
+	// Replace overwrites every field of the existing task t.ID but its
+	// creation time.
+	Replace(ctx context.Context, user string, t Task) (Task, error)
+	// Delete removes a task and returns it as it was.
+	Delete(ctx context.Context, user string, id int64) (Task, error)
+	// Put writes t with its own id whether or not it exists (undo), and
+	// keeps the user's id counter above it so the id is never handed out
+	// again.
+	Put(ctx context.Context, user string, t Task) (Task, error)
+	// Count returns how many tasks user has.
+	Count(ctx context.Context, user string) (int, error)
+}
+
+// StatusFilter selects tasks by status in List.
+type StatusFilter string
+
+// Status filters. The zero value means all.
+const (
+	FilterAll       StatusFilter = "all"
+	FilterPending   StatusFilter = "pending"
+	FilterCompleted StatusFilter = "completed"
+)
+
+// Filter selects tasks. Zero fields do not filter.
+type Filter struct {
+	// Status: all (or empty), pending or completed.
+	Status StatusFilter
+	// Query matches title or description, case-insensitively, as a substring.
+	Query string
+	// Tag matches one tag exactly (normalized like stored tags: "#Work" → "work").
+	Tag string
+	// Priority matches one priority exactly; empty for any.
+	Priority Priority
+	// DueBefore keeps tasks due strictly before it; DueAfter keeps tasks due
+	// at or after it (so [DueAfter, DueBefore) is a half-open range). Tasks
+	// without a due date never match either.
+	DueBefore *time.Time
+	DueAfter  *time.Time
+	// Overdue keeps pending tasks due before now.
+	Overdue bool
+	// Limit caps the number of tasks returned; 0 or less means MaxList.
+	Limit int
+}
+
+// MaxList is the most tasks one List returns.
+const MaxList = 500
+
+// NewTask is the input of Add.
+type NewTask struct {
+	Title       string
+	Description string
+	DueAt       *time.Time
+	// Priority defaults to none.
+	Priority Priority
+	Tags     []string
+}
+
+// Patch is the input of Update: nil fields stay as they are.
+type Patch struct {
+	Title       *string
+	Description *string
+	DueAt       *time.Time
+	// ClearDue removes the due date (DueAt must then be nil).
+	ClearDue bool
+	Priority *Priority
+	// Tags, when non-nil, replaces every tag (an empty slice clears them).
+	Tags *[]string
+	// Status pending reopens a completed task (clearing completed_at);
+	// completed completes it.
+	Status *Status
+}
+
+// Empty reports whether p changes nothing.
+func (p Patch) Empty() bool {
+	return p.Title == nil && p.Description == nil && p.DueAt == nil && !p.ClearDue &&
+		p.Priority == nil && p.Tags == nil && p.Status == nil
+}
+
+// Change is the outcome of a change: the task before and after it, and
+// whether anything changed at all.
+type Change struct {
+	Before *Task // nil after Add
+	After  *Task // nil after Delete
+	// Changed is false when the call asked for the state the task already
+	// had (completing a completed task, an update to the same values).
+	Changed bool
+	// Fields lists the JSON names of the fields that changed.
+	Fields []string
+}
+
+// Service holds the task rules (validation, defaults, completion times)
+// over a Store. Its methods return *apperr.Error for what the caller can
+// fix: apperr.Validation with per-field messages (keys are the JSON field
+// names) and apperr.NotFound wrapping ErrNotFound; anything else is a store
+// failure.
+type Service struct {
+	store Store
+	now   func() time.Time
+}
+
+// NewService builds a Service. now is the clock (nil: time.Now).
+func NewService(store Store, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: store, now: now}
+}
+
+// Now returns the service clock's current time in UTC.
+func (s *Service) Now() time.Time { return normalizeTime(s.now()) }
+
+func notFound(id int64) error {
+	e := apperr.NotFound("task %d does not exist", id)
+	e.Err = ErrNotFound
+	return e
+}
+
+// mapStoreErr turns the store's ErrNotFound into the caller-visible 404.
+func mapStoreErr(op string, id int64, err error) error {
+	if errors.Is(err, ErrNotFound) {
+		return notFound(id)
+	}
+	return fmt.Errorf("%s task %d: %w", op, id, err)
+}
+
+// Add creates a task.
+func (s *Service) Add(ctx context.Context, user string, in NewTask) (Task, error) {
+	fields := map[string]string{}
+	title, msg := checkTitle(in.Title)
+	if msg != "" {
+		fields["title"] = msg
+	}
+	desc, msg := checkDescription(in.Description)
+	if msg != "" {
+		fields["description"] = msg
+	}
+	prio := in.Priority
+	if prio == "" {
+		prio = PriorityNone
+	}
+	if msg := checkPriority(prio); msg != "" {
+		fields["priority"] = msg
+	}
+	tags, err := NormalizeTags(in.Tags)
+	if err != nil {
+		fields["tags"] = err.Error()
+	}
+	if len(fields) > 0 {
+		return Task{}, apperr.Validation(fields)
+	}
+	now := s.Now()
+	t := Task{Title: title, Description: desc, Status: StatusPending, Priority: prio,
+		DueAt: normalizeTimePtr(in.DueAt), Tags: tags, CreatedAt: now, UpdatedAt: now}
+	out, err := s.store.Create(ctx, user, t)
+	if err != nil {
+		return Task{}, fmt.Errorf("add task: %w", err)
+	}
+	return out, nil
+}
+
+// Get returns one task.
+func (s *Service) Get(ctx context.Context, user string, id int64) (Task, error) {
+	t, err := s.store.Get(ctx, user, id)
+	if err != nil {
+		return Task{}, mapStoreErr("get", id, err)
+	}
+	return t, nil
+}
+
+// CheckFilter validates and normalizes f (status, priority, tag).
+func CheckFilter(f Filter) (Filter, error) {
+	fields := map[string]string{}
+	switch f.Status {
+	case "", FilterAll, FilterPending, FilterCompleted:
+	default:
+		fields["status"] = "must be one of all, pending, completed"
+	}
+	if f.Priority != "" {
+		if msg := checkPriority(f.Priority); msg != "" {
+			fields["priority"] = msg
+		}
+	}
+	if strings.TrimSpace(f.Tag) != "" {
+		tag, err := NormalizeTag(f.Tag)
+		if err != nil {
+			fields["tag"] = err.Error()
+		}
+		f.Tag = tag
+	} else {
+		f.Tag = ""
+	}
+	f.Query = strings.TrimSpace(f.Query)
+	if f.DueBefore != nil && f.DueAfter != nil && !f.DueAfter.Before(*f.DueBefore) {
+		fields["due_after"] = "must be before due_before"
+	}
+	if len(fields) > 0 {
+		return f, apperr.Validation(fields)
+	}
+	if f.Status == "" {
+		f.Status = FilterAll
+	}
+	if f.Limit <= 0 || f.Limit > MaxList {
+		f.Limit = MaxList
+	}
+	f.DueBefore = normalizeTimePtr(f.DueBefore)
+	f.DueAfter = normalizeTimePtr(f.DueAfter)
+	return f, nil
+}
+
+// List returns the tasks matching f, sorted by due date (none last), then
+// priority (urgent first), then id.
+func (s *Service) List(ctx context.Context, user string, f Filter) ([]Task, error) {
+	f, err := CheckFilter(f)
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.store.List(ctx, user, f, s.Now())
+	if err != nil {
+		return nil, fmt.Errorf("list tasks: %w", err)
+	}
+	return out, nil
+}
+
+// Count returns how many tasks user has.
+func (s *Service) Count(ctx context.Context, user string) (int, error) {
+	n, err := s.store.Count(ctx, user)
+	if err != nil {
+		return 0, fmt.Errorf("count tasks: %w", err)
+	}
+	return n, nil
+}
+
+// Complete marks a task completed. Completing a completed task is not an
+// error: it stays as it was and Change.Changed is false.
+func (s *Service) Complete(ctx context.Context, user string, id int64) (Change, error) {
+	st := StatusCompleted
+	return s.Update(ctx, user, id, Patch{Status: &st})
+}
+
+// Update changes the fields set in p. Status pending reopens a task and
+// clears completed_at; status completed sets it.
+func (s *Service) Update(ctx context.Context, user string, id int64, p Patch) (Change, error) {
+	fields := map[string]string{}
+	var title, desc string
+	if p.Title != nil {
+		var msg string
+		if title, msg = checkTitle(*p.Title); msg != "" {
+			fields["title"] = msg
+		}
+	}
+	if p.Description != nil {
+		var msg string
+		if desc, msg = checkDescription(*p.Description); msg != "" {
+			fields["description"] = msg
+		}
+	}
+	if p.Priority != nil {
+		if msg := checkPriority(*p.Priority); msg != "" {
+			fields["priority"] = msg
+		}
+	}
+	var tags []string
+	if p.Tags != nil {
+		var err error
+		if tags, err = NormalizeTags(*p.Tags); err != nil {
+			fields["tags"] = err.Error()
+		}
+	}
+	if p.Status != nil && !p.Status.Valid() {
+		fields["status"] = "must be pending or completed"
+	}
+	if p.ClearDue && p.DueAt != nil {
+		fields["due_at"] = "cannot both set and clear the due date"
+	}
+	if len(fields) > 0 {
+		return Change{}, apperr.Validation(fields)
+	}
+
+	before, err := s.store.Get(ctx, user, id)
+	if err != nil {
+		return Change{}, mapStoreErr("update", id, err)
+	}
+	after := before
+	after.Tags = slices.Clone(before.Tags)
+	var changed []string
+	if p.Title != nil && title != before.Title {
+		after.Title = title
+		changed = append(changed, "title")
+	}
+	if p.Description != nil && desc != before.Description {
+		after.Description = desc
+		changed = append(changed, "description")
+	}
+	if p.DueAt != nil {
+		due := normalizeTime(*p.DueAt)
+		if before.DueAt == nil || !before.DueAt.Equal(due) {
+			after.DueAt = &due
+			changed = append(changed, "due_at")
+		}
+	}
+	if p.ClearDue && before.DueAt != nil {
+		after.DueAt = nil
+		changed = append(changed, "due_at")
+	}
+	if p.Priority != nil && *p.Priority != before.Priority {
+		after.Priority = *p.Priority
+		changed = append(changed, "priority")
+	}
+	if p.Tags != nil && !slices.Equal(tags, before.Tags) {
+		after.Tags = tags
+		changed = append(changed, "tags")
+	}
+	now := s.Now()
+	if p.Status != nil && *p.Status != before.Status {
+		after.Status = *p.Status
+		changed = append(changed, "status")
+		if after.Status == StatusCompleted {
+			after.CompletedAt = &now
+		} else {
+			after.CompletedAt = nil
+		}
+		changed = append(changed, "completed_at")
+	}
+	if len(changed) == 0 {
+		return Change{Before: &before, After: &before, Changed: false}, nil
+	}
+	after.UpdatedAt = now
+	out, err := s.store.Replace(ctx, user, after)
+	if err != nil {
+		return Change{}, mapStoreErr("update", id, err)
+	}
+	return Change{Before: &before, After: &out, Changed: true, Fields: changed}, nil
+}
+
+// Delete removes a task and returns it as it was.
+func (s *Service) Delete(ctx context.Context, user string, id int64) (Task, error) {
+	t, err := s.store.Delete(ctx, user, id)
+	if err != nil {
+		return Task{}, mapStoreErr("delete", id, err)
+	}
+	return t, nil
+}
+
+// Restore writes t back with its own id: it re-creates a deleted task or
+// overwrites a changed one with its earlier state (updated_at becomes now).
+func (s *Service) Restore(ctx context.Context, user string, t Task) (Task, error) {
+	fields := map[string]string{}
+	if t.ID <= 0 {
+		fields["id"] = "must be a positive task id"
+	}
+	title, msg := checkTitle(t.Title)
+	if msg != "" {
+		fields["title"] = msg
+	}
+	desc, msg := checkDescription(t.Description)
+	if msg != "" {
+		fields["description"] = msg
+	}
+	if msg := checkPriority(t.Priority); msg != "" {
+		fields["priority"] = msg
+	}
+	if !t.Status.Valid() {
+		fields["status"] = "must be pending or completed"
+	}
+	tags, err := NormalizeTags(t.Tags)
+	if err != nil {
+		fields["tags"] = err.Error()
+	}
+	if len(fields) > 0 {
+		return Task{}, apperr.Validation(fields)
+	}
+	now := s.Now()
+	t.Title, t.Description, t.Tags = title, desc, tags
+	t.DueAt = normalizeTimePtr(t.DueAt)
+	t.CompletedAt = normalizeTimePtr(t.CompletedAt)
+	switch {
+	case t.Status == StatusPending:
+		t.CompletedAt = nil
+	case t.CompletedAt == nil:
+		t.CompletedAt = &now
+	}
+	if t.CreatedAt.IsZero() {
+		t.CreatedAt = now
+	}
+	t.CreatedAt = normalizeTime(t.CreatedAt)
+	t.UpdatedAt = now
+	out, err := s.store.Put(ctx, user, t)
+	if err != nil {
+		return Task{}, fmt.Errorf("restore task %d: %w", t.ID, err)
+	}
+	return out, nil
+}
+
+// Revert reverses one change given the task before and after it: with no
+// before (an add) it deletes the new task; otherwise it restores before with
+// its same id (undoing a complete, an update or a delete). It returns the
+// task as it is now, or nil when the revert deleted it.
+func (s *Service) Revert(ctx context.Context, user string, before, after *Task) (*Task, error) {
+	switch {
+	case before != nil:
+		t, err := s.Restore(ctx, user, *before)
+		if err != nil {
+			return nil, err
+		}
+		return &t, nil
+	case after != nil:
+		if _, err := s.Delete(ctx, user, after.ID); err != nil {
+			return nil, err
+		}
+		return nil, nil
+	}
+	return nil, apperr.Invalid("nothing to revert")
+}

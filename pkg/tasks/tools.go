@@ -1,0 +1,500 @@
+package tasks
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/taskpilotai/taskpilot/pkg/apperr"
+)
+
+// Toolbox is what agents and MCP need from the task tools.
+type Toolbox interface {
+	// Definitions lists the tools with their JSON schemas.
+	Definitions() []Tool
+	// Call runs a tool for user. Problems the agent can explain (unknown
+	// id, bad argument, unknown tool) come back as a Result with OK false
+	// and Error set, not as a Go error; a Go error means the turn cannot
+	// continue (the store is unreachable).
+	Call(ctx context.Context, user, name string, args json.RawMessage) (Result, error)
+}
+
+// Result codes (Result.Code, and the outcome label of
+// taskpilot_agent_tool_calls_total together with "ok" and "error").
+const (
+	CodeOK              = "ok"
+	CodeNotFound        = "not_found"
+	CodeInvalidArgument = "invalid_argument"
+	CodeUnknownTool     = "unknown_tool"
+)
+
+// Result is the outcome of one tool call.
+type Result struct {
+	Tool string
+	// OK is false when the call failed in a way the agent can explain.
+	OK bool
+	// Code is CodeOK, CodeNotFound, CodeInvalidArgument or CodeUnknownTool.
+	Code string
+	// Error is a human-readable explanation when OK is false, e.g.
+	// "task 99 does not exist; you have 4 tasks (ids 1, 2, 3, 5)".
+	Error string
+	// Message is a one-line summary when OK is true, e.g.
+	// "Added task 4 \"Buy milk\"." or "Task 3 \"Call mom\" was already completed."
+	Message string
+	// Task is the task the call affected, as it is now (for delete_task:
+	// as it was before being deleted).
+	Task *Task
+	// Tasks is the list_tasks answer (empty, not nil, when nothing matched).
+	Tasks []Task
+	// Before is the task before the change (complete, update, delete);
+	// nil for add_task and list_tasks. See Service.Revert for undo: for
+	// add_task Revert(nil, Task), otherwise Revert(Before, Task).
+	Before *Task
+	// Changed reports whether the store changed.
+	Changed bool
+	// Fields lists the JSON names of the fields that changed (update_task,
+	// complete_task).
+	Fields []string
+	// JSON is the exact tool output to hand to the model:
+	//   {"ok":true,"message":"…","task":{…}}             (add, complete, update, delete)
+	//   {"ok":true,"message":"…","count":2,"tasks":[…]}  (list)
+	//   {"ok":false,"error":"…","code":"not_found"}      (failure)
+	// complete/update also carry "changed" (bool) and "changed_fields".
+	JSON json.RawMessage
+}
+
+// Tools is the Toolbox over a Service.
+type Tools struct {
+	svc   *Service
+	defs  []Tool
+	calls *prometheus.CounterVec
+}
+
+var _ Toolbox = (*Tools)(nil)
+
+// NewTools builds the task tools over svc. reg (may be nil) receives
+// taskpilot_agent_tool_calls_total{tool,outcome}; registering twice on the
+// same registry reuses the first counter.
+func NewTools(svc *Service, reg prometheus.Registerer) (*Tools, error) {
+	calls := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "taskpilot_agent_tool_calls_total",
+		Help: "Task tool calls by tool and outcome (ok, not_found, invalid_argument, unknown_tool, error).",
+	}, []string{"tool", "outcome"})
+	if reg != nil {
+		if err := reg.Register(calls); err != nil {
+			are, ok := errors.AsType[prometheus.AlreadyRegisteredError](err)
+			if !ok {
+				return nil, fmt.Errorf("register tool call metric: %w", err)
+			}
+			existing, ok := are.ExistingCollector.(*prometheus.CounterVec)
+			if !ok {
+				return nil, fmt.Errorf("register tool call metric: %w", err)
+			}
+			calls = existing
+		}
+	}
+	return &Tools{svc: svc, defs: definitions(), calls: calls}, nil
+}
+
+// Service returns the service the tools run on (typed access for agents).
+func (t *Tools) Service() *Service { return t.svc }
+
+// Definitions lists the five tools. The slice is a copy.
+func (t *Tools) Definitions() []Tool { return slices.Clone(t.defs) }
+
+// Call runs the tool name for user with the JSON arguments args.
+func (t *Tools) Call(ctx context.Context, user, name string, args json.RawMessage) (Result, error) {
+	res, err := t.call(ctx, user, name, args)
+	label := name
+	if !slices.ContainsFunc(t.defs, func(d Tool) bool { return d.Name == name }) {
+		label = "unknown"
+	}
+	outcome := res.Code
+	if err != nil {
+		outcome = "error"
+	}
+	t.calls.WithLabelValues(label, outcome).Inc()
+	return res, err
+}
+
+func (t *Tools) call(ctx context.Context, user, name string, args json.RawMessage) (Result, error) {
+	if user == "" {
+		return Result{}, errors.New("task tool call without a user")
+	}
+	switch name {
+	case ToolAddTask:
+		return t.addTask(ctx, user, args)
+	case ToolListTasks:
+		return t.listTasks(ctx, user, args)
+	case ToolCompleteTask:
+		return t.completeTask(ctx, user, args)
+	case ToolUpdateTask:
+		return t.updateTask(ctx, user, args)
+	case ToolDeleteTask:
+		return t.deleteTask(ctx, user, args)
+	}
+	names := make([]string, len(t.defs))
+	for i, d := range t.defs {
+		names[i] = d.Name
+	}
+	return failure(name, CodeUnknownTool, fmt.Sprintf("unknown tool %q; the tools are %s",
+		name, strings.Join(names, ", "))), nil
+}
+
+// argument types --------------------------------------------------------
+
+// taskID accepts 3, 3.0 and "3" (models sometimes quote numbers).
+type taskID int64
+
+func (id *taskID) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(bytes.TrimSpace(b)), `"`)
+	s = strings.TrimPrefix(strings.TrimSpace(s), "#")
+	if f, err := strconv.ParseFloat(s, 64); err == nil && f == float64(int64(f)) {
+		*id = taskID(int64(f))
+		return nil
+	}
+	return fmt.Errorf("task_id must be a task number like 3, got %s", string(b))
+}
+
+type addArgs struct {
+	Title       *string   `json:"title"`
+	Description *string   `json:"description"`
+	DueAt       *string   `json:"due_at"`
+	Priority    *string   `json:"priority"`
+	Tags        *[]string `json:"tags"`
+}
+
+type listArgs struct {
+	Status    *string `json:"status"`
+	Query     *string `json:"query"`
+	Tag       *string `json:"tag"`
+	Priority  *string `json:"priority"`
+	DueBefore *string `json:"due_before"`
+	DueAfter  *string `json:"due_after"`
+	Overdue   *bool   `json:"overdue"`
+}
+
+type idArgs struct {
+	TaskID *taskID `json:"task_id"`
+}
+
+type updateArgs struct {
+	TaskID      *taskID   `json:"task_id"`
+	Title       *string   `json:"title"`
+	Description *string   `json:"description"`
+	DueAt       *string   `json:"due_at"`
+	ClearDue    *bool     `json:"clear_due"`
+	Priority    *string   `json:"priority"`
+	Tags        *[]string `json:"tags"`
+	Status      *string   `json:"status"`
+}
+
+// decodeArgs reads args strictly (unknown properties are reported so the
+// model can correct itself); empty args mean {}.
+func decodeArgs(args json.RawMessage, v any) string {
+	if len(bytes.TrimSpace(args)) == 0 || string(bytes.TrimSpace(args)) == "null" {
+		args = json.RawMessage("{}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(args))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var ute *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &ute) && ute.Field != "":
+			return fmt.Sprintf("argument %s has the wrong type (want %s)", ute.Field, ute.Type)
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			return "unknown argument " + strings.TrimPrefix(err.Error(), "json: unknown field ")
+		}
+		return "arguments are not a valid JSON object: " + strings.TrimPrefix(err.Error(), "json: ")
+	}
+	if dec.More() {
+		return "arguments must be one JSON object"
+	}
+	return ""
+}
+
+func parseTimeArg(name string, s *string, problems map[string]string) *time.Time {
+	if s == nil || strings.TrimSpace(*s) == "" {
+		return nil
+	}
+	v, err := ParseTime(*s)
+	if err != nil {
+		problems[name] = err.Error()
+		return nil
+	}
+	return &v
+}
+
+func priorityArg(s *string) *Priority {
+	if s == nil || *s == "" {
+		return nil
+	}
+	p := Priority(strings.ToLower(strings.TrimSpace(*s)))
+	return &p
+}
+
+// results ---------------------------------------------------------------
+
+func failure(tool, code, msg string) Result {
+	r := Result{Tool: tool, Code: code, Error: msg}
+	r.JSON = mustJSON(map[string]any{"ok": false, "code": code, "error": msg})
+	return r
+}
+
+func invalid(tool string, problems map[string]string) Result {
+	keys := slices.Sorted(maps.Keys(problems))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + ": " + problems[k]
+	}
+	return failure(tool, CodeInvalidArgument, "invalid arguments: "+strings.Join(parts, "; "))
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only maps, strings and Tasks: cannot fail
+	}
+	return b
+}
+
+// explain turns a Service error into a Result, or returns the error when
+// it is not the caller's to fix.
+func (t *Tools) explain(ctx context.Context, tool, user string, err error) (Result, error) {
+	ae, ok := apperr.As(err)
+	if !ok {
+		return Result{}, fmt.Errorf("%s: %w", tool, err)
+	}
+	switch {
+	case errors.Is(err, ErrNotFound):
+		msg := ae.Message
+		all, lerr := t.svc.List(ctx, user, Filter{})
+		if lerr != nil {
+			return Result{}, fmt.Errorf("%s: %w", tool, lerr)
+		}
+		msg += "; " + describeIDs(all)
+		return failure(tool, CodeNotFound, msg), nil
+	case len(ae.Fields) > 0:
+		return invalid(tool, ae.Fields), nil
+	case ae.Code == apperr.CodeInvalidRequest:
+		return failure(tool, CodeInvalidArgument, ae.Message), nil
+	}
+	return Result{}, fmt.Errorf("%s: %w", tool, err)
+}
+
+// describeIDs says which tasks exist, e.g. "you have 4 tasks (ids 1, 2, 3, 5)".
+func describeIDs(all []Task) string {
+	switch len(all) {
+	case 0:
+		return "you have no tasks"
+	case 1:
+		return fmt.Sprintf("you have 1 task (id %d)", all[0].ID)
+	}
+	ids := make([]int64, len(all))
+	for i, task := range all {
+		ids[i] = task.ID
+	}
+	slices.Sort(ids)
+	const show = 20
+	parts := make([]string, 0, show)
+	for i, id := range ids {
+		if i == show {
+			parts = append(parts, "…")
+			break
+		}
+		parts = append(parts, strconv.FormatInt(id, 10))
+	}
+	return fmt.Sprintf("you have %d tasks (ids %s)", len(all), strings.Join(parts, ", "))
+}
+
+func quoteTitle(t Task) string { return fmt.Sprintf("task %d %q", t.ID, t.Title) }
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func taskResult(tool, msg string, task Task, before *Task, changed bool, fields []string) Result {
+	r := Result{Tool: tool, OK: true, Code: CodeOK, Message: msg, Task: &task, Before: before,
+		Changed: changed, Fields: fields}
+	out := map[string]any{"ok": true, "message": msg, "task": task}
+	if tool == ToolCompleteTask || tool == ToolUpdateTask {
+		out["changed"] = changed
+		if fields == nil {
+			fields = []string{}
+		}
+		out["changed_fields"] = fields
+	}
+	r.JSON = mustJSON(out)
+	return r
+}
+
+// tools -----------------------------------------------------------------
+
+func (t *Tools) addTask(ctx context.Context, user string, args json.RawMessage) (Result, error) {
+	var a addArgs
+	if msg := decodeArgs(args, &a); msg != "" {
+		return failure(ToolAddTask, CodeInvalidArgument, msg), nil
+	}
+	problems := map[string]string{}
+	in := NewTask{}
+	if a.Title == nil {
+		problems["title"] = "is required"
+	} else {
+		in.Title = *a.Title
+	}
+	if a.Description != nil {
+		in.Description = *a.Description
+	}
+	in.DueAt = parseTimeArg("due_at", a.DueAt, problems)
+	if p := priorityArg(a.Priority); p != nil {
+		in.Priority = *p
+	}
+	if a.Tags != nil {
+		in.Tags = *a.Tags
+	}
+	if len(problems) > 0 {
+		return invalid(ToolAddTask, problems), nil
+	}
+	task, err := t.svc.Add(ctx, user, in)
+	if err != nil {
+		return t.explain(ctx, ToolAddTask, user, err)
+	}
+	return taskResult(ToolAddTask, "Added "+quoteTitle(task)+".", task, nil, true, nil), nil
+}
+
+func (t *Tools) listTasks(ctx context.Context, user string, args json.RawMessage) (Result, error) {
+	var a listArgs
+	if msg := decodeArgs(args, &a); msg != "" {
+		return failure(ToolListTasks, CodeInvalidArgument, msg), nil
+	}
+	problems := map[string]string{}
+	f := Filter{}
+	if a.Status != nil {
+		f.Status = StatusFilter(strings.ToLower(strings.TrimSpace(*a.Status)))
+	}
+	if a.Query != nil {
+		f.Query = *a.Query
+	}
+	if a.Tag != nil {
+		f.Tag = *a.Tag
+	}
+	if p := priorityArg(a.Priority); p != nil {
+		f.Priority = *p
+	}
+	f.DueBefore = parseTimeArg("due_before", a.DueBefore, problems)
+	f.DueAfter = parseTimeArg("due_after", a.DueAfter, problems)
+	if a.Overdue != nil {
+		f.Overdue = *a.Overdue
+	}
+	if len(problems) > 0 {
+		return invalid(ToolListTasks, problems), nil
+	}
+	list, err := t.svc.List(ctx, user, f)
+	if err != nil {
+		return t.explain(ctx, ToolListTasks, user, err)
+	}
+	if list == nil {
+		list = []Task{}
+	}
+	var msg string
+	switch len(list) {
+	case 0:
+		msg = "No tasks match."
+	case 1:
+		msg = "1 task."
+	default:
+		msg = fmt.Sprintf("%d tasks.", len(list))
+	}
+	r := Result{Tool: ToolListTasks, OK: true, Code: CodeOK, Message: msg, Tasks: list}
+	r.JSON = mustJSON(map[string]any{"ok": true, "message": msg, "count": len(list), "tasks": list})
+	return r, nil
+}
+
+func (t *Tools) completeTask(ctx context.Context, user string, args json.RawMessage) (Result, error) {
+	var a idArgs
+	if msg := decodeArgs(args, &a); msg != "" {
+		return failure(ToolCompleteTask, CodeInvalidArgument, msg), nil
+	}
+	if a.TaskID == nil {
+		return invalid(ToolCompleteTask, map[string]string{"task_id": "is required"}), nil
+	}
+	ch, err := t.svc.Complete(ctx, user, int64(*a.TaskID))
+	if err != nil {
+		return t.explain(ctx, ToolCompleteTask, user, err)
+	}
+	msg := capitalize(quoteTitle(*ch.After)) + " is now completed."
+	if !ch.Changed {
+		msg = capitalize(quoteTitle(*ch.After)) + " was already completed."
+	}
+	return taskResult(ToolCompleteTask, msg, *ch.After, ch.Before, ch.Changed, ch.Fields), nil
+}
+
+func (t *Tools) updateTask(ctx context.Context, user string, args json.RawMessage) (Result, error) {
+	var a updateArgs
+	if msg := decodeArgs(args, &a); msg != "" {
+		return failure(ToolUpdateTask, CodeInvalidArgument, msg), nil
+	}
+	problems := map[string]string{}
+	if a.TaskID == nil {
+		problems["task_id"] = "is required"
+	}
+	p := Patch{Title: a.Title, Description: a.Description, Priority: priorityArg(a.Priority), Tags: a.Tags}
+	p.DueAt = parseTimeArg("due_at", a.DueAt, problems)
+	if a.ClearDue != nil {
+		p.ClearDue = *a.ClearDue
+	}
+	if a.Status != nil && *a.Status != "" {
+		st := Status(strings.ToLower(strings.TrimSpace(*a.Status)))
+		p.Status = &st
+	}
+	if len(problems) > 0 {
+		return invalid(ToolUpdateTask, problems), nil
+	}
+	if p.Empty() {
+		return failure(ToolUpdateTask, CodeInvalidArgument,
+			"nothing to change: give at least one of title, description, due_at, clear_due, priority, tags, status"), nil
+	}
+	ch, err := t.svc.Update(ctx, user, int64(*a.TaskID), p)
+	if err != nil {
+		return t.explain(ctx, ToolUpdateTask, user, err)
+	}
+	msg := capitalize(quoteTitle(*ch.After)) + " already had those values; nothing changed."
+	if ch.Changed {
+		var shown []string
+		for _, f := range ch.Fields {
+			if f != "completed_at" {
+				shown = append(shown, f)
+			}
+		}
+		msg = "Updated " + quoteTitle(*ch.After) + ": " + strings.Join(shown, ", ") + "."
+	}
+	return taskResult(ToolUpdateTask, msg, *ch.After, ch.Before, ch.Changed, ch.Fields), nil
+}
+
+func (t *Tools) deleteTask(ctx context.Context, user string, args json.RawMessage) (Result, error) {
+	var a idArgs
+	if msg := decodeArgs(args, &a); msg != "" {
+		return failure(ToolDeleteTask, CodeInvalidArgument, msg), nil
+	}
+	if a.TaskID == nil {
+		return invalid(ToolDeleteTask, map[string]string{"task_id": "is required"}), nil
+	}
+	task, err := t.svc.Delete(ctx, user, int64(*a.TaskID))
+	if err != nil {
+		return t.explain(ctx, ToolDeleteTask, user, err)
+	}
+	before := task
+	return taskResult(ToolDeleteTask, "Deleted "+quoteTitle(task)+".", task, &before, true, nil), nil
+}
