@@ -1,0 +1,121 @@
+package chatkit
+
+import (
+	"context"
+	"errors"
+)
+
+// ErrNotFound is returned (wrapped) by a Store for a thread, item or
+// attachment that does not exist or belongs to another user: the two cases
+// are indistinguishable. Test with errors.Is(err, ErrNotFound). The Server
+// maps it to a 404 (apperr.NotFound).
+var ErrNotFound = errors.New("chatkit: not found")
+
+// ListOptions selects one page of threads or items.
+//
+//   - Limit ≤ 0 means DefaultPageSize.
+//   - Order "" means OrderDesc. Rows are ordered by created_at, ties broken
+//     by insertion order (so the order is total and stable).
+//   - After is an exclusive cursor: the page starts strictly after the row
+//     with that id, in the requested order. An After id that does not exist
+//     (or is another user's, or belongs to another thread) yields an empty
+//     page with HasMore false.
+//   - The page has HasMore true when more rows follow, and then After set to
+//     the id of its last row (fetch Limit+1 rows to know).
+//   - IncludeHidden (items only): when false, items whose type is in
+//     HiddenItemTypes are excluded by the query itself, so pages are full.
+type ListOptions struct {
+	Limit         int
+	Order         Order
+	After         string
+	IncludeHidden bool
+}
+
+// Normalized returns o with defaults applied.
+func (o ListOptions) Normalized() ListOptions {
+	if o.Limit <= 0 {
+		o.Limit = DefaultPageSize
+	}
+	if o.Order != OrderAsc {
+		o.Order = OrderDesc
+	}
+	return o
+}
+
+// Feedback is a user's rating of assistant items (items.feedback).
+type Feedback struct {
+	ThreadID string
+	ItemIDs  []string
+	Kind     string // FeedbackPositive | FeedbackNegative
+}
+
+// Store persists threads, items, attachments and feedback. Every method
+// takes the authenticated user's id and only ever sees that user's rows:
+// another user's id behaves exactly like a missing one (ErrNotFound).
+// Implementations must be safe for concurrent use.
+//
+// Times are stored with at least microsecond precision and returned in UTC.
+// Items are stored as their JSON (json.Marshal(item)) and read back with
+// UnmarshalItem; thread Metadata and attachment Metadata are kept too.
+type Store interface {
+	// SaveThread inserts or updates a thread's metadata (upsert by id).
+	// Updating a thread id owned by another user returns ErrNotFound.
+	SaveThread(ctx context.Context, userID string, t ThreadMetadata) error
+	// LoadThread returns a thread's metadata.
+	LoadThread(ctx context.Context, userID, threadID string) (ThreadMetadata, error)
+	// ListThreads pages the user's threads by created_at (IncludeHidden is
+	// ignored).
+	ListThreads(ctx context.Context, userID string, opts ListOptions) (Page[ThreadMetadata], error)
+	// DeleteThread deletes a thread with its items, feedback and the
+	// attachment records whose ThreadID is the thread. Missing thread →
+	// ErrNotFound.
+	DeleteThread(ctx context.Context, userID, threadID string) error
+
+	// AddItem appends an item to a thread (ErrNotFound if the thread is
+	// missing). If an item with that id already exists in the thread it is
+	// overwritten in place (same as SaveItem).
+	AddItem(ctx context.Context, userID, threadID string, item Item) error
+	// SaveItem inserts or updates an item by id (upsert); an existing item
+	// keeps its position. ErrNotFound if the thread is missing.
+	SaveItem(ctx context.Context, userID, threadID string, item Item) error
+	// LoadItem returns one item of a thread.
+	LoadItem(ctx context.Context, userID, threadID, itemID string) (Item, error)
+	// DeleteItem deletes one item (ErrNotFound if it is not there).
+	DeleteItem(ctx context.Context, userID, threadID, itemID string) error
+	// ListItems pages a thread's items (ErrNotFound if the thread is
+	// missing).
+	ListItems(ctx context.Context, userID, threadID string, opts ListOptions) (Page[Item], error)
+
+	// SaveAttachment inserts or updates an attachment record (upsert by id).
+	SaveAttachment(ctx context.Context, userID string, a Attachment) error
+	// LoadAttachment returns an attachment record.
+	LoadAttachment(ctx context.Context, userID, attachmentID string) (Attachment, error)
+	// DeleteAttachment deletes an attachment record (ErrNotFound if
+	// missing).
+	DeleteAttachment(ctx context.Context, userID, attachmentID string) error
+
+	// SaveFeedback records feedback on items of a thread (ErrNotFound if the
+	// thread is missing). Later feedback on the same item replaces earlier.
+	SaveFeedback(ctx context.Context, userID string, f Feedback) error
+
+	// LockThread takes the per-thread turn lock, blocking until it is free
+	// or ctx is done (then it returns ctx's error, wrapped). The lock must
+	// exclude every holder of the same (user, thread) across all processes
+	// sharing the store (PostgreSQL: an advisory lock held on a dedicated
+	// connection; SQLite/in-memory: in-process). unlock is idempotent and
+	// must be called. Locking does not require the thread to exist.
+	LockThread(ctx context.Context, userID, threadID string) (unlock func(), err error)
+}
+
+// AttachmentStore keeps attachment bytes. The Server keeps attachment
+// records in the Store; an AttachmentStore creates records for two-phase
+// uploads (with an UploadDescriptor telling the client where to send the
+// bytes) and deletes the bytes.
+type AttachmentStore interface {
+	// CreateAttachment returns a new attachment record (id from
+	// NewID(IDAttachment)) with an UploadDescriptor.
+	CreateAttachment(ctx context.Context, userID string, p AttachmentCreateParams) (Attachment, error)
+	// DeleteAttachment deletes the bytes of an attachment (no error when
+	// there are none).
+	DeleteAttachment(ctx context.Context, userID, attachmentID string) error
+}
