@@ -1,0 +1,194 @@
+// Package httpserver is the Fiber bootstrap every TaskPilotAI service shares:
+// panic recovery, request ids, CORS limited to an allow-list, a body size
+// limit, the JSON error handler, an access log line and Prometheus metrics per
+// request, OpenTelemetry server spans, /healthz, /readyz and /metrics, and a
+// graceful shutdown that drains in-flight requests.
+//
+// The app runs with fiber.Config{Immutable: true}: strings taken from the
+// request (c.Params, c.Get, c.Query, ...) stay valid after the handler
+// returns, so SSE stream writers may keep them.
+package httpserver
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/gofiber/fiber/v2/middleware/cors"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/taskpilotai/taskpilot/pkg/apperr"
+)
+
+// Probe and metrics paths every service serves.
+const (
+	PathHealthz = "/healthz"
+	PathReadyz  = "/readyz"
+	PathMetrics = "/metrics"
+)
+
+// HeaderRequestID is the request id header, echoed when the caller sends a
+// well-formed one and generated otherwise.
+const HeaderRequestID = "X-Request-Id"
+
+// DefaultBodyLimit is the request body limit when Options.BodyLimit is 0.
+const DefaultBodyLimit = 1 << 20
+
+// Options configures New.
+type Options struct {
+	// Service is the value of the metrics' service label
+	// ("session-service", "chat-service" or "taskpilot").
+	Service string
+	// Logger receives the access log and error logs. Build it with
+	// telemetry.NewLogger so that lines carry request_id and trace_id.
+	Logger *slog.Logger
+	// Registry receives the HTTP metrics and is served on /metrics.
+	Registry *prometheus.Registry
+	// AllowOrigins is the CORS allow-list (FRONTEND_URL), e.g.
+	// "http://localhost:3000". Credentials are allowed for these origins.
+	AllowOrigins []string
+	// BodyLimit is the largest accepted request body in bytes; larger
+	// bodies get 413 with the JSON error shape. 0 means DefaultBodyLimit.
+	BodyLimit int
+	// Ready reports whether the service can take traffic (store reachable,
+	// configuration usable); nil means always ready. /readyz answers 503
+	// when it fails and once shutdown has started.
+	Ready func(ctx context.Context) error
+	// ReadyTimeout bounds one Ready call; 0 means 2s.
+	ReadyTimeout time.Duration
+	// TracerProvider and Propagator default to the OpenTelemetry globals
+	// (installed by telemetry.Setup).
+	TracerProvider trace.TracerProvider
+	Propagator     propagation.TextMapPropagator
+	// ReadTimeout bounds reading one request; 0 means 30s. IdleTimeout
+	// bounds keep-alive idleness; 0 means 120s. There is deliberately no
+	// write timeout: SSE streams last as long as a turn does.
+	ReadTimeout time.Duration
+	IdleTimeout time.Duration
+}
+
+// New builds the Fiber app with the shared middleware stack and the probe
+// and metrics endpoints. Services add their routes to it (Routes(app)) and
+// run it with Run.
+func New(opts Options) *fiber.App {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Registry == nil {
+		opts.Registry = prometheus.NewRegistry()
+	}
+	if opts.Service == "" {
+		opts.Service = "taskpilot"
+	}
+	if opts.BodyLimit <= 0 {
+		opts.BodyLimit = DefaultBodyLimit
+	}
+	if opts.ReadTimeout <= 0 {
+		opts.ReadTimeout = 30 * time.Second
+	}
+	if opts.IdleTimeout <= 0 {
+		opts.IdleTimeout = 120 * time.Second
+	}
+	if opts.ReadyTimeout <= 0 {
+		opts.ReadyTimeout = 2 * time.Second
+	}
+	if opts.TracerProvider == nil {
+		opts.TracerProvider = otel.GetTracerProvider()
+	}
+	if opts.Propagator == nil {
+		opts.Propagator = otel.GetTextMapPropagator()
+	}
+
+	app := fiber.New(fiber.Config{
+		AppName:               opts.Service,
+		Immutable:             true,
+		BodyLimit:             opts.BodyLimit,
+		ReadTimeout:           opts.ReadTimeout,
+		IdleTimeout:           opts.IdleTimeout,
+		ReadBufferSize:        16 << 10, // room for JWTs in Authorization headers
+		DisableStartupMessage: true,
+		ErrorHandler:          ErrorHandler(opts.Logger),
+	})
+	st := &state{}
+	states.put(app, st)
+
+	m := newHTTPMetrics(opts.Registry, opts.Service)
+	app.Use(requestID())
+	app.Use(tracing(opts.TracerProvider, opts.Propagator))
+	app.Use(observe(opts.Logger, m, opts.Service))
+	app.Use(recover.New())
+	if origins := normalizeOrigins(opts.AllowOrigins); origins != "" {
+		app.Use(cors.New(cors.Config{
+			AllowOrigins:     origins,
+			AllowMethods:     "GET,POST,PUT,PATCH,DELETE,HEAD,OPTIONS",
+			AllowHeaders:     "Authorization, Content-Type, X-Timezone, X-Request-Id",
+			ExposeHeaders:    "X-Request-Id, Retry-After",
+			AllowCredentials: origins != "*",
+			MaxAge:           600,
+		}))
+	}
+
+	app.Get(PathHealthz, func(c *fiber.Ctx) error {
+		return c.JSON(fiber.Map{"status": "ok"})
+	})
+	app.Get(PathReadyz, readyHandler(st, opts.Ready, opts.ReadyTimeout, opts.Logger))
+	app.Get(PathMetrics, adaptor.HTTPHandler(promhttp.HandlerFor(opts.Registry,
+		promhttp.HandlerOpts{Registry: opts.Registry})))
+	return app
+}
+
+func normalizeOrigins(origins []string) string {
+	out := make([]string, 0, len(origins))
+	for _, o := range origins {
+		o = strings.TrimRight(strings.TrimSpace(o), "/")
+		if o != "" {
+			out = append(out, o)
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+// state is the per-app lifecycle Run flips and /readyz reads.
+type state struct {
+	draining atomic.Bool
+}
+
+func readyHandler(st *state, ready func(context.Context) error, timeout time.Duration, logger *slog.Logger) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if st.draining.Load() {
+			return apperr.New(http.StatusServiceUnavailable, apperr.CodeUnavailable, "shutting down")
+		}
+		if ready != nil {
+			ctx, cancel := context.WithTimeout(c.UserContext(), timeout)
+			defer cancel()
+			if err := ready(ctx); err != nil {
+				logger.LogAttrs(c.UserContext(), slog.LevelWarn, "not ready", slog.String("error", err.Error()))
+				if ae, ok := apperr.As(err); ok {
+					return ae
+				}
+				return apperr.Wrap(err, http.StatusServiceUnavailable, apperr.CodeUnavailable, "not ready")
+			}
+		}
+		return c.JSON(fiber.Map{"status": "ready"})
+	}
+}
+
+// isProbe reports whether the request is for a probe or the metrics
+// endpoint, which get neither spans nor access log lines.
+func isProbe(c *fiber.Ctx) bool {
+	switch c.Path() {
+	case PathHealthz, PathReadyz, PathMetrics:
+		return true
+	}
+	return false
+}
