@@ -1,0 +1,126 @@
+package offline
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/olebedev/when/rules"
+	"github.com/olebedev/when/rules/en"
+)
+
+// EndOfDayHour and EndOfDayMinute are the local clock time given to a due
+// date said without a time ("by Friday", "tomorrow"): the end of that day in
+// the user's zone, so a task due "today" is not overdue until the day is over.
+const (
+	EndOfDayHour   = 23
+	EndOfDayMinute = 59
+)
+
+// dateMatch is a date-time expression found in a message.
+type dateMatch struct {
+	// Start and End are byte offsets of the expression in the text.
+	Start, End int
+	// At is the instant, in UTC.
+	At time.Time
+	// HasTime tells whether the user said a time of day ("at 5pm",
+	// "tonight", "in 2 hours"); without one At is the end of that day.
+	HasTime bool
+}
+
+// dateFinder wraps github.com/olebedev/when's English rules. It runs the
+// library's rules itself (the same clustering as when.Parser.Parse) so that
+// it can see which parts were said: a bare date becomes the end of that day,
+// a lone month name ("review may budget") is not a date, and a month-day
+// already past this year ("jan 5" in December) means next year.
+//
+// A dateFinder holds only compiled rules and is safe for concurrent use.
+type dateFinder struct {
+	rules []rules.Rule
+	opts  *rules.Options
+}
+
+func newDateFinder() *dateFinder {
+	rs := make([]rules.Rule, 0, len(en.All))
+	rs = append(rs, en.All...)
+	// common.SlashDMY is left out on purpose: it reads 12/3 as 12 March,
+	// which surprises most English speakers.
+	return &dateFinder{rules: rs, opts: &rules.Options{Distance: 5, MatchByOrder: true}}
+}
+
+// find returns the first date expression in text, interpreted at now in loc.
+func (f *dateFinder) find(text string, now time.Time, loc *time.Location) (dateMatch, bool) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	base := now.In(loc)
+	var matches []*rules.Match
+	for i, r := range f.rules {
+		if m := r.Find(text); m != nil {
+			m.Order = float64(i)
+			matches = append(matches, m)
+		}
+	}
+	if len(matches) == 0 {
+		return dateMatch{}, false
+	}
+	sort.Sort(rules.MatchByIndex(matches))
+	start, end := matches[0].Left, matches[0].Right
+	for i, m := range matches {
+		if m.Left <= end+f.opts.Distance {
+			end = max(end, m.Right)
+		} else {
+			matches = matches[:i]
+			break
+		}
+	}
+	sort.Sort(rules.MatchByOrder(matches))
+	ctx := &rules.Context{Text: text[start:end]}
+	applied := false
+	for _, m := range matches {
+		ok, err := m.Apply(ctx, f.opts, base)
+		if err != nil {
+			return dateMatch{}, false
+		}
+		applied = applied || ok
+	}
+	if !applied {
+		return dateMatch{}, false
+	}
+	// A month name alone ("may", "march") is far more often a word than a date.
+	if ctx.Month != nil && ctx.Day == nil && ctx.Weekday == nil && ctx.Hour == nil && ctx.Duration == 0 {
+		return dateMatch{}, false
+	}
+	t, err := ctx.Time(base)
+	if err != nil {
+		return dateMatch{}, false
+	}
+	hasTime := ctx.Hour != nil || ctx.Minute != nil || (ctx.Duration != 0 && ctx.Duration%(24*time.Hour) != 0)
+	if hasTime {
+		t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), 0, 0, loc)
+		// "at 9am" said at 10am means tomorrow morning.
+		onlyClock := ctx.Year == nil && ctx.Month == nil && ctx.Day == nil && ctx.Weekday == nil && ctx.Duration == 0
+		if onlyClock && t.Before(base) {
+			t = t.AddDate(0, 0, 1)
+		}
+	} else {
+		t = time.Date(t.Year(), t.Month(), t.Day(), EndOfDayHour, EndOfDayMinute, 0, 0, loc)
+	}
+	// "on Jan 5" said in December: next January.
+	if ctx.Month != nil && ctx.Year == nil && t.Before(startOfDay(base)) {
+		t = t.AddDate(1, 0, 0)
+	}
+	// Keep the user's words around the expression intact: trim the spaces
+	// and punctuation the rules' regexps capture at the edges.
+	for start < end && strings.ContainsRune(" \t,.", rune(text[start])) {
+		start++
+	}
+	for end > start && strings.ContainsRune(" \t,.", rune(text[end-1])) {
+		end--
+	}
+	return dateMatch{Start: start, End: end, At: t.UTC(), HasTime: hasTime}, true
+}
+
+func startOfDay(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
+}

@@ -1,0 +1,107 @@
+package offline
+
+import "time"
+
+// Kind is what the user asked for.
+type Kind string
+
+// Intent kinds.
+const (
+	KindEmpty    Kind = "empty"    // nothing but whitespace or punctuation
+	KindUnknown  Kind = "unknown"  // not understood
+	KindGreeting Kind = "greeting" // "hi", "good morning"
+	KindThanks   Kind = "thanks"   // "thanks!"
+	KindHelp     Kind = "help"     // "help", "what can you do?"
+	KindAdd      Kind = "add"
+	KindList     Kind = "list"
+	KindComplete Kind = "complete"
+	KindReopen   Kind = "reopen"
+	KindUpdate   Kind = "update"
+	KindDelete   Kind = "delete"
+	KindUndo     Kind = "undo"
+)
+
+// Priorities, as the task tools spell them.
+const (
+	PriorityNone   = "none"
+	PriorityLow    = "low"
+	PriorityMedium = "medium"
+	PriorityHigh   = "high"
+	PriorityUrgent = "urgent"
+)
+
+// Statuses for list filters.
+const (
+	StatusAll       = "all"
+	StatusPending   = "pending"
+	StatusCompleted = "completed"
+)
+
+// Ref is how the user pointed at one task. At most one of ID, Ordinal,
+// Pronoun, All and Title is set.
+type Ref struct {
+	// ID is an explicit task id: "task 3", "#3", "3".
+	ID int
+	// Ordinal is a 1-based position in the last list shown in the thread
+	// ("the first one", "second"); -1 means the last one.
+	Ordinal int
+	// Pronoun is "it", "that", "this one": the task the conversation last touched.
+	Pronoun bool
+	// All is "all of them", "everything": more than one task, which the
+	// offline agent does not do in one step.
+	All bool
+	// Title is words to match against task titles ("the meeting task" → "meeting").
+	Title string
+}
+
+// Empty reports whether the user named no task at all.
+func (r Ref) Empty() bool {
+	return r.ID == 0 && r.Ordinal == 0 && !r.Pronoun && !r.All && r.Title == ""
+}
+
+// Fields are the task fields an add or update sets. Nil/empty means "not said".
+type Fields struct {
+	Title       *string
+	Description *string
+	// Due is in UTC; DueHasTime tells whether the user said a time of day.
+	Due        *time.Time
+	DueHasTime bool
+	// ClearDue removes the due date ("remove the due date from task 2").
+	ClearDue bool
+	Priority string
+	// Tags are added to the task's tags (lower case, without '#').
+	Tags []string
+	// BadDueText is the user's words for a due date that could not be
+	// read ("move task 2 to whenever-ish").
+	BadDueText string
+}
+
+// Empty reports whether no field was given.
+func (f Fields) Empty() bool {
+	return f.Title == nil && f.Description == nil && f.Due == nil && !f.ClearDue &&
+		f.Priority == "" && len(f.Tags) == 0 && f.BadDueText == ""
+}
+
+// Filter narrows a list. Zero values mean "no constraint".
+type Filter struct {
+	Status   string // StatusAll, StatusPending, StatusCompleted ("" = all)
+	Priority string // at least this priority
+	Tag      string
+	Query    string
+	// DueAfter/DueBefore bound the due date (UTC, inclusive after, exclusive before).
+	DueAfter, DueBefore *time.Time
+	Overdue             bool
+	// Window is a human label for the due window: "today", "this week", …
+	Window string
+}
+
+// Intent is the meaning of one user message.
+type Intent struct {
+	Kind   Kind
+	Ref    Ref
+	Fields Fields
+	Filter Filter
+	// Suggestion is a task title the agent may offer to add when the message
+	// was not understood but looks like a to-do ("buy milk tomorrow").
+	Suggestion string
+}

@@ -1,0 +1,614 @@
+package offline
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Parser turns one user message into an Intent. It is pure and
+// deterministic: the same text, clock and zone give the same Intent. A
+// Parser is safe for concurrent use.
+type Parser struct {
+	dates *dateFinder
+}
+
+// NewParser builds a Parser.
+func NewParser() *Parser {
+	return &Parser{dates: newDateFinder()}
+}
+
+func re(pattern string) *regexp.Regexp { return regexp.MustCompile(`(?i)` + pattern) }
+
+// Words shared by the patterns below.
+const (
+	taskNoun = `(?:tasks?|to-?dos?|items?|reminders?|entry|entries)`
+	prioWord = `(?:none|no|low|lowest|medium|normal|mid|moderate|high|highest|top|urgent|critical|important)`
+	doneWord = `(?:done|complete|completed|finished|closed|resolved|checked(?:\s+off)?|ticked\s+off|crossed\s+off)`
+	openWord = `(?:not\s+done|not\s+complete(?:d)?|not\s+finished|incomplete|undone|uncompleted|unfinished|pending|open|active|to-?do)`
+)
+
+var (
+	reSpaces = re(`\s+`)
+
+	// Politeness and fillers around a request.
+	rePrefix = re(`^(?:please|pls|plz|kindly|ok(?:ay)?|so|hey|hi|hello|yo|now|and|also|then|alright|well|oh|um+|uh+|` +
+		`(?:can|could|would|will|won't)\s+(?:you|u)(?:\s+please)?|` +
+		`(?:i'?d|i\s+would)\s+like\s+(?:you\s+)?to|i\s+want\s+you\s+to|` +
+		`help\s+me(?:\s+to)?|go\s+ahead\s+and|just|quickly|let'?s)\b[\s,!.:-]*`)
+	reSuffix = re(`[\s,]*(?:\b(?:please|pls|plz|thanks|thank\s+you|thx|for\s+me|now|asap\s+please)\b|[?!.…]+|:\)|:-\))+\s*$`)
+
+	reGreeting = re(`^(?:hi|hello|hey|hiya|howdy|yo|greetings|good\s+(?:morning|afternoon|evening|day)|hi\s+there|hello\s+there|hey\s+there|what'?s\s+up|sup)(?:\s+(?:there|taskpilot|bot|assistant|friend))?[\s!.,]*$`)
+	reThanks   = re(`^(?:thanks|thank\s+you|thx|ty|cheers|great|awesome|perfect|cool|nice|ok(?:ay)?|got\s+it|sounds\s+good)(?:\s+(?:so\s+much|a\s+lot|very\s+much))?[\s!.,]*$`)
+	reHelp     = re(`^(?:help|\?+|commands|menu|options|what\s+can\s+(?:you|i)\s+(?:do|say|ask)|how\s+does\s+(?:this|it)\s+work|how\s+do\s+i\s+use\s+(?:this|you)|what\s+do\s+you\s+do|who\s+are\s+you|what\s+are\s+you|help\s+me)\b.*$`)
+	reUndo     = re(`^(?:undo|revert|roll\s*back|take\s+(?:that|it)\s+back|never\s*mind|nevermind|cancel\s+that|reverse\s+(?:that|it|the\s+last\s+(?:change|action|one))|oops)(?:\s+(?:that|it|this|the\s+last\s+(?:change|action|one|thing)|my\s+last\s+(?:change|action)|last\s+(?:change|action)))?$`)
+
+	// Updates with a dedicated verb or field name.
+	reRename      = re(`^(?:rename|retitle|re-title)\s+(.+?)\s+(?:to|as|into)\s+(.+)$`)
+	reTitleOf     = re(`^(?:change|update|edit|set|make)\s+(?:the\s+)?(?:title|name|wording)\s+(?:of|for|on)\s+(.+?)\s+(?:to|as|into)\s+(.+)$`)
+	reTitleOf2    = re(`^(?:change|update|edit|set|make)\s+(.+?)'?s?\s+(?:title|name)\s+(?:to|as|into)\s+(.+)$`)
+	reMove        = re(`^(?:move|reschedule|re-schedule|postpone|push(?:\s+back)?|defer|delay|shift|bump|snooze)\s+(.+?)\s+(?:to|until|till|til|for|on|by|into)\s+(.+)$`)
+	reDueOf       = re(`^(?:set|change|update|make|move|put)\s+(?:the\s+)?(?:due\s+date|deadline|due\s+time|due)\s+(?:of|for|on)\s+(.+?)\s+(?:to|as|for|on)\s+(.+)$`)
+	reIsDue       = re(`^(.+?)\s+(?:is|should\s+be|needs\s+to\s+be)\s+(?:due|done|finished)\s+(?:by|on|at|before|until)?\s*(.+)$`)
+	reMakeDue     = re(`^(?:set|make|mark)\s+(.+?)\s+(?:as\s+)?due\s+(?:by|on|at|before|until)?\s*(.+)$`)
+	reClearDue    = re(`^(?:remove|clear|delete|drop|unset|take\s+off|get\s+rid\s+of)\s+(?:the\s+)?(?:due\s+date|deadline|due\s+time|due)\s+(?:from|of|on|for)\s+(.+)$`)
+	rePrioOf      = re(`^(?:set|change|update|make|put|raise|lower|bump|drop)\s+(?:the\s+)?(?:priority|prio)\s+(?:of|for|on)\s+(.+?)\s+(?:to|as|at)\s+(?:a\s+)?(` + prioWord + `)(?:\s+priority)?$`)
+	rePrioSet     = re(`^(?:set|change|update|make|mark|flag|put|give|bump|raise|lower|drop)\s+(.+?)\s+(?:to|as|at|a)?\s*(?:an?\s+)?(` + prioWord + `)(?:[\s-]+priority)?$`)
+	rePrioSet2    = re(`^(?:set|change|update|make|mark|flag|put|give|bump|raise|lower|drop)\s+(.+?)\s+(?:to|as|at)?\s*(?:an?\s+)?priority\s+(?:of\s+)?(` + prioWord + `)$`)
+	rePrioritize  = re(`^(prioriti[sz]e|de-?prioriti[sz]e)\s+(.+)$`)
+	reTagWith     = re(`^(?:tag|label)\s+(.+?)\s+(?:with|as)\s+(.+)$`)
+	reAddTag      = re(`^(?:add|put|attach)\s+(?:the\s+)?(?:tags?|labels?)\s+(.+?)\s+(?:to|on)\s+(.+)$`)
+	reAddHashTag  = re(`^(?:add|put|attach)\s+((?:#[\p{L}\p{N}_-]+[\s,]*(?:and\s+)?)+)\s+(?:to|on)\s+(.+)$`)
+	reDescOf      = re(`^(?:set|change|update|add|edit|write)\s+(?:the\s+|a\s+|an?\s+)?(?:description|note|notes|details)\s+(?:of|for|on|to)\s+(.+?)\s*(?:\bto\b|\bas\b|:|\bsaying\b|-)\s*(.+)$`)
+	reDescribe    = re(`^describe\s+(.+?)\s+as\s+(.+)$`)
+	reChangeTo    = re(`^(?:change|update|edit|set|make|turn)\s+(.+?)\s+(?:to|into|as)\s+(.+)$`)
+	reReopen      = re(`^(?:re-?open|un-?complete|un-?check|un-?tick|un-?mark|restore|resume)\s+(.+)$`)
+	reMarkOpen    = re(`^(?:mark|set|flag|put|move)\s+(.+?)\s+(?:as\s+|to\s+|back\s+to\s+)?(?:back\s+)?` + openWord + `(?:\s+again)?$`)
+	reMarkDone    = re(`^(?:mark|set|flag|put|move)\s+(.+?)\s+(?:as\s+|to\s+)?` + doneWord + `$`)
+	reCompleteVb  = re(`^(?:complete|finish|close|resolve|check\s+off|tick\s+off|cross\s+off|check|tick)\s+(.+)$`)
+	reIDone       = re(`^(?:i(?:'ve|\s+have|'m|\s+am)?\s+)?(?:just\s+|already\s+)?(?:done|finished|completed|did|accomplished|wrapped\s+up)\s+(?:with\s+)?(.+)$`)
+	reIsDone      = re(`^(.+?)\s+(?:is|are|was|has\s+been|have\s+been)\s+(?:now\s+|already\s+)?` + doneWord + `$`)
+	reDelete      = re(`^(?:delete|remove|drop|erase|trash|discard|cancel|scrap|ditch|kill|get\s+rid\s+of|forget(?:\s+about)?|throw\s+away|clear)\s+(.+)$`)
+	reRemindWhat  = re(`^remind\s+me\s+(?:what|of\s+my|about\s+my\s+` + taskNoun + `|what'?s)`)
+	reListLead    = re(`^(?:show|list|display|view|see|get|give|tell|print|read|what|what's|whats|what're|which|do\s+i\s+have|have\s+i|how\s+many|any|anything|is\s+there|are\s+there|find|search|look\s+up|lookup|check|my|all|pending|completed|overdue|open|upcoming|remaining|where|let\s+me\s+see|i\s+want\s+to\s+see|can\s+i\s+see)\b`)
+	reListOnly    = re(`^(?:(?:my|all|all\s+my|the|pending|open|completed|finished|done|overdue|upcoming|today'?s|high[\s-]priority|urgent)\s+)*` + taskNoun + `(?:\s+list)?$`)
+	reAddLead     = re(`^(?:add|create|make|new|put|jot\s+down|write\s+down|note\s+down|log|record|schedule|set\s+up|set)\b\s*(?:(?:a|an|the|one|another|new|my)\s+)*((?:(?:` + prioWord + `)[\s-]+priority|urgent|important|critical)\s+)?(?:(?:new\s+)?` + taskNoun + `\b)?\s*(?:(?:with\s+)?(` + prioWord + `)[\s-]+priority\s+)?(?:to\s+(?:my\s+)?(?:list|` + taskNoun + `)\s*)?(?:to|for|called|named|titled|that\s+says|saying|about|:|-)?\s*`)
+	reNeedLead    = re(`^(?:i\s+)?(?:(?:need|have|got|want|must|should|gotta|ought)\s+(?:to\s+)?)?(?:remember|not\s+forget)\s+to\s+|` +
+		`^(?:remind\s+me|set\s+(?:a|up\s+a)\s+reminder|reminder)\s*(?:to|about|that\s+i\s+(?:need|have)\s+to|:|-)?\s*|` +
+		`^(?:don'?t|do\s+not)\s+(?:let\s+me\s+)?forget\s+(?:to\s+|about\s+)?|` +
+		`^(?:to-?do|task)\s*[:\-]\s*|` +
+		`^i\s+(?:need|have|must|should|gotta|got|ought|want|plan|intend|wanna)\s+(?:to\s+)?`)
+	reTrailingList = re(`\s+(?:to|on|in)\s+(?:my|the)\s+(?:(?:task|to-?do|todo)\s+)?(?:list|` + taskNoun + `)$`)
+	reHashTag      = re(`(?:^|\s)#([\p{L}\p{N}_][\p{L}\p{N}_-]*)`)
+	reTaggedWith   = re(`\s+(?:tagged(?:\s+(?:with|as))?|with\s+(?:the\s+)?(?:tags?|labels?)|labell?ed)\s+((?:#?[\p{L}\p{N}_-]+(?:\s*,\s*|\s+and\s+|\s+)?)+)$`)
+	rePrioPhrase   = re(`(?:^|\s)(?:(?:with|at|as|of)\s+)?(?:an?\s+)?(?:(` + prioWord + `)[\s-]+priority|priority\s*(?:of\s+|:\s*|=\s*|is\s+)?(` + prioWord + `))\b`)
+	rePrioBang     = re(`(?:^|\s)\(?!(` + prioWord + `)\)?(?:\s|$)`)
+	reDescPhrase   = re(`\s*(?:[,;]\s*)?(?:\bwith\s+(?:the\s+|a\s+)?(?:description|note|notes|details)\b|\b(?:description|desc|note|notes|details)\s*:)\s*[:\-]?\s*(.+)$`)
+	reConnector    = re(`(?:^|\s)(?:by|on|at|due|before|until|till|til|for|from|starting|this|next|in|around|,|-|and)\s*$`)
+	reDueWord      = re(`^\s*(?:due|deadline)\s*(?:by|on|at|for|is)?\s*`)
+
+	// References to one task.
+	reRefID       = re(`^(?:task|item|to-?do|number|no\.?|num|#|id)\s*(?:number\s*|no\.?\s*|#\s*)?(\d+)$`)
+	reRefNum      = re(`^#?\s*(\d+)$`)
+	reRefOrdinal  = re(`^(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|seventh|7th|eighth|8th|ninth|9th|tenth|10th|last|final|top|bottom|latest|previous)(?:\s+(?:one|task|item|to-?do|entry))?(?:\s+(?:on|in|from)\s+(?:the|my|that)\s+(?:list|tasks))?$`)
+	reRefOrdinal2 = re(`^(?:task|item|number)\s+(one|two|three|four|five|six|seven|eight|nine|ten)$`)
+	reRefPronoun  = re(`^(?:it|that|this|that\s+one|this\s+one|the\s+same\s+one|the\s+one\s+i\s+just\s+(?:added|created|made)|the\s+(?:last|latest)\s+(?:task\s+)?i\s+(?:added|created|made))$`)
+	reRefAll      = re(`^(?:all|everything|every\s+(?:task|one)|all\s+(?:of\s+)?(?:them|my\s+tasks|the\s+tasks|tasks)|them\s+all|both)\b`)
+	reRefCalled   = re(`^(?:the\s+)?` + taskNoun + `\s+(?:called|named|titled|about|for|to|that\s+says|saying)\s+(.+)$`)
+	reRefFiller   = re(`^(?:the|my|a|an|that|this|our)\s+|\s+(?:` + taskNoun + `|one)$|^` + taskNoun + `\s+`)
+)
+
+var ordinalWords = map[string]int{
+	"first": 1, "1st": 1, "top": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
+	"fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "7th": 7, "eighth": 8, "8th": 8,
+	"ninth": 9, "9th": 9, "tenth": 10, "10th": 10, "last": -1, "final": -1, "bottom": -1,
+	"latest": -1, "previous": -1,
+}
+
+var numberWords = map[string]int{
+	"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+}
+
+// Parse reads one user message said at now by a user in loc (UTC when nil).
+func (p *Parser) Parse(text string, now time.Time, loc *time.Location) Intent {
+	if loc == nil {
+		loc = time.UTC
+	}
+	s := normalize(text)
+	if !hasWordChar(s) {
+		return Intent{Kind: KindEmpty}
+	}
+	// Greetings alone; a greeting in front of a request is dropped below.
+	if reGreeting.MatchString(s) {
+		return Intent{Kind: KindGreeting}
+	}
+	s = stripPoliteness(s)
+	if !hasWordChar(s) {
+		return Intent{Kind: KindThanks}
+	}
+	switch {
+	case reThanks.MatchString(s):
+		return Intent{Kind: KindThanks}
+	case reUndo.MatchString(s):
+		return Intent{Kind: KindUndo}
+	case reHelp.MatchString(s):
+		return Intent{Kind: KindHelp}
+	}
+	if in, ok := p.parseUpdate(s, now, loc); ok {
+		return in
+	}
+	if m := reReopen.FindStringSubmatch(s); m != nil {
+		return Intent{Kind: KindReopen, Ref: parseRef(m[1])}
+	}
+	if m := reMarkOpen.FindStringSubmatch(s); m != nil {
+		return Intent{Kind: KindReopen, Ref: parseRef(m[1])}
+	}
+	if in, ok := parseComplete(s); ok {
+		return in
+	}
+	if m := reDelete.FindStringSubmatch(s); m != nil {
+		return Intent{Kind: KindDelete, Ref: parseRef(m[1])}
+	}
+	if reRemindWhat.MatchString(s) || reListOnly.MatchString(s) {
+		return Intent{Kind: KindList, Filter: p.parseFilter(s, now, loc)}
+	}
+	if rest, prio, ok := addLead(s); ok {
+		return p.parseAdd(rest, prio, now, loc)
+	}
+	if reListLead.MatchString(s) {
+		return Intent{Kind: KindList, Filter: p.parseFilter(s, now, loc)}
+	}
+	// Not understood. If it reads like a to-do with a date ("buy milk
+	// tomorrow"), offer to add it.
+	in := Intent{Kind: KindUnknown}
+	if _, ok := p.dates.find(s, now, loc); ok {
+		add := p.parseAdd(s, "", now, loc)
+		if add.Fields.Title != nil {
+			in.Suggestion = *add.Fields.Title
+		}
+	}
+	return in
+}
+
+// normalize collapses whitespace and straightens typographic quotes.
+func normalize(s string) string {
+	s = strings.NewReplacer("\u2018", "'", "\u2019", "'", "\u201c", `"`, "\u201d", `"`, "\u00a0", " ").Replace(s)
+	return strings.TrimSpace(reSpaces.ReplaceAllString(s, " "))
+}
+
+func hasWordChar(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0
+}
+
+// stripPoliteness removes "please", "can you", "hey," … at the start and
+// "please", "thanks", "?" … at the end, repeatedly.
+func stripPoliteness(s string) string {
+	for {
+		t := strings.TrimSpace(reSuffix.ReplaceAllString(rePrefix.ReplaceAllString(s, ""), ""))
+		if t == s {
+			return s
+		}
+		s = t
+	}
+}
+
+func parseComplete(s string) (Intent, bool) {
+	for _, r := range []*regexp.Regexp{reMarkDone, reIsDone, reIDone, reCompleteVb} {
+		if m := r.FindStringSubmatch(s); m != nil {
+			ref := parseRef(m[1])
+			if ref.Empty() {
+				continue
+			}
+			return Intent{Kind: KindComplete, Ref: ref}, true
+		}
+	}
+	return Intent{}, false
+}
+
+// parseUpdate recognises changes to one task's fields.
+func (p *Parser) parseUpdate(s string, now time.Time, loc *time.Location) (Intent, bool) {
+	upd := func(ref string, f Fields) (Intent, bool) {
+		return Intent{Kind: KindUpdate, Ref: parseRef(ref), Fields: f}, true
+	}
+	for _, r := range []*regexp.Regexp{reRename, reTitleOf, reTitleOf2} {
+		if m := r.FindStringSubmatch(s); m != nil {
+			title := cleanTitle(unquote(m[2]))
+			if title == "" {
+				continue
+			}
+			return upd(m[1], Fields{Title: &title})
+		}
+	}
+	if m := reClearDue.FindStringSubmatch(s); m != nil {
+		return upd(m[1], Fields{ClearDue: true})
+	}
+	if m := rePrioOf.FindStringSubmatch(s); m != nil {
+		return upd(m[1], Fields{Priority: priorityOf(m[2])})
+	}
+	for _, r := range []*regexp.Regexp{rePrioSet, rePrioSet2} {
+		if m := r.FindStringSubmatch(s); m != nil {
+			if prio := priorityOf(m[2]); prio != "" {
+				return upd(m[1], Fields{Priority: prio})
+			}
+		}
+	}
+	if m := rePrioritize.FindStringSubmatch(s); m != nil {
+		prio := PriorityHigh
+		if strings.HasPrefix(strings.ToLower(m[1]), "de") {
+			prio = PriorityLow
+		}
+		return upd(m[2], Fields{Priority: prio})
+	}
+	for _, r := range []*regexp.Regexp{reDueOf, reMove, reMakeDue} {
+		if m := r.FindStringSubmatch(s); m != nil {
+			return upd(m[1], p.dueFields(m[2], now, loc))
+		}
+	}
+	if m := reIsDue.FindStringSubmatch(s); m != nil {
+		if d, ok := p.wholeDate(m[2], now, loc); ok {
+			return upd(m[1], d)
+		}
+	}
+	if m := reTagWith.FindStringSubmatch(s); m != nil {
+		return upd(m[1], Fields{Tags: splitTags(m[2])})
+	}
+	for _, r := range []*regexp.Regexp{reAddTag, reAddHashTag} {
+		if m := r.FindStringSubmatch(s); m != nil {
+			return upd(m[2], Fields{Tags: splitTags(m[1])})
+		}
+	}
+	for _, r := range []*regexp.Regexp{reDescOf, reDescribe} {
+		if m := r.FindStringSubmatch(s); m != nil {
+			desc := strings.TrimSpace(unquote(m[2]))
+			return upd(m[1], Fields{Description: &desc})
+		}
+	}
+	if m := reChangeTo.FindStringSubmatch(s); m != nil {
+		ref := parseRef(m[1])
+		if ref.Empty() {
+			return Intent{}, false
+		}
+		target := strings.TrimSpace(m[2])
+		if prio := priorityOf(strings.TrimSuffix(strings.TrimSpace(strings.TrimSuffix(strings.ToLower(target), "priority")), "-")); prio != "" {
+			return Intent{Kind: KindUpdate, Ref: ref, Fields: Fields{Priority: prio}}, true
+		}
+		if isQuoted(target) {
+			title := cleanTitle(unquote(target))
+			return Intent{Kind: KindUpdate, Ref: ref, Fields: Fields{Title: &title}}, true
+		}
+		if d, ok := p.wholeDate(target, now, loc); ok {
+			return Intent{Kind: KindUpdate, Ref: ref, Fields: d}, true
+		}
+		lt := strings.ToLower(target)
+		if openRe := re(`^` + openWord + `$`); openRe.MatchString(lt) {
+			return Intent{Kind: KindReopen, Ref: ref}, true
+		}
+		if doneRe := re(`^` + doneWord + `$`); doneRe.MatchString(lt) {
+			return Intent{Kind: KindComplete, Ref: ref}, true
+		}
+		title := cleanTitle(target)
+		return Intent{Kind: KindUpdate, Ref: ref, Fields: Fields{Title: &title}}, true
+	}
+	return Intent{}, false
+}
+
+// dueFields reads a due date that is the whole of s ("next Monday").
+func (p *Parser) dueFields(s string, now time.Time, loc *time.Location) Fields {
+	if d, ok := p.wholeDate(s, now, loc); ok {
+		return d
+	}
+	if re(`^(?:no\s+(?:due\s+)?date|never|no\s+deadline|nothing|none|someday|whenever)$`).MatchString(strings.TrimSpace(s)) {
+		return Fields{ClearDue: true}
+	}
+	return Fields{BadDueText: strings.TrimSpace(s)}
+}
+
+// wholeDate accepts s when it is a date expression with at most a few
+// connecting words around it.
+func (p *Parser) wholeDate(s string, now time.Time, loc *time.Location) (Fields, bool) {
+	s = strings.TrimSpace(reDueWord.ReplaceAllString(s, ""))
+	dm, ok := p.dates.find(s, now, loc)
+	if !ok {
+		return Fields{}, false
+	}
+	rest := strings.TrimSpace(s[:dm.Start] + " " + s[dm.End:])
+	rest = re(`^(?:(?:by|on|at|for|this|the|of|due|before|until|,)\s*)+$`).ReplaceAllString(rest, "")
+	if rest != "" {
+		return Fields{}, false
+	}
+	at := dm.At
+	return Fields{Due: &at, DueHasTime: dm.HasTime}, true
+}
+
+// addLead recognises the phrasing of an add request and returns the rest.
+func addLead(s string) (rest, prio string, ok bool) {
+	if m := reNeedLead.FindStringSubmatchIndex(s); m != nil {
+		rest = s[m[1]:]
+		// "I need to remember to pay bills": the lead can repeat.
+		if m2 := reNeedLead.FindStringSubmatchIndex(rest); m2 != nil {
+			rest = rest[m2[1]:]
+		}
+		if m2 := reAddLead.FindStringSubmatchIndex(rest); m2 != nil && strings.HasPrefix(strings.ToLower(rest), "add") {
+			rest = rest[m2[1]:]
+		}
+		return strings.TrimSpace(rest), "", strings.TrimSpace(rest) != ""
+	}
+	if m := reAddLead.FindStringSubmatch(s); m != nil {
+		rest = strings.TrimSpace(s[len(m[0]):])
+		if rest == "" {
+			return "", "", false
+		}
+		switch {
+		case m[2] != "":
+			prio = priorityOf(m[2])
+		case m[1] != "":
+			prio = priorityOf(strings.Fields(strings.ReplaceAll(m[1], "-", " "))[0])
+		}
+		// "add milk to my list"
+		rest = strings.TrimSpace(reTrailingList.ReplaceAllString(rest, ""))
+		return rest, prio, rest != ""
+	}
+	return "", "", false
+}
+
+// parseAdd reads the title, due date, priority, tags and description from
+// the text after the add phrasing.
+func (p *Parser) parseAdd(rest, prio string, now time.Time, loc *time.Location) Intent {
+	f := Fields{Priority: prio}
+	s := rest
+	if m := reDescPhrase.FindStringSubmatchIndex(s); m != nil {
+		desc := strings.TrimSpace(unquote(s[m[2]:m[3]]))
+		f.Description = &desc
+		s = s[:m[0]]
+	}
+	if m := reTaggedWith.FindStringSubmatchIndex(s); m != nil {
+		f.Tags = append(f.Tags, splitTags(s[m[2]:m[3]])...)
+		s = s[:m[0]]
+	}
+	for _, m := range reHashTag.FindAllStringSubmatch(s, -1) {
+		f.Tags = appendTag(f.Tags, m[1])
+	}
+	s = reHashTag.ReplaceAllString(s, "")
+	if isQuoted(strings.TrimSpace(s)) {
+		// A quoted title is taken as said; only what follows the quotes is read.
+		title := cleanTitle(unquote(strings.TrimSpace(s)))
+		f.Title = &title
+		return Intent{Kind: KindAdd, Fields: f}
+	}
+	if m := rePrioPhrase.FindStringSubmatchIndex(s); m != nil {
+		word := ""
+		if m[2] >= 0 {
+			word = s[m[2]:m[3]]
+		} else if m[4] >= 0 {
+			word = s[m[4]:m[5]]
+		}
+		if pr := priorityOf(word); pr != "" {
+			f.Priority = pr
+			s = s[:m[0]] + " " + s[m[1]:]
+		}
+	}
+	if m := rePrioBang.FindStringSubmatchIndex(s); m != nil {
+		if pr := priorityOf(s[m[2]:m[3]]); pr != "" {
+			f.Priority = pr
+			s = s[:m[0]] + " " + s[m[1]:]
+		}
+	}
+	s = normalize(s)
+	if dm, ok := p.dates.find(s, now, loc); ok {
+		before := reConnector.ReplaceAllString(strings.TrimSpace(s[:dm.Start]), "")
+		before = reConnector.ReplaceAllString(strings.TrimSpace(before), "")
+		s = strings.TrimSpace(before) + " " + strings.TrimSpace(s[dm.End:])
+		at := dm.At
+		f.Due, f.DueHasTime = &at, dm.HasTime
+	}
+	s = re(`\s+(?:due|deadline)$`).ReplaceAllString(strings.TrimSpace(s), "")
+	title := cleanTitle(s)
+	if title != "" {
+		f.Title = &title
+	}
+	return Intent{Kind: KindAdd, Fields: f}
+}
+
+// parseFilter reads list filters from anywhere in s.
+func (p *Parser) parseFilter(s string, now time.Time, loc *time.Location) Filter {
+	l := strings.ToLower(s)
+	var f Filter
+	has := func(pattern string) bool { return re(pattern).MatchString(l) }
+	switch {
+	case has(`\b(?:overdue|late|past\s+due|missed|behind)\b`):
+		f.Overdue, f.Status, f.Window = true, StatusPending, "overdue"
+	case has(`\b(?:completed?|done|finished|closed|accomplished|did\s+i\s+(?:do|finish|complete))\b`) && !has(`\bnot\s+(?:done|completed?|finished)\b|\b(?:to|left\s+to)\s+(?:be\s+)?(?:done|complete)\b`):
+		f.Status = StatusCompleted
+	case has(`\b(?:pending|open|incomplete|unfinished|remaining|left|outstanding|active|not\s+(?:done|completed?|finished)|to\s+do|to\s+be\s+done|todo|upcoming|still)\b`):
+		f.Status = StatusPending
+	case has(`\ball\b|\bevery(?:thing)?\b`):
+		f.Status = StatusAll
+	}
+	start := startOfDay(now.In(loc))
+	window := func(label string, from, to time.Time) {
+		a, b := from.UTC(), to.UTC()
+		f.DueAfter, f.DueBefore, f.Window = &a, &b, label
+		if f.Status == "" {
+			f.Status = StatusPending
+		}
+	}
+	if !f.Overdue {
+		switch {
+		case has(`\b(?:today|tonight|this\s+evening|this\s+afternoon|this\s+morning)\b|\btoday'?s\b`):
+			window("today", start, start.AddDate(0, 0, 1))
+		case has(`\bday\s+after\s+tomorrow\b`):
+			window("the day after tomorrow", start.AddDate(0, 0, 2), start.AddDate(0, 0, 3))
+		case has(`\btomorrow'?s?\b`):
+			window("tomorrow", start.AddDate(0, 0, 1), start.AddDate(0, 0, 2))
+		case has(`\bnext\s+week\b`):
+			mon := startOfWeek(start).AddDate(0, 0, 7)
+			window("next week", mon, mon.AddDate(0, 0, 7))
+		case has(`\b(?:this\s+week|the\s+week|this\s+weeks?|week)\b`):
+			window("this week", start, startOfWeek(start).AddDate(0, 0, 7))
+		case has(`\bthis\s+month\b`):
+			window("this month", start, time.Date(start.Year(), start.Month()+1, 1, 0, 0, 0, 0, loc))
+		case has(`\b(?:soon|coming\s+up|upcoming|next\s+few\s+days)\b`):
+			window("in the next 7 days", start, start.AddDate(0, 0, 7))
+		default:
+			if m := re(`\bdue\s+(?:by|before|until|on)?\s*(.+)$`).FindStringSubmatch(s); m != nil {
+				if dm, ok := p.dates.find(m[1], now, loc); ok {
+					end := startOfDay(dm.At.In(loc)).AddDate(0, 0, 1)
+					b := end.UTC()
+					f.DueBefore = &b
+					f.Window = "due by " + dm.At.In(loc).Format("Mon Jan 2")
+					if f.Status == "" {
+						f.Status = StatusPending
+					}
+				}
+			}
+		}
+	}
+	if m := re(`\b(` + prioWord + `)[\s-]+priority\b|\bpriority\s+(` + prioWord + `)\b|\b(urgent|important|critical)\b`).FindStringSubmatch(l); m != nil {
+		f.Priority = priorityOf(m[1] + m[2] + m[3])
+		if f.Status == "" {
+			f.Status = StatusPending
+		}
+	}
+	if m := reHashTag.FindStringSubmatch(s); m != nil {
+		f.Tag = strings.ToLower(m[1])
+	} else if m := re(`\b(?:tagged(?:\s+(?:with|as))?|with\s+(?:the\s+)?(?:tag|label)|labell?ed)\s+#?([\p{L}\p{N}_-]+)`).FindStringSubmatch(s); m != nil {
+		f.Tag = strings.ToLower(m[1])
+	}
+	if m := re(`\b(?:about|containing|contain|matching|match|mentioning|mention|with\s+(?:the\s+)?words?|called|named|titled|related\s+to|regarding|for)\s+(.+)$`).FindStringSubmatch(s); m != nil && f.Tag == "" {
+		f.Query = strings.Trim(unquote(strings.TrimSpace(m[1])), " .?!")
+	} else if m := re(`^(?:search|find|look\s+up|lookup)\s+(?:for\s+)?(?:(?:my\s+)?` + taskNoun + `\s+(?:with|about|for)\s+)?(.+)$`).FindStringSubmatch(s); m != nil && !reListOnly.MatchString(m[1]) {
+		f.Query = strings.Trim(unquote(strings.TrimSpace(m[1])), " .?!")
+	}
+	if f.Query != "" && re(`^(?:(?:my|all|the)\s+)*`+taskNoun+`$|^(?:today|tomorrow|this\s+week|next\s+week)$`).MatchString(f.Query) {
+		f.Query = ""
+	}
+	return f
+}
+
+// startOfWeek is the Monday starting t's week.
+func startOfWeek(t time.Time) time.Time {
+	d := startOfDay(t)
+	offset := (int(d.Weekday()) + 6) % 7
+	return d.AddDate(0, 0, -offset)
+}
+
+// parseRef reads how the user named one task.
+func parseRef(s string) Ref {
+	s = strings.TrimSpace(strings.Trim(strings.TrimSpace(s), ".,!?:;"))
+	l := strings.ToLower(s)
+	if m := reRefID.FindStringSubmatch(l); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return Ref{ID: n}
+	}
+	if m := reRefNum.FindStringSubmatch(l); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return Ref{ID: n}
+	}
+	if m := reRefOrdinal.FindStringSubmatch(l); m != nil {
+		return Ref{Ordinal: ordinalWords[m[1]]}
+	}
+	if m := reRefOrdinal2.FindStringSubmatch(l); m != nil {
+		return Ref{ID: numberWords[m[1]]}
+	}
+	if reRefPronoun.MatchString(l) {
+		return Ref{Pronoun: true}
+	}
+	if reRefAll.MatchString(l) {
+		return Ref{All: true}
+	}
+	if m := reRefCalled.FindStringSubmatch(s); m != nil {
+		s = m[1]
+	}
+	s = unquote(s)
+	for {
+		t := strings.TrimSpace(reRefFiller.ReplaceAllString(s, ""))
+		if t == s || t == "" {
+			break
+		}
+		s = t
+	}
+	if !hasWordChar(s) || re(`^`+taskNoun+`$|^(?:one|something|anything|thing)$`).MatchString(s) {
+		return Ref{}
+	}
+	return Ref{Title: s}
+}
+
+// priorityOf maps the user's word to a priority, "" when it is none of them.
+func priorityOf(word string) string {
+	switch strings.ToLower(strings.TrimSpace(word)) {
+	case "none", "no":
+		return PriorityNone
+	case "low", "lowest":
+		return PriorityLow
+	case "medium", "normal", "mid", "moderate":
+		return PriorityMedium
+	case "high", "important":
+		return PriorityHigh
+	case "urgent", "highest", "top", "critical":
+		return PriorityUrgent
+	}
+	return ""
+}
+
+func splitTags(s string) []string {
+	var tags []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+		if strings.EqualFold(f, "and") || strings.EqualFold(f, "tag") || strings.EqualFold(f, "tags") {
+			continue
+		}
+		tags = appendTag(tags, f)
+	}
+	return tags
+}
+
+func appendTag(tags []string, t string) []string {
+	t = strings.ToLower(strings.Trim(t, "#.,;:!? "))
+	if t == "" {
+		return tags
+	}
+	for _, x := range tags {
+		if x == t {
+			return tags
+		}
+	}
+	return append(tags, t)
+}
+
+func isQuoted(s string) bool {
+	if len(s) < 2 {
+		return false
+	}
+	first, last := s[0], s[len(s)-1]
+	return (first == '"' || first == '\'') && first == last
+}
+
+func unquote(s string) string {
+	s = strings.TrimSpace(s)
+	if isQuoted(s) {
+		return strings.TrimSpace(s[1 : len(s)-1])
+	}
+	return s
+}
+
+// cleanTitle tidies a title: single spaces, no trailing punctuation or
+// dangling connector, first letter upper case (the rest as typed).
+func cleanTitle(s string) string {
+	s = normalize(s)
+	for {
+		t := strings.TrimSpace(strings.TrimRight(s, " ,;:-"))
+		t = strings.TrimSpace(reConnector.ReplaceAllString(t, ""))
+		t = strings.TrimSpace(strings.TrimSuffix(t, "."))
+		if t == s {
+			break
+		}
+		s = t
+	}
+	if s == "" {
+		return ""
+	}
+	r, size := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[size:]
+}
