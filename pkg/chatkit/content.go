@@ -103,7 +103,7 @@ func (o OutputText) MarshalJSON() ([]byte, error) {
 	if ann == nil {
 		ann = []Annotation{}
 	}
-	return json.Marshal(struct {
+	return jsonMarshal(struct {
 		Annotations []Annotation `json:"annotations"`
 		Text        string       `json:"text"`
 		Type        string       `json:"type"`
@@ -163,18 +163,18 @@ func (s Source) MarshalJSON() ([]byte, error) {
 	base := sourceBase{s.Title, s.Description, s.Timestamp, s.Group, s.Type}
 	switch s.Type {
 	case SourceURL:
-		return json.Marshal(struct {
+		return jsonMarshal(struct {
 			sourceBase
 			URL         string `json:"url"`
 			Attribution string `json:"attribution,omitempty"`
 		}{base, s.URL, s.Attribution})
 	case SourceFile:
-		return json.Marshal(struct {
+		return jsonMarshal(struct {
 			sourceBase
 			Filename string `json:"filename"`
 		}{base, s.Filename})
 	case SourceEntity:
-		return json.Marshal(struct {
+		return jsonMarshal(struct {
 			sourceBase
 			ID          string         `json:"id"`
 			Icon        string         `json:"icon,omitempty"`
@@ -270,7 +270,7 @@ func (w Workflow) MarshalJSON() ([]byte, error) {
 	if w.Tasks == nil {
 		w.Tasks = []Task{}
 	}
-	return json.Marshal(plain(w))
+	return jsonMarshal(plain(w))
 }
 
 // WorkflowSummary is either {title, icon?} (Title set) or {duration}
@@ -284,12 +284,12 @@ type WorkflowSummary struct {
 // MarshalJSON writes the variant selected by Title.
 func (s WorkflowSummary) MarshalJSON() ([]byte, error) {
 	if s.Title != "" {
-		return json.Marshal(struct {
+		return jsonMarshal(struct {
 			Title string `json:"title"`
 			Icon  string `json:"icon,omitempty"`
 		}{s.Title, s.Icon})
 	}
-	return json.Marshal(struct {
+	return jsonMarshal(struct {
 		Duration int `json:"duration"`
 	}{s.Duration})
 }
@@ -356,7 +356,7 @@ func (t Task) MarshalJSON() ([]byte, error) {
 	}
 	switch t.Type {
 	case TaskCustom:
-		return json.Marshal(struct {
+		return jsonMarshal(struct {
 			head
 			Icon    string `json:"icon,omitempty"`
 			Content string `json:"content,omitempty"`
@@ -366,24 +366,24 @@ func (t Task) MarshalJSON() ([]byte, error) {
 		if queries == nil {
 			queries = []string{}
 		}
-		return json.Marshal(struct {
+		return jsonMarshal(struct {
 			head
 			TitleQuery string   `json:"title_query,omitempty"`
 			Queries    []string `json:"queries"`
 			Sources    []Source `json:"sources"`
 		}{h, t.TitleQuery, queries, sources})
 	case TaskThought:
-		return json.Marshal(struct {
+		return jsonMarshal(struct {
 			head
 			Content string `json:"content"`
 		}{h, t.Content})
 	case TaskFile:
-		return json.Marshal(struct {
+		return jsonMarshal(struct {
 			head
 			Sources []Source `json:"sources"`
 		}{h, sources})
 	case TaskImage:
-		return json.Marshal(h)
+		return jsonMarshal(h)
 	default:
 		return nil, fmt.Errorf("chatkit: unknown task type %q", t.Type)
 	}
@@ -461,13 +461,13 @@ func (s StructuredInput) MarshalJSON() ([]byte, error) {
 		if opts == nil {
 			opts = []ChoiceOption{}
 		}
-		return json.Marshal(struct {
+		return jsonMarshal(struct {
 			head
 			Options  []ChoiceOption `json:"options"`
 			Multiple bool           `json:"multiple"`
 		}{h, opts, s.Multiple})
 	case InputFreeform:
-		return json.Marshal(struct {
+		return jsonMarshal(struct {
 			head
 			Description string `json:"description,omitempty"`
 		}{h, s.Description})

@@ -65,11 +65,11 @@ var HiddenItemTypes = []string{ItemHiddenContext, ItemSDKHiddenContext}
 // type whose first field is the ItemBase b) and inserts the type
 // discriminator after created_at, the reference's member order.
 func marshalItem(b ItemBase, typ string, v any) ([]byte, error) {
-	head, err := json.Marshal(b)
+	head, err := jsonMarshal(b)
 	if err != nil {
 		return nil, err
 	}
-	body, err := json.Marshal(v)
+	body, err := jsonMarshal(v)
 	if err != nil {
 		return nil, err
 	}
@@ -416,7 +416,7 @@ func UnmarshalItem(data []byte) (Item, error) {
 
 // CloneItem returns a deep copy of it (through its JSON form).
 func CloneItem(it Item) (Item, error) {
-	data, err := json.Marshal(it)
+	data, err := jsonMarshal(it)
 	if err != nil {
 		return nil, err
 	}

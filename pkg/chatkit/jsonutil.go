@@ -10,7 +10,7 @@ import (
 // v, giving the reference's layout for objects whose discriminator comes
 // first (events, updates, user content parts).
 func typed(typ string, v any) ([]byte, error) {
-	body, err := json.Marshal(v)
+	body, err := jsonMarshal(v)
 	if err != nil {
 		return nil, err
 	}
@@ -24,7 +24,7 @@ func spliceType(body []byte, typ string, at int) ([]byte, error) {
 	if len(body) < 2 || body[0] != '{' || at < 1 || at > len(body)-1 {
 		return nil, fmt.Errorf("chatkit: cannot add type %q to %s", typ, body)
 	}
-	tb, _ := json.Marshal(typ)
+	tb, _ := jsonMarshal(typ)
 	out := make([]byte, 0, len(body)+len(tb)+10)
 	out = append(out, body[:at]...)
 	if at > 1 {
@@ -71,3 +71,19 @@ func rawOrEmptyObject(r json.RawMessage) json.RawMessage {
 	}
 	return r
 }
+
+// jsonMarshal is json.Marshal without HTML escaping of <, > and &, like the
+// reference's serializer (Markdown and widget text keep their characters).
+func jsonMarshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// Marshal encodes v the way the Server sends it: compact JSON without HTML
+// escaping.
+func Marshal(v any) ([]byte, error) { return jsonMarshal(v) }

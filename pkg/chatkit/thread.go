@@ -26,7 +26,7 @@ func (s ThreadStatus) MarshalJSON() ([]byte, error) {
 	if s.Type == "" {
 		s.Type = StatusActive
 	}
-	return json.Marshal(plain(s))
+	return jsonMarshal(plain(s))
 }
 
 // ThreadMetadata is a thread without its items: what the Store keeps.
@@ -46,7 +46,7 @@ func (t ThreadMetadata) MarshalJSON() ([]byte, error) {
 	type plain ThreadMetadata
 	t.CreatedAt = t.CreatedAt.UTC()
 	t.Metadata = nonNilMap(t.Metadata)
-	return json.Marshal(plain(t))
+	return jsonMarshal(plain(t))
 }
 
 // Clone returns a deep copy (Metadata is copied through JSON).
@@ -58,7 +58,7 @@ func (t ThreadMetadata) Clone() ThreadMetadata {
 	}
 	if t.Metadata != nil {
 		c.Metadata = map[string]any{}
-		if data, err := json.Marshal(t.Metadata); err == nil {
+		if data, err := jsonMarshal(t.Metadata); err == nil {
 			_ = json.Unmarshal(data, &c.Metadata)
 		}
 	}
@@ -78,7 +78,7 @@ func (t Thread) MarshalJSON() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	items, err := json.Marshal(t.Items)
+	items, err := jsonMarshal(t.Items)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +120,7 @@ func (p Page[T]) MarshalJSON() ([]byte, error) {
 	if p.Data == nil {
 		p.Data = []T{}
 	}
-	return json.Marshal(plain(p))
+	return jsonMarshal(plain(p))
 }
 
 // UnmarshalJSON decodes a page; a Page[Item] decodes each element with

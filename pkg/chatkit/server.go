@@ -1,0 +1,430 @@
+package chatkit
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/taskpilotai/taskpilot/pkg/apperr"
+)
+
+// Options configures NewServer.
+type Options struct {
+	// Store persists threads, items and attachments (required).
+	Store Store
+	// Responder answers turns (required).
+	Responder Responder
+	// ActionHandler serves threads.custom_action and
+	// threads.sync_custom_action; without one they answer 501
+	// not_configured.
+	ActionHandler ActionHandler
+	// Attachments keeps attachment bytes; without one attachments.create
+	// answers 501 not_configured.
+	Attachments AttachmentStore
+	// Transcriber serves input.transcribe; without one it answers 501
+	// not_configured.
+	Transcriber Transcriber
+	// Logger receives error logs; nil discards.
+	Logger *slog.Logger
+	// Registerer receives the taskpilot_chatkit_* metrics; nil skips them.
+	Registerer prometheus.Registerer
+	// TracerProvider makes the per-request spans; nil uses the global one.
+	TracerProvider trace.TracerProvider
+	// KeepAlive, when positive, writes an SSE comment line (": keep-alive")
+	// after that much idle time in a stream. Off by default: whether the
+	// official client tolerates comments is unverified.
+	KeepAlive time.Duration
+	// LockTimeout bounds how long a turn waits for another turn on the same
+	// thread to finish; then it gets an error event. 0 means 60s.
+	LockTimeout time.Duration
+	// CleanupTimeout bounds the persistence done after a client disconnect.
+	// 0 means 10s.
+	CleanupTimeout time.Duration
+	// Now is the time source (time.Now when nil); the Server makes its
+	// readings UTC, microsecond-precise and strictly increasing.
+	Now func() time.Time
+	// NewID generates ids (NewID when nil).
+	NewID func(IDKind) string
+}
+
+// Server answers ChatKit requests: Process decodes, validates and
+// authorizes a request and either answers it (JSON) or returns a stream
+// that runs the turn. The HTTP binding is Handler.
+type Server struct {
+	store       Store
+	responder   Responder
+	actions     ActionHandler
+	attachments AttachmentStore
+	transcriber Transcriber
+	log         *slog.Logger
+	metrics     *metrics
+	tracer      trace.Tracer
+	keepAlive   time.Duration
+	lockTimeout time.Duration
+	cleanup     time.Duration
+	clock       *MonotonicClock
+	newID       func(IDKind) string
+}
+
+// NewServer builds a Server.
+func NewServer(opts Options) (*Server, error) {
+	if opts.Store == nil {
+		return nil, errors.New("chatkit: Options.Store is required")
+	}
+	if opts.Responder == nil {
+		return nil, errors.New("chatkit: Options.Responder is required")
+	}
+	m, err := newMetrics(opts.Registerer)
+	if err != nil {
+		return nil, fmt.Errorf("chatkit metrics: %w", err)
+	}
+	s := &Server{
+		store: opts.Store, responder: opts.Responder, actions: opts.ActionHandler,
+		attachments: opts.Attachments, transcriber: opts.Transcriber, log: opts.Logger,
+		metrics: m, keepAlive: opts.KeepAlive, lockTimeout: opts.LockTimeout,
+		cleanup: opts.CleanupTimeout, clock: NewMonotonicClock(opts.Now), newID: opts.NewID,
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	tp := opts.TracerProvider
+	if tp == nil {
+		tp = otel.GetTracerProvider()
+	}
+	s.tracer = tp.Tracer("github.com/taskpilotai/taskpilot/pkg/chatkit")
+	if s.lockTimeout <= 0 {
+		s.lockTimeout = 60 * time.Second
+	}
+	if s.cleanup <= 0 {
+		s.cleanup = 10 * time.Second
+	}
+	if s.newID == nil {
+		s.newID = NewID
+	}
+	return s, nil
+}
+
+// Response is the answer to one request: either a JSON body or a stream.
+type Response struct {
+	// JSON is the body of a non-streaming response.
+	JSON []byte
+	turn *turnPlan
+}
+
+// Streaming reports whether the response is an SSE stream (use
+// WriteStream) rather than JSON.
+func (r *Response) Streaming() bool { return r.turn != nil }
+
+// Process handles one request body for userID. Errors are *apperr.Error
+// (400 invalid request, 404 missing or foreign ids, 501 not configured) or
+// internal failures; when a stream is returned, nothing has been written
+// yet and the turn runs inside Response.WriteStream.
+func (s *Server) Process(ctx context.Context, userID string, info RequestInfo, body []byte) (resp *Response, err error) {
+	if userID == "" {
+		return nil, apperr.Unauthorized("authentication required")
+	}
+	req, derr := DecodeRequest(body)
+	typ := "invalid"
+	if req != nil {
+		typ = string(req.Type)
+	}
+	ctx, span := s.tracer.Start(ctx, "chatkit "+typ, trace.WithAttributes(
+		attribute.String("chatkit.request_type", typ)))
+	defer func() {
+		if resp != nil && resp.turn != nil {
+			resp.turn.span = span // ended when the stream ends
+			return
+		}
+		outcome := "ok"
+		if err != nil {
+			outcome = errorCode(err)
+			span.RecordError(err)
+			span.SetStatus(codes.Error, outcome)
+		}
+		s.metrics.requests.WithLabelValues(typ, outcome).Inc()
+		span.End()
+	}()
+	if derr != nil {
+		var re *RequestError
+		if errors.As(derr, &re) {
+			e := apperr.Invalid("%s", re.Error())
+			if re.Field != "" {
+				e.Fields = map[string]string{re.Field: re.Message}
+			}
+			return nil, e
+		}
+		return nil, apperr.Invalid("invalid request")
+	}
+	info = completeInfo(info, req.Metadata)
+	ctx = WithRequestInfo(ctx, info)
+	if req.Type.Streaming() {
+		plan, err := s.planTurn(ctx, userID, info, req)
+		if err != nil {
+			return nil, err
+		}
+		return &Response{turn: plan}, nil
+	}
+	out, err := s.processJSON(ctx, userID, req)
+	if err != nil {
+		return nil, err
+	}
+	data, err := jsonMarshal(out)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s response: %w", req.Type, err)
+	}
+	return &Response{JSON: data}, nil
+}
+
+func errorCode(err error) string {
+	if ae, ok := apperr.As(err); ok {
+		return ae.Code
+	}
+	return apperr.CodeInternal
+}
+
+// completeInfo fills the time zone from metadata.timezone (when the header
+// gave none) and defaults to UTC.
+func completeInfo(info RequestInfo, md map[string]any) RequestInfo {
+	info.Metadata = md
+	if info.TimeZone == "" || info.Location == nil {
+		info.TimeZone, info.Location = "UTC", time.UTC
+		if tz, ok := md["timezone"].(string); ok {
+			if loc, err := LoadTimeZone(tz); err == nil {
+				info.TimeZone, info.Location = tz, loc
+			}
+		}
+	}
+	return info
+}
+
+// LoadTimeZone loads an IANA zone name, rejecting empty, overlong and
+// relative names (time.LoadLocation would read them from disk).
+func LoadTimeZone(name string) (*time.Location, error) {
+	if name == "" || len(name) > 64 || strings.Contains(name, "..") || strings.HasPrefix(name, "/") {
+		return nil, fmt.Errorf("invalid time zone %q", name)
+	}
+	if name == "Local" {
+		return nil, fmt.Errorf("invalid time zone %q", name)
+	}
+	return time.LoadLocation(name)
+}
+
+// notFound maps a store ErrNotFound to a 404 and wraps anything else.
+func notFound(err error, what string) error {
+	if errors.Is(err, ErrNotFound) {
+		return apperr.NotFound("%s not found", what)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+func notConfigured(what string) error {
+	return apperr.New(http.StatusNotImplemented, apperr.CodeNotConfigured, what+" is not configured on this server")
+}
+
+// wireThread is the client view of a thread: server metadata stripped.
+func wireThread(meta ThreadMetadata, items Page[Item]) Thread {
+	meta.Metadata = nil
+	if items.Data == nil {
+		items.Data = []Item{}
+	}
+	return Thread{ThreadMetadata: meta, Items: items}
+}
+
+func (s *Server) processJSON(ctx context.Context, user string, req *Request) (any, error) {
+	switch p := req.Params.(type) {
+	case *ThreadIDParams:
+		if req.Type == ReqThreadsDelete {
+			return s.deleteThread(ctx, user, p.ThreadID)
+		}
+		meta, err := s.store.LoadThread(ctx, user, p.ThreadID)
+		if err != nil {
+			return nil, notFound(err, "thread")
+		}
+		items, err := s.store.ListItems(ctx, user, p.ThreadID, ListOptions{Limit: DefaultPageSize, Order: OrderAsc})
+		if err != nil {
+			return nil, notFound(err, "thread")
+		}
+		return wireThread(meta, items), nil
+	case *ListParams:
+		opts := ListOptions{Limit: p.Limit, Order: p.Order, After: p.After}
+		if req.Type == ReqItemsList {
+			items, err := s.store.ListItems(ctx, user, p.ThreadID, opts)
+			if err != nil {
+				return nil, notFound(err, "thread")
+			}
+			return items, nil
+		}
+		threads, err := s.store.ListThreads(ctx, user, opts)
+		if err != nil {
+			return nil, fmt.Errorf("list threads: %w", err)
+		}
+		out := Page[Thread]{Data: make([]Thread, 0, len(threads.Data)), HasMore: threads.HasMore, After: threads.After}
+		for _, t := range threads.Data {
+			out.Data = append(out.Data, wireThread(t, Page[Item]{}))
+		}
+		return out, nil
+	case *ThreadUpdateParams:
+		meta, err := s.store.LoadThread(ctx, user, p.ThreadID)
+		if err != nil {
+			return nil, notFound(err, "thread")
+		}
+		meta.Title = strings.TrimSpace(p.Title)
+		if err := s.store.SaveThread(ctx, user, meta); err != nil {
+			return nil, notFound(err, "thread")
+		}
+		return wireThread(meta, Page[Item]{}), nil
+	case *ThreadCustomActionParams: // threads.sync_custom_action
+		return s.syncAction(ctx, user, p)
+	case *ItemFeedbackParams:
+		if _, err := s.store.LoadThread(ctx, user, p.ThreadID); err != nil {
+			return nil, notFound(err, "thread")
+		}
+		if err := s.store.SaveFeedback(ctx, user, Feedback{ThreadID: p.ThreadID, ItemIDs: p.ItemIDs, Kind: p.Kind}); err != nil {
+			return nil, notFound(err, "thread")
+		}
+		return struct{}{}, nil
+	case *AttachmentCreateParams:
+		if s.attachments == nil {
+			return nil, notConfigured("file upload")
+		}
+		a, err := s.attachments.CreateAttachment(ctx, user, *p)
+		if err != nil {
+			return nil, fmt.Errorf("create attachment: %w", err)
+		}
+		if err := s.store.SaveAttachment(ctx, user, a); err != nil {
+			return nil, fmt.Errorf("save attachment: %w", err)
+		}
+		return a.Public(), nil
+	case *AttachmentDeleteParams:
+		if _, err := s.store.LoadAttachment(ctx, user, p.AttachmentID); err != nil {
+			return nil, notFound(err, "attachment")
+		}
+		if s.attachments != nil {
+			if err := s.attachments.DeleteAttachment(ctx, user, p.AttachmentID); err != nil {
+				return nil, fmt.Errorf("delete attachment bytes: %w", err)
+			}
+		}
+		if err := s.store.DeleteAttachment(ctx, user, p.AttachmentID); err != nil {
+			return nil, notFound(err, "attachment")
+		}
+		return struct{}{}, nil
+	case *InputTranscribeParams:
+		if s.transcriber == nil {
+			return nil, notConfigured("dictation (input.transcribe)")
+		}
+		audio, err := base64.StdEncoding.DecodeString(p.AudioBase64)
+		if err != nil {
+			return nil, apperr.Invalid("params.audio_base64: not valid base64")
+		}
+		text, err := s.transcriber.Transcribe(ctx, audio, p.MimeType)
+		if err != nil {
+			return nil, fmt.Errorf("transcribe: %w", err)
+		}
+		return TranscriptionResult{Text: text}, nil
+	}
+	return nil, apperr.Invalid("unsupported request type %q", req.Type)
+}
+
+// deleteThread deletes a thread, then the bytes of the attachments its
+// messages referenced.
+func (s *Server) deleteThread(ctx context.Context, user, threadID string) (any, error) {
+	var attIDs []string
+	if s.attachments != nil {
+		opts := ListOptions{Limit: MaxPageSize, Order: OrderAsc}
+		for {
+			page, err := s.store.ListItems(ctx, user, threadID, opts)
+			if err != nil {
+				return nil, notFound(err, "thread")
+			}
+			for _, it := range page.Data {
+				if um, ok := it.(*UserMessageItem); ok {
+					for _, a := range um.Attachments {
+						attIDs = append(attIDs, a.ID)
+					}
+				}
+			}
+			if !page.HasMore {
+				break
+			}
+			opts.After = page.After
+		}
+	}
+	if err := s.store.DeleteThread(ctx, user, threadID); err != nil {
+		return nil, notFound(err, "thread")
+	}
+	for _, id := range attIDs {
+		if err := s.attachments.DeleteAttachment(ctx, user, id); err != nil {
+			s.log.LogAttrs(ctx, slog.LevelWarn, "delete attachment bytes failed",
+				slog.String("attachment_id", id), slog.String("error", err.Error()))
+		}
+	}
+	return struct{}{}, nil
+}
+
+func (s *Server) loadSender(ctx context.Context, user, threadID, itemID string) (*WidgetItem, error) {
+	if itemID == "" {
+		return nil, nil
+	}
+	it, err := s.store.LoadItem(ctx, user, threadID, itemID)
+	if err != nil {
+		return nil, notFound(err, "item")
+	}
+	w, ok := it.(*WidgetItem)
+	if !ok {
+		return nil, apperr.Invalid("params.item_id: item %s is not a widget", itemID)
+	}
+	return w, nil
+}
+
+func (s *Server) syncAction(ctx context.Context, user string, p *ThreadCustomActionParams) (any, error) {
+	meta, err := s.store.LoadThread(ctx, user, p.ThreadID)
+	if err != nil {
+		return nil, notFound(err, "thread")
+	}
+	sender, err := s.loadSender(ctx, user, p.ThreadID, p.ItemID)
+	if err != nil {
+		return nil, err
+	}
+	if s.actions == nil {
+		return nil, notConfigured("widget actions")
+	}
+	action := p.Action
+	turn := &Turn{UserID: user, Request: ReqThreadsSyncCustomAction, Thread: meta, Action: &action,
+		Sender: sender, Info: RequestInfoFrom(ctx), Store: s.store}
+	updated, err := s.actions.SyncAction(ctx, turn)
+	if err != nil {
+		var se *StreamError
+		if errors.As(err, &se) && se.Code == ErrorCodeCustom {
+			return nil, apperr.Invalid("%s", se.Message)
+		}
+		return nil, fmt.Errorf("sync action %q: %w", action.Type, err)
+	}
+	if updated == nil {
+		return struct{}{}, nil
+	}
+	h := updated.Header()
+	if h.ThreadID == "" {
+		h.ThreadID = p.ThreadID
+	}
+	if h.ID == "" {
+		h.ID = s.newID(IDMessage)
+	}
+	if h.CreatedAt.IsZero() {
+		h.CreatedAt = s.clock.Now()
+	}
+	if err := s.store.SaveItem(ctx, user, p.ThreadID, updated); err != nil {
+		return nil, notFound(err, "thread")
+	}
+	return SyncCustomActionResponse{UpdatedItem: updated}, nil
+}

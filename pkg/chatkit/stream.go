@@ -1,0 +1,781 @@
+package chatkit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/taskpilotai/taskpilot/pkg/apperr"
+)
+
+// Turn outcomes (metric labels).
+const (
+	outcomeOK        = "ok"
+	outcomeCancelled = "cancelled"
+	outcomeError     = "error"
+	outcomeBusy      = "busy"
+)
+
+// BusyMessage is the error shown when a turn waited LockTimeout for
+// another turn on the same thread.
+const BusyMessage = "Another reply is still being written in this conversation. Wait for it to finish, then send your message again."
+
+// turnPlan is a validated streaming request, ready to run.
+type turnPlan struct {
+	s           *Server
+	req         *Request
+	user        string
+	info        RequestInfo
+	threadID    string
+	attachments []Attachment
+	span        trace.Span
+	ctx         context.Context // request context (values, span)
+}
+
+// planTurn validates a streaming request before any byte is written:
+// foreign or missing threads/items → 404, wrong item kinds → 400,
+// unconfigured actions → 501.
+func (s *Server) planTurn(ctx context.Context, user string, info RequestInfo, req *Request) (*turnPlan, error) {
+	p := &turnPlan{s: s, req: req, user: user, info: info, ctx: ctx}
+	loadThread := func(id string) error {
+		if _, err := s.store.LoadThread(ctx, user, id); err != nil {
+			return notFound(err, "thread")
+		}
+		p.threadID = id
+		return nil
+	}
+	loadAttachments := func(ids []string) error {
+		for _, id := range ids {
+			a, err := s.store.LoadAttachment(ctx, user, id)
+			if err != nil {
+				return notFound(err, "attachment "+id)
+			}
+			p.attachments = append(p.attachments, a)
+		}
+		return nil
+	}
+	switch q := req.Params.(type) {
+	case *ThreadCreateParams:
+		p.threadID = s.newID(IDThread)
+		return p, loadAttachments(q.Input.Attachments)
+	case *ThreadAddUserMessageParams:
+		if err := loadThread(q.ThreadID); err != nil {
+			return nil, err
+		}
+		return p, loadAttachments(q.Input.Attachments)
+	case *ThreadAddClientToolOutputParams:
+		if err := loadThread(q.ThreadID); err != nil {
+			return nil, err
+		}
+		if _, err := s.pendingToolCall(ctx, user, q.ThreadID); err != nil {
+			return nil, err
+		}
+		return p, nil
+	case *ThreadAddStructuredInputParams:
+		if err := loadThread(q.ThreadID); err != nil {
+			return nil, err
+		}
+		if _, err := s.pendingStructuredInput(ctx, user, q.ThreadID, q.ItemID); err != nil {
+			return nil, err
+		}
+		return p, nil
+	case *ThreadRetryAfterItemParams:
+		if err := loadThread(q.ThreadID); err != nil {
+			return nil, err
+		}
+		it, err := s.store.LoadItem(ctx, user, q.ThreadID, q.ItemID)
+		if err != nil {
+			return nil, notFound(err, "item")
+		}
+		if _, ok := it.(*UserMessageItem); !ok {
+			return nil, apperr.Invalid("params.item_id: item %s is not a user message", q.ItemID)
+		}
+		return p, nil
+	case *ThreadCustomActionParams:
+		if err := loadThread(q.ThreadID); err != nil {
+			return nil, err
+		}
+		if _, err := s.loadSender(ctx, user, q.ThreadID, q.ItemID); err != nil {
+			return nil, err
+		}
+		if s.actions == nil {
+			return nil, notConfigured("widget actions")
+		}
+		return p, nil
+	}
+	return nil, apperr.Invalid("unsupported request type %q", req.Type)
+}
+
+func (s *Server) pendingToolCall(ctx context.Context, user, threadID string) (*ClientToolCallItem, error) {
+	page, err := s.store.ListItems(ctx, user, threadID, ListOptions{Limit: 1, Order: OrderDesc, IncludeHidden: true})
+	if err != nil {
+		return nil, notFound(err, "thread")
+	}
+	if len(page.Data) == 1 {
+		if tc, ok := page.Data[0].(*ClientToolCallItem); ok && tc.Status == ToolCallPending {
+			return tc, nil
+		}
+	}
+	return nil, apperr.Conflict("thread %s has no pending client tool call", threadID)
+}
+
+func (s *Server) pendingStructuredInput(ctx context.Context, user, threadID, itemID string) (*StructuredInputItem, error) {
+	it, err := s.store.LoadItem(ctx, user, threadID, itemID)
+	if err != nil {
+		return nil, notFound(err, "item")
+	}
+	si, ok := it.(*StructuredInputItem)
+	if !ok {
+		return nil, apperr.Invalid("params.item_id: item %s is not a structured input", itemID)
+	}
+	if si.Status != StructuredPending {
+		return nil, apperr.Conflict("structured input %s was already answered", itemID)
+	}
+	return si, nil
+}
+
+// FlushWriter is where a stream is written: *bufio.Writer satisfies it.
+type FlushWriter interface {
+	Write(p []byte) (int, error)
+	Flush() error
+}
+
+type frame struct {
+	event string
+	data  []byte
+}
+
+// WriteStream runs the turn and writes its events to w as SSE ("data:
+// <json>\n\n", flushed per event). All writes happen on the calling
+// goroutine; the turn runs on another and hands events over a channel. A
+// write or flush error means the client is gone: the turn's context is
+// cancelled and the turn finishes its persistence (partial reply, the
+// cancellation note) before WriteStream returns. Cancelling ctx cancels
+// the turn the same way.
+func (r *Response) WriteStream(ctx context.Context, w FlushWriter) {
+	p := r.turn
+	if p == nil {
+		return
+	}
+	s := p.s
+	s.metrics.activeStreams.Inc()
+	defer s.metrics.activeStreams.Dec()
+	// The turn keeps the request's values (user, span, request info) but
+	// not its cancellation: only ctx (the caller's) and a broken
+	// connection cancel it.
+	turnCtx, cancel := context.WithCancel(context.WithoutCancel(p.ctx))
+	defer cancel()
+	stop := context.AfterFunc(ctx, cancel)
+	defer stop()
+	frames := make(chan frame, 16)
+	go func() {
+		defer close(frames)
+		p.run(turnCtx, frames)
+	}()
+	var tick <-chan time.Time
+	if s.keepAlive > 0 {
+		t := time.NewTicker(s.keepAlive)
+		defer t.Stop()
+		tick = t.C
+	}
+	broken := false
+	write := func(b ...[]byte) {
+		for _, part := range b {
+			if _, err := w.Write(part); err != nil {
+				broken = true
+				cancel()
+				return
+			}
+		}
+		if err := w.Flush(); err != nil {
+			broken = true
+			cancel()
+		}
+	}
+	for {
+		select {
+		case f, ok := <-frames:
+			if !ok {
+				return
+			}
+			if broken {
+				continue
+			}
+			write([]byte("data: "), f.data, []byte("\n\n"))
+			if !broken {
+				s.metrics.eventsSent.WithLabelValues(f.event).Inc()
+			}
+		case <-tick:
+			if !broken {
+				write([]byte(": keep-alive\n\n"))
+			}
+		}
+	}
+}
+
+// run executes the turn, sending frames; it returns when persistence is
+// complete.
+func (p *turnPlan) run(ctx context.Context, frames chan<- frame) {
+	s := p.s
+	start := time.Now()
+	outcome := outcomeOK
+	defer func() {
+		s.metrics.requests.WithLabelValues(string(p.req.Type), outcome).Inc()
+		s.metrics.turnDuration.WithLabelValues(outcome).Observe(time.Since(start).Seconds())
+		if p.span != nil {
+			p.span.SetAttributes(attribute.String("chatkit.outcome", outcome),
+				attribute.String("chatkit.thread_id", p.threadID))
+			if outcome == outcomeError || outcome == outcomeBusy {
+				p.span.SetStatus(codes.Error, outcome)
+			}
+			p.span.End()
+		}
+	}()
+	// persist is the context for store writes: they complete even when the
+	// client has gone, so the thread stays consistent.
+	persist := context.WithoutCancel(ctx)
+	t := &turnSink{s: s, ctx: ctx, persist: persist, user: p.user, frames: frames, pending: map[string]Item{}}
+
+	lockCtx, cancelLock := context.WithTimeout(ctx, s.lockTimeout)
+	unlock, err := s.store.LockThread(lockCtx, p.user, p.threadID)
+	cancelLock()
+	if err != nil {
+		if ctx.Err() != nil {
+			outcome = outcomeCancelled
+			return
+		}
+		outcome = outcomeBusy
+		s.log.LogAttrs(persist, slog.LevelWarn, "chatkit turn gave up waiting for the thread lock",
+			slog.String("thread_id", p.threadID), slog.String("error", err.Error()))
+		t.send(ErrorEvent{Code: ErrorCodeCustom, Message: BusyMessage, AllowRetry: false})
+		return
+	}
+	defer unlock()
+
+	outcome = p.execute(persist, t)
+}
+
+// execute runs the request-specific prologue and the response phase.
+func (p *turnPlan) execute(ctx context.Context, t *turnSink) string {
+	s := p.s
+	fail := func(msg string, err error) string {
+		s.log.LogAttrs(ctx, slog.LevelError, msg, slog.String("thread_id", p.threadID),
+			slog.String("request_type", string(p.req.Type)), slog.String("error", err.Error()))
+		t.send(ErrorEvent{Code: ErrorCodeStream, AllowRetry: false})
+		return outcomeError
+	}
+	turn := &Turn{UserID: p.user, Request: p.req.Type, Info: p.info, Store: s.store}
+	var prologue []Event
+	if p.req.Type == ReqThreadsCreate {
+		meta := ThreadMetadata{ID: p.threadID, CreatedAt: s.clock.Now(), Status: ThreadStatus{Type: StatusActive}}
+		if err := s.store.SaveThread(ctx, p.user, meta); err != nil {
+			return fail("create thread failed", err)
+		}
+		t.setThread(meta)
+		t.send(ThreadCreatedEvent{Thread: wireThread(meta, Page[Item]{})})
+	} else {
+		meta, err := s.store.LoadThread(ctx, p.user, p.threadID)
+		if err != nil {
+			return fail("load thread failed", err)
+		}
+		t.setThread(meta)
+	}
+	turn.Thread = t.Thread()
+
+	switch q := p.req.Params.(type) {
+	case *ThreadCreateParams:
+		um, err := p.addUserMessage(ctx, q.Input)
+		if err != nil {
+			return fail("save user message failed", err)
+		}
+		t.send(ThreadItemDoneEvent{Item: um})
+		turn.Input = um
+	case *ThreadAddUserMessageParams:
+		um, err := p.addUserMessage(ctx, q.Input)
+		if err != nil {
+			return fail("save user message failed", err)
+		}
+		t.send(ThreadItemDoneEvent{Item: um})
+		turn.Input = um
+	case *ThreadAddClientToolOutputParams:
+		tc, err := s.pendingToolCall(ctx, p.user, p.threadID)
+		if err != nil {
+			return fail("no pending client tool call", err)
+		}
+		tc.Output, tc.Status = q.Result, ToolCallCompleted
+		if err := s.store.SaveItem(ctx, p.user, p.threadID, tc); err != nil {
+			return fail("save tool output failed", err)
+		}
+		if err := p.dropPendingToolCalls(ctx); err != nil {
+			return fail("clean pending tool calls failed", err)
+		}
+	case *ThreadAddStructuredInputParams:
+		si, err := s.pendingStructuredInput(ctx, p.user, p.threadID, q.ItemID)
+		if err != nil {
+			return fail("structured input not pending", err)
+		}
+		prologue = append(prologue, ThreadItemReplacedEvent{Item: applySubmission(si, q.Input)})
+	case *ThreadRetryAfterItemParams:
+		um, err := p.truncateAfter(ctx, q.ItemID)
+		if err != nil {
+			return fail("retry failed", err)
+		}
+		turn.Input = um
+	case *ThreadCustomActionParams:
+		sender, err := s.loadSender(ctx, p.user, p.threadID, q.ItemID)
+		if err != nil {
+			return fail("load action sender failed", err)
+		}
+		action := q.Action
+		turn.Action, turn.Sender = &action, sender
+	}
+	return p.respond(t, turn, prologue)
+}
+
+func (p *turnPlan) addUserMessage(ctx context.Context, in UserMessageInput) (*UserMessageItem, error) {
+	s := p.s
+	um := &UserMessageItem{
+		ItemBase:         ItemBase{ID: s.newID(IDMessage), ThreadID: p.threadID, CreatedAt: s.clock.Now()},
+		Content:          in.Content,
+		Attachments:      make([]Attachment, 0, len(p.attachments)),
+		QuotedText:       in.QuotedText,
+		InferenceOptions: in.InferenceOptions,
+	}
+	for _, a := range p.attachments {
+		a.ThreadID = p.threadID
+		if err := s.store.SaveAttachment(ctx, p.user, a); err != nil {
+			return nil, fmt.Errorf("save attachment %s: %w", a.ID, err)
+		}
+		um.Attachments = append(um.Attachments, a.Public())
+	}
+	if err := s.store.AddItem(ctx, p.user, p.threadID, um); err != nil {
+		return nil, fmt.Errorf("add user message: %w", err)
+	}
+	return um, nil
+}
+
+// dropPendingToolCalls deletes pending client tool calls among the newest
+// items (there should be none; the reference does the same cleanup).
+func (p *turnPlan) dropPendingToolCalls(ctx context.Context) error {
+	s := p.s
+	page, err := s.store.ListItems(ctx, p.user, p.threadID, ListOptions{Limit: DefaultPageSize, Order: OrderDesc, IncludeHidden: true})
+	if err != nil {
+		return err
+	}
+	for _, it := range page.Data {
+		if tc, ok := it.(*ClientToolCallItem); ok && tc.Status == ToolCallPending {
+			if err := s.store.DeleteItem(ctx, p.user, p.threadID, tc.ID); err != nil && !errors.Is(err, ErrNotFound) {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// truncateAfter deletes every item newer than the user message itemID and
+// returns that message.
+func (p *turnPlan) truncateAfter(ctx context.Context, itemID string) (*UserMessageItem, error) {
+	s := p.s
+	it, err := s.store.LoadItem(ctx, p.user, p.threadID, itemID)
+	if err != nil {
+		return nil, err
+	}
+	um, ok := it.(*UserMessageItem)
+	if !ok {
+		return nil, fmt.Errorf("item %s is not a user message", itemID)
+	}
+	for {
+		page, err := s.store.ListItems(ctx, p.user, p.threadID, ListOptions{Limit: MaxPageSize, Order: OrderDesc, IncludeHidden: true})
+		if err != nil {
+			return nil, err
+		}
+		deleted := 0
+		for _, it := range page.Data {
+			if it.Header().ID == itemID {
+				return um, nil
+			}
+			if err := s.store.DeleteItem(ctx, p.user, p.threadID, it.Header().ID); err != nil && !errors.Is(err, ErrNotFound) {
+				return nil, err
+			}
+			deleted++
+		}
+		if deleted == 0 {
+			return um, nil
+		}
+	}
+}
+
+// applySubmission answers a structured input the way the reference does:
+// missing, empty or skipped answers become {skipped:true}; single-choice
+// questions keep the first value; unknown question ids are ignored.
+func applySubmission(si *StructuredInputItem, sub StructuredInputSubmission) *StructuredInputItem {
+	out := *si
+	out.Inputs = make([]StructuredInput, len(si.Inputs))
+	for i, q := range si.Inputs {
+		a, ok := sub.Answers[q.ID]
+		if sub.Status == StructuredSkipped || !ok || a.Skipped || len(a.Values) == 0 {
+			q.Answer = &StructuredInputAnswer{Values: []string{}, Skipped: true}
+		} else {
+			vals := append([]string(nil), a.Values...)
+			if q.Type == InputMultipleChoice && !q.Multiple {
+				vals = vals[:1]
+			}
+			q.Answer = &StructuredInputAnswer{Values: vals}
+		}
+		out.Inputs[i] = q
+	}
+	out.Status = sub.Status
+	return &out
+}
+
+// respond runs the response phase: stream_options, the prologue events,
+// the responder's (or action handler's) events, then error/title/thread
+// updates, or the cancellation cleanup.
+func (p *turnPlan) respond(t *turnSink, turn *Turn, prologue []Event) string {
+	s := p.s
+	t.send(StreamOptionsEvent{StreamOptions: StreamOptions{AllowCancel: true}})
+	run := func() error {
+		for _, ev := range prologue {
+			if err := t.Emit(t.ctx, ev); err != nil {
+				return err
+			}
+		}
+		if turn.Action != nil {
+			return s.actions.Action(t.ctx, turn, t)
+		}
+		return s.responder.Respond(t.ctx, turn, t)
+	}
+	err := safely(run)
+	cancelled := t.ctx.Err() != nil
+
+	if turn.Input != nil && turn.Thread.Title == "" {
+		t.UpdateThread(func(m *ThreadMetadata) {
+			if m.Title == "" {
+				m.Title = DeriveTitle(turn.Input.Text())
+			}
+		})
+	}
+	if cancelled {
+		p.cleanupCancelled(t)
+		return outcomeCancelled
+	}
+	outcome := outcomeOK
+	if err != nil {
+		outcome = outcomeError
+		var se *StreamError
+		ev := ErrorEvent{Code: ErrorCodeStream, AllowRetry: true}
+		if errors.As(err, &se) {
+			ev = ErrorEvent{Code: se.Code, Message: se.Message, AllowRetry: se.AllowRetry}
+			if ev.Code == "" {
+				ev.Code = ErrorCodeStream
+			}
+		}
+		s.log.LogAttrs(t.persist, slog.LevelError, "chatkit responder failed",
+			slog.String("thread_id", p.threadID), slog.String("request_type", string(p.req.Type)),
+			slog.String("error", err.Error()))
+		if p.span != nil {
+			p.span.RecordError(err)
+		}
+		t.send(ev)
+	}
+	t.flushThread(true)
+	return outcome
+}
+
+// cleanupCancelled persists what a cancelled turn leaves behind, as the
+// reference does: pending assistant messages with text become completed
+// items, other pending items are dropped, and an sdk_hidden_context item
+// tells the model the user stopped the reply.
+func (p *turnPlan) cleanupCancelled(t *turnSink) {
+	s := p.s
+	ctx, cancel := context.WithTimeout(t.persist, s.cleanup)
+	defer cancel()
+	logErr := func(msg string, err error) {
+		s.log.LogAttrs(ctx, slog.LevelError, msg, slog.String("thread_id", p.threadID), slog.String("error", err.Error()))
+	}
+	t.mu.Lock()
+	pending := make([]Item, 0, len(t.pending))
+	for _, it := range t.pending {
+		pending = append(pending, it)
+	}
+	t.pending = map[string]Item{}
+	t.mu.Unlock()
+	for _, it := range pending {
+		am, ok := it.(*AssistantMessageItem)
+		if !ok || strings.TrimSpace(am.Text()) == "" {
+			continue
+		}
+		if err := s.store.AddItem(ctx, p.user, p.threadID, am); err != nil {
+			logErr("save partial assistant message failed", err)
+		}
+	}
+	note := &SDKHiddenContextItem{
+		ItemBase: ItemBase{ID: s.newID(IDSDKHiddenContext), ThreadID: p.threadID, CreatedAt: s.clock.Now()},
+		Content:  CancelledContent,
+	}
+	if err := s.store.AddItem(ctx, p.user, p.threadID, note); err != nil {
+		logErr("save cancellation note failed", err)
+	}
+	t.flushThread(false)
+}
+
+// safely calls fn, turning a panic into an error.
+func safely(fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return fn()
+}
+
+// turnSink is the Server's Sink: it applies the persistence rules, tracks
+// pending items for cancellation and hands frames to the writer.
+type turnSink struct {
+	s       *Server
+	ctx     context.Context // cancelled when the client goes away
+	persist context.Context // never cancelled: store writes
+	user    string
+	frames  chan<- frame
+
+	mu      sync.Mutex
+	thread  ThreadMetadata // current, as changed by UpdateThread
+	saved   ThreadMetadata // last persisted/sent
+	pending map[string]Item
+}
+
+func (t *turnSink) setThread(meta ThreadMetadata) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.thread, t.saved = meta.Clone(), meta.Clone()
+}
+
+// send marshals ev and queues it for the writer. It never fails: after a
+// disconnect the writer discards frames.
+func (t *turnSink) send(ev Event) {
+	data, err := jsonMarshal(ev)
+	if err != nil {
+		t.s.log.LogAttrs(t.persist, slog.LevelError, "encode chatkit event failed",
+			slog.String("event", ev.EventType()), slog.String("error", err.Error()))
+		return
+	}
+	t.frames <- frame{event: ev.EventType(), data: data}
+}
+
+// Emit implements Sink.
+func (t *turnSink) Emit(_ context.Context, ev Event) error {
+	if ev == nil {
+		return errors.New("chatkit: nil event")
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.ctx.Err(); err != nil {
+		return fmt.Errorf("%w: %w", ErrCancelled, err)
+	}
+	st, user, threadID := t.s.store, t.user, t.thread.ID
+	hidden := false
+	switch e := ev.(type) {
+	case ThreadItemAddedEvent:
+		if e.Item == nil {
+			return errors.New("chatkit: thread.item.added without item")
+		}
+		c, err := CloneItem(e.Item)
+		if err != nil {
+			return fmt.Errorf("chatkit: thread.item.added: %w", err)
+		}
+		t.pending[e.Item.Header().ID] = c
+	case ThreadItemUpdatedEvent:
+		if e.Update == nil {
+			return errors.New("chatkit: thread.item.updated without update")
+		}
+		if it, ok := t.pending[e.ItemID]; ok {
+			applyUpdate(it, e.Update)
+		}
+	case ThreadItemDoneEvent:
+		if e.Item == nil {
+			return errors.New("chatkit: thread.item.done without item")
+		}
+		if err := st.AddItem(t.persist, user, threadID, e.Item); err != nil {
+			return fmt.Errorf("save item %s: %w", e.Item.Header().ID, err)
+		}
+		delete(t.pending, e.Item.Header().ID)
+		hidden = IsHidden(e.Item)
+	case ThreadItemReplacedEvent:
+		if e.Item == nil {
+			return errors.New("chatkit: thread.item.replaced without item")
+		}
+		if err := st.SaveItem(t.persist, user, threadID, e.Item); err != nil {
+			return fmt.Errorf("save item %s: %w", e.Item.Header().ID, err)
+		}
+		delete(t.pending, e.Item.Header().ID)
+		hidden = IsHidden(e.Item)
+	case ThreadItemRemovedEvent:
+		if err := st.DeleteItem(t.persist, user, threadID, e.ItemID); err != nil && !errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("delete item %s: %w", e.ItemID, err)
+		}
+		delete(t.pending, e.ItemID)
+	case ThreadCreatedEvent, ThreadUpdatedEvent:
+		return fmt.Errorf("chatkit: %s is emitted by the server; use UpdateThread", ev.EventType())
+	}
+	if !hidden {
+		t.send(ev)
+	}
+	t.flushThreadLocked(true)
+	return nil
+}
+
+// UpdateThread implements Sink.
+func (t *turnSink) UpdateThread(fn func(*ThreadMetadata)) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	fn(&t.thread)
+	t.thread.ID = t.saved.ID
+	t.thread.CreatedAt = t.saved.CreatedAt
+}
+
+// Thread implements Sink.
+func (t *turnSink) Thread() ThreadMetadata {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.thread.Clone()
+}
+
+// NewItemID implements Sink.
+func (t *turnSink) NewItemID(kind IDKind) string { return t.s.newID(kind) }
+
+// Now implements Sink.
+func (t *turnSink) Now() time.Time { return t.s.clock.Now() }
+
+func (t *turnSink) flushThread(announce bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.flushThreadLocked(announce)
+}
+
+// flushThreadLocked saves the thread when its metadata changed and, when
+// announce is set, emits thread.updated. Only the changed fields are
+// written over a fresh copy, so a concurrent rename is not undone.
+func (t *turnSink) flushThreadLocked(announce bool) {
+	cur, old := t.thread, t.saved
+	if threadEqual(cur, old) {
+		return
+	}
+	fresh, err := t.s.store.LoadThread(t.persist, t.user, cur.ID)
+	if err != nil {
+		fresh = cur
+	}
+	if cur.Title != old.Title {
+		fresh.Title = cur.Title
+	}
+	if cur.Status != old.Status {
+		fresh.Status = cur.Status
+	}
+	if !reflect.DeepEqual(cur.AllowedImageDomains, old.AllowedImageDomains) {
+		fresh.AllowedImageDomains = cur.AllowedImageDomains
+	}
+	if !reflect.DeepEqual(cur.Metadata, old.Metadata) {
+		fresh.Metadata = cur.Metadata
+	}
+	if err := t.s.store.SaveThread(t.persist, t.user, fresh); err != nil {
+		t.s.log.LogAttrs(t.persist, slog.LevelError, "save thread failed",
+			slog.String("thread_id", cur.ID), slog.String("error", err.Error()))
+		return
+	}
+	t.thread, t.saved = fresh.Clone(), fresh.Clone()
+	if announce {
+		t.send(ThreadUpdatedEvent{Thread: wireThread(fresh, Page[Item]{})})
+	}
+}
+
+func threadEqual(a, b ThreadMetadata) bool {
+	return a.Title == b.Title && a.Status == b.Status &&
+		reflect.DeepEqual(a.AllowedImageDomains, b.AllowedImageDomains) &&
+		reflect.DeepEqual(nonNilMap(a.Metadata), nonNilMap(b.Metadata))
+}
+
+// applyUpdate applies an update to a pending item (the client's rules):
+// content parts are padded to content_index; added/done replace the part,
+// text_delta appends, annotation_added inserts. Workflow tasks are added or
+// replaced.
+func applyUpdate(it Item, u ItemUpdate) {
+	switch item := it.(type) {
+	case *AssistantMessageItem:
+		idx := -1
+		switch v := u.(type) {
+		case ContentPartAdded:
+			idx = v.ContentIndex
+		case ContentPartTextDelta:
+			idx = v.ContentIndex
+		case ContentPartAnnotationAdded:
+			idx = v.ContentIndex
+		case ContentPartDone:
+			idx = v.ContentIndex
+		}
+		if idx < 0 || idx > 1024 {
+			return
+		}
+		for len(item.Content) <= idx {
+			item.Content = append(item.Content, OutputText{Annotations: []Annotation{}})
+		}
+		switch v := u.(type) {
+		case ContentPartAdded:
+			item.Content[idx] = v.Content
+		case ContentPartTextDelta:
+			item.Content[idx].Text += v.Delta
+		case ContentPartAnnotationAdded:
+			anns := item.Content[idx].Annotations
+			if v.AnnotationIndex >= 0 && v.AnnotationIndex <= len(anns) {
+				anns = append(anns[:v.AnnotationIndex], append([]Annotation{v.Annotation}, anns[v.AnnotationIndex:]...)...)
+			} else {
+				anns = append(anns, v.Annotation)
+			}
+			item.Content[idx].Annotations = anns
+		case ContentPartDone:
+			item.Content[idx] = v.Content
+		}
+	case *WorkflowItem:
+		switch v := u.(type) {
+		case WorkflowTaskAdded:
+			item.Workflow.Tasks = append(item.Workflow.Tasks, v.Task)
+		case WorkflowTaskUpdated:
+			if v.TaskIndex >= 0 && v.TaskIndex < len(item.Workflow.Tasks) {
+				item.Workflow.Tasks[v.TaskIndex] = v.Task
+			}
+		}
+	}
+}
+
+// DeriveTitle makes a thread title from the first user message when the
+// responder sets none: the first line, whitespace collapsed, cut at a word
+// boundary to at most 60 characters (with "…"); "New chat" when empty.
+func DeriveTitle(text string) string {
+	if i := strings.IndexAny(text, "\r\n"); i >= 0 && strings.TrimSpace(text[:i]) != "" {
+		text = text[:i]
+	}
+	text = strings.Join(strings.FieldsFunc(text, unicode.IsSpace), " ")
+	if text == "" {
+		return "New chat"
+	}
+	const maxRunes = 60
+	if utf8.RuneCountInString(text) <= maxRunes {
+		return text
+	}
+	runes := []rune(text)[:maxRunes]
+	cut := string(runes)
+	if i := strings.LastIndexByte(cut, ' '); i > maxRunes/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRightFunc(cut, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) }) + "…"
+}
