@@ -22,7 +22,8 @@ func parseChatRequest(req *Request) string {
 		if !isToolName(name) {
 			return fmt.Sprintf("Invalid 'tools[%d].function.name': string does not match pattern '^[a-zA-Z0-9_-]+$'.", i)
 		}
-		if p := checkSchema(name, fn["parameters"]); p != "" {
+		strict, _ := fn["strict"].(bool)
+		if p := checkSchema(name, fn["parameters"], strict); p != "" {
 			return p
 		}
 		req.Tools = append(req.Tools, name)

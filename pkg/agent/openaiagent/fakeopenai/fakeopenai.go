@@ -358,7 +358,10 @@ func checkCommon(req *Request) string {
 	return ""
 }
 
-func checkSchema(name string, params any) string {
+// checkSchema checks a function's parameters like OpenAI: an object
+// schema, and with strict mode on, every object (nested too) listing all its
+// properties in "required" and setting "additionalProperties": false.
+func checkSchema(name string, params any, strict bool) string {
 	schema, ok := params.(map[string]any)
 	if !ok {
 		return fmt.Sprintf("Invalid schema for function '%s': schema must be a JSON Schema of 'type: \"object\"'.", name)
@@ -366,7 +369,54 @@ func checkSchema(name string, params any) string {
 	if t, _ := schema["type"].(string); t != "object" {
 		return fmt.Sprintf("Invalid schema for function '%s': schema must be a JSON Schema of 'type: \"object\"', got 'type: \"%v\"'.", name, schema["type"])
 	}
+	if strict {
+		return checkStrict(name, "()", schema)
+	}
 	return ""
+}
+
+func checkStrict(name, path string, schema map[string]any) string {
+	if isObjectType(schema["type"]) {
+		if ap, ok := schema["additionalProperties"].(bool); !ok || ap {
+			return fmt.Sprintf("Invalid schema for function '%s': In context=%s, 'additionalProperties' is required to be supplied and to be false.", name, path)
+		}
+		props, _ := schema["properties"].(map[string]any)
+		req, _ := schema["required"].([]any)
+		listed := map[string]bool{}
+		for _, r := range req {
+			if s, ok := r.(string); ok {
+				listed[s] = true
+			}
+		}
+		for key, sub := range props {
+			if !listed[key] {
+				return fmt.Sprintf("Invalid schema for function '%s': In context=%s, 'required' is required to be supplied and to be an array including every key in properties. Missing '%s'.", name, path, key)
+			}
+			if m, ok := sub.(map[string]any); ok {
+				if p := checkStrict(name, path+"/properties/"+key, m); p != "" {
+					return p
+				}
+			}
+		}
+	}
+	if items, ok := schema["items"].(map[string]any); ok {
+		return checkStrict(name, path+"/items", items)
+	}
+	return ""
+}
+
+func isObjectType(t any) bool {
+	switch v := t.(type) {
+	case string:
+		return v == "object"
+	case []any:
+		for _, x := range v {
+			if x == "object" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // textOf returns a message content's text: a string, or the text of a list

@@ -25,7 +25,11 @@ func parseResponsesRequest(req *Request) string {
 		if !isToolName(name) {
 			return fmt.Sprintf("Invalid 'tools[%d].name': string does not match pattern '^[a-zA-Z0-9_-]+$'.", i)
 		}
-		if p := checkSchema(name, tool["parameters"]); p != "" {
+		strict, _ := tool["strict"].(bool)
+		if _, set := tool["strict"]; !set {
+			strict = true // the Responses API defaults to strict mode
+		}
+		if p := checkSchema(name, tool["parameters"], strict); p != "" {
 			return p
 		}
 		req.Tools = append(req.Tools, name)

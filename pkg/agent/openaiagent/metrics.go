@@ -1,0 +1,93 @@
+package openaiagent
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metric help texts. Another package registering the same metric on the
+// same registry (the offline agent's turn counter, session-service's
+// upstream histogram) must use the same name, help and labels; the first
+// registration is then shared.
+const (
+	helpTurns           = "Assistant turns by agent and outcome (ok or an error code)."
+	helpTurnDuration    = "Duration of assistant turns by agent, in seconds."
+	helpTokens          = "Tokens exchanged with the model upstream by direction (input, output)."
+	helpUpstreamLatency = "Duration of upstream API requests by upstream, operation and outcome, in seconds."
+)
+
+// Turn outcomes (label values of taskpilot_agent_turns_total and
+// taskpilot_upstream_request_duration_seconds besides "ok").
+const (
+	outcomeOK              = "ok"
+	outcomeUpstreamError   = "upstream_error"
+	outcomeUpstreamTimeout = "upstream_timeout"
+	outcomeRateLimited     = "rate_limited"
+	outcomeNotConfigured   = "not_configured"
+	outcomeCancelled       = "cancelled"
+	outcomeStepLimit       = "step_limit"
+	outcomeInternal        = "internal_error"
+)
+
+type metrics struct {
+	turns        *prometheus.CounterVec   // agent, outcome
+	turnDuration *prometheus.HistogramVec // agent
+	tokens       *prometheus.CounterVec   // direction
+	upstream     *prometheus.HistogramVec // upstream, operation, outcome
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		turns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "taskpilot_agent_turns_total", Help: helpTurns,
+		}, []string{"agent", "outcome"}),
+		turnDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "taskpilot_agent_turn_duration_seconds", Help: helpTurnDuration,
+			Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40, 80},
+		}, []string{"agent"}),
+		tokens: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "taskpilot_upstream_tokens_total", Help: helpTokens,
+		}, []string{"direction"}),
+		upstream: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "taskpilot_upstream_request_duration_seconds", Help: helpUpstreamLatency,
+			Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40, 80},
+		}, []string{"upstream", "operation", "outcome"}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	var err error
+	if m.turns, err = register(reg, m.turns); err != nil {
+		return nil, err
+	}
+	if m.turnDuration, err = register(reg, m.turnDuration); err != nil {
+		return nil, err
+	}
+	if m.tokens, err = register(reg, m.tokens); err != nil {
+		return nil, err
+	}
+	if m.upstream, err = register(reg, m.upstream); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// register registers c, or returns the collector already registered under
+// the same descriptor (several agents, or both services of the all-in-one
+// binary, share one registry).
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+	err := reg.Register(c)
+	if err == nil {
+		return c, nil
+	}
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		if existing, ok := are.ExistingCollector.(C); ok {
+			return existing, nil
+		}
+	}
+	var zero C
+	return zero, fmt.Errorf("register openai agent metrics: %w", err)
+}

@@ -1,0 +1,179 @@
+package openaiagent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/packages/ssestream"
+
+	"github.com/taskpilotai/taskpilot/pkg/tasks"
+)
+
+// API styles.
+const (
+	StyleResponses       = "responses"
+	StyleChatCompletions = "chat_completions"
+)
+
+// stepRequest is one model call: the system prompt, the conversation and
+// the tools.
+type stepRequest struct {
+	instructions string
+	history      []entry
+}
+
+// toolCall is a function call the model made in a step.
+type toolCall struct {
+	callID, name, arguments string
+}
+
+// stepOutput is what one model call produced.
+type stepOutput struct {
+	text  string
+	calls []toolCall
+	usage tokenUsage
+}
+
+type tokenUsage struct{ input, output int64 }
+
+// stepper runs one streamed model call in one API style. onText receives
+// the answer's text deltas as they arrive; an error from it stops the call
+// and is returned as is. Upstream failures are returned as *upstreamError.
+type stepper interface {
+	operation() string
+	step(ctx context.Context, req stepRequest, onText func(string) error) (stepOutput, error)
+}
+
+// upstreamError is a failed model call, already classified. Its Error text
+// is safe to log: status, API error code and type, never the upstream's
+// message or body (they can echo the request or part of the key).
+type upstreamError struct {
+	outcome    string // outcomeUpstreamError, outcomeUpstreamTimeout, outcomeRateLimited, outcomeNotConfigured
+	status     int
+	code       string
+	retryAfter time.Duration
+	detail     string
+}
+
+func (e *upstreamError) Error() string {
+	msg := "openai: " + e.outcome
+	if e.status != 0 {
+		msg += " status " + strconv.Itoa(e.status)
+	}
+	if e.code != "" {
+		msg += " code " + e.code
+	}
+	if e.detail != "" {
+		msg += ": " + e.detail
+	}
+	return msg
+}
+
+// classify turns an error from the openai-go client or the stream into an
+// *upstreamError. parent is the turn's context: a deadline hit while parent
+// is still live is the request timeout, while a done parent means the
+// client went away (returned unchanged, not an upstream failure).
+func classify(parent context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if parent.Err() != nil {
+		return parent.Err()
+	}
+	var apiErr *openai.Error
+	if errors.As(err, &apiErr) {
+		ue := &upstreamError{outcome: outcomeUpstreamError, status: apiErr.StatusCode, code: apiErr.Code}
+		if ue.code == "" {
+			ue.code = apiErr.Type
+		}
+		switch {
+		case apiErr.StatusCode == http.StatusTooManyRequests:
+			ue.outcome = outcomeRateLimited
+			if apiErr.Response != nil {
+				ue.retryAfter = retryAfter(apiErr.Response.Header)
+			}
+		case apiErr.StatusCode == http.StatusUnauthorized || apiErr.StatusCode == http.StatusForbidden:
+			ue.outcome = outcomeNotConfigured
+		case apiErr.StatusCode == http.StatusRequestTimeout || apiErr.StatusCode == http.StatusGatewayTimeout:
+			ue.outcome = outcomeUpstreamTimeout
+		}
+		return ue
+	}
+	var netErr net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()) {
+		return &upstreamError{outcome: outcomeUpstreamTimeout, detail: "no complete answer within the request timeout"}
+	}
+	var ue *upstreamError
+	if errors.As(err, &ue) {
+		return ue
+	}
+	var syntaxErr *json.SyntaxError
+	if errors.As(err, &syntaxErr) {
+		return &upstreamError{outcome: outcomeUpstreamError, detail: "malformed event in the stream"}
+	}
+	// Connection resets, unexpected EOF, in-stream error events: describe
+	// the kind only.
+	detail := "request failed"
+	var sseErr *ssestream.StreamError
+	switch {
+	case errors.Is(err, errStreamIncomplete):
+		detail = errStreamIncomplete.Error()
+	case errors.As(err, &sseErr):
+		detail = "error event in the stream"
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF):
+		detail = "connection closed mid-stream"
+	}
+	return &upstreamError{outcome: outcomeUpstreamError, detail: detail}
+}
+
+// retryAfter reads Retry-After-Ms or Retry-After (seconds); 0 when absent.
+func retryAfter(h http.Header) time.Duration {
+	if ms, err := strconv.ParseFloat(h.Get("Retry-After-Ms"), 64); err == nil && ms > 0 {
+		return time.Duration(ms * float64(time.Millisecond))
+	}
+	if s, err := strconv.ParseFloat(h.Get("Retry-After"), 64); err == nil && s > 0 {
+		return time.Duration(s * float64(time.Second))
+	}
+	return 0
+}
+
+// errStreamIncomplete is a stream that ended without its terminal event.
+var errStreamIncomplete = errors.New("stream ended before the answer was complete")
+
+// toolSchema decodes a tool's JSON schema for the client's parameter types.
+func toolSchema(t tasks.Tool) (map[string]any, error) {
+	var schema map[string]any
+	if err := json.Unmarshal(t.Parameters, &schema); err != nil {
+		return nil, fmt.Errorf("tool %s: parameters schema: %w", t.Name, err)
+	}
+	return schema, nil
+}
+
+func asStreamError(err error, target **ssestream.StreamError) bool { return errors.As(err, target) }
+
+// chatErrorCode reads error.code (else error.type) of an in-stream
+// {"error":{...}} chunk.
+func chatErrorCode(e *ssestream.StreamError) string {
+	var body struct {
+		Error struct {
+			Code string `json:"code"`
+			Type string `json:"type"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(e.Event.Data, &body) != nil {
+		return ""
+	}
+	if body.Error.Code != "" {
+		return body.Error.Code
+	}
+	return body.Error.Type
+}
