@@ -1,0 +1,15 @@
+import Link from "next/link";
+import { RedirectToChat } from "@/components/RedirectToChat";
+
+export default function Home() {
+  return (
+    <main className="home">
+      <meta httpEquiv="refresh" content="0; url=chatkit/" />
+      <RedirectToChat />
+      <h1>TaskPilot AI</h1>
+      <p>
+        <Link href="/chatkit/">Open the task chat</Link>
+      </p>
+    </main>
+  );
+}

@@ -1,0 +1,357 @@
+"use client";
+
+// A small generic renderer for ChatKit widget trees (Card, ListView, Row, Text,
+// Button, …). Unknown components render their children, or their text.
+
+import type { CSSProperties, FormEvent, KeyboardEvent, ReactNode } from "react";
+import type { ActionConfig, WidgetNode } from "@/lib/chatkit-protocol/types";
+import { Markdown } from "./Markdown";
+
+export type ActionHandler = (action: ActionConfig, values?: Record<string, unknown>) => void;
+
+interface Ctx {
+  onAction: ActionHandler;
+  disabled: boolean;
+}
+
+const ICONS: Record<string, string> = {
+  check: "✓",
+  "check-circle": "✓",
+  "check-circle-filled": "✓",
+  calendar: "📅",
+  clock: "🕒",
+  search: "🔍",
+  write: "✎",
+  "write-alt": "✎",
+  plus: "+",
+  star: "☆",
+  "star-filled": "★",
+  info: "ℹ",
+  bolt: "⚡",
+  trash: "🗑",
+  "empty-circle": "○",
+  reload: "↻",
+  sparkle: "✦",
+  document: "📄",
+  notebook: "📓",
+  mail: "✉",
+  user: "👤",
+  globe: "🌐",
+  "chevron-right": "›",
+  "chevron-left": "‹",
+};
+
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined);
+
+function isAction(v: unknown): v is ActionConfig {
+  return !!v && typeof v === "object" && typeof (v as { type?: unknown }).type === "string";
+}
+
+function childrenOf(node: WidgetNode): WidgetNode[] {
+  const c = node.children;
+  if (Array.isArray(c)) return c.filter((x) => x && typeof x === "object");
+  if (c && typeof c === "object") return [c];
+  return [];
+}
+
+function renderChildren(node: WidgetNode, ctx: Ctx): ReactNode[] {
+  return childrenOf(node).map((c, i) => <Node key={str(c.key) ?? str(c.id) ?? i} node={c} ctx={ctx} />);
+}
+
+const SPACE = 4; // px per spacing unit
+function space(v: unknown): string | undefined {
+  if (typeof v === "number") return `${v * SPACE}px`;
+  if (typeof v === "string") return v;
+  return undefined;
+}
+
+function boxStyle(node: WidgetNode, direction: "row" | "column"): CSSProperties {
+  const align = str(node.align);
+  const justify = str(node.justify);
+  const map: Record<string, string> = { start: "flex-start", end: "flex-end", center: "center", stretch: "stretch", between: "space-between", around: "space-around", evenly: "space-evenly", baseline: "baseline" };
+  return {
+    display: "flex",
+    flexDirection: direction,
+    gap: space(node.gap) ?? (direction === "row" ? "8px" : "4px"),
+    alignItems: align ? map[align] ?? align : direction === "row" ? "center" : undefined,
+    justifyContent: justify ? map[justify] ?? justify : undefined,
+    padding: typeof node.padding === "number" || typeof node.padding === "string" ? space(node.padding) : undefined,
+    flexWrap: node.wrap === "wrap" ? "wrap" : undefined,
+    flex: typeof node.flex === "number" || typeof node.flex === "string" ? node.flex : undefined,
+  };
+}
+
+function textStyle(node: WidgetNode): CSSProperties {
+  return {
+    textDecoration: node.lineThrough ? "line-through" : undefined,
+    fontStyle: node.italic ? "italic" : undefined,
+    fontWeight: node.weight === "semibold" || node.weight === "bold" ? 600 : undefined,
+    textAlign: node.textAlign === "center" || node.textAlign === "end" ? (node.textAlign === "end" ? "right" : "center") : undefined,
+  };
+}
+
+/** Collects named form fields into an object; dotted names nest ("a.b" → {a:{b}}). */
+export function formValues(form: HTMLFormElement): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const data = new FormData(form);
+  for (const el of Array.from(form.elements)) {
+    const input = el as HTMLInputElement;
+    if (input.type === "checkbox" && input.name && !data.has(input.name)) data.append(input.name, "false");
+  }
+  for (const [name, raw] of data.entries()) {
+    const value: unknown = raw === "on" ? true : raw === "false" ? false : raw;
+    const path = name.split(".");
+    let at = out;
+    for (let i = 0; i < path.length - 1; i++) {
+      const next = at[path[i]];
+      if (!next || typeof next !== "object") at[path[i]] = {};
+      at = at[path[i]] as Record<string, unknown>;
+    }
+    at[path[path.length - 1]] = value;
+  }
+  return out;
+}
+
+function FormShell({ node, ctx, action, className, children }: { node: WidgetNode; ctx: Ctx; action: ActionConfig | null; className: string; children: ReactNode }) {
+  const onSubmit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const submitter = (e.nativeEvent as SubmitEvent).submitter as HTMLButtonElement | null;
+    const values = formValues(e.currentTarget);
+    const fromButton = submitter?.dataset.action ? (JSON.parse(submitter.dataset.action) as ActionConfig) : null;
+    const chosen = fromButton ?? action;
+    if (chosen) ctx.onAction(chosen, values);
+  };
+  return (
+    <form className={className} onSubmit={onSubmit} style={node.type === "Form" ? boxStyle(node, node.direction === "row" ? "row" : "column") : undefined}>
+      {children}
+    </form>
+  );
+}
+
+function Node({ node, ctx }: { node: WidgetNode; ctx: Ctx }): ReactNode {
+  switch (node.type) {
+    case "Card": {
+      const confirm = node.confirm as { label?: string; action?: ActionConfig } | undefined;
+      const cancel = node.cancel as { label?: string; action?: ActionConfig } | undefined;
+      const body = (
+        <>
+          {renderChildren(node, ctx)}
+          {(confirm || cancel) && (
+            <div className="w-card-actions">
+              {cancel?.action && (
+                <button type="button" className="secondary" disabled={ctx.disabled} onClick={() => ctx.onAction(cancel.action!)}>
+                  {cancel.label ?? "Cancel"}
+                </button>
+              )}
+              {confirm?.action && (
+                <button type={node.asForm ? "submit" : "button"} disabled={ctx.disabled} data-action={JSON.stringify(confirm.action)} onClick={node.asForm ? undefined : () => ctx.onAction(confirm.action!)}>
+                  {confirm.label ?? "Confirm"}
+                </button>
+              )}
+            </div>
+          )}
+        </>
+      );
+      const cls = `w-card ${node.size ? `w-card-${str(node.size)}` : ""}`;
+      return node.asForm ? (
+        <FormShell node={node} ctx={ctx} action={confirm?.action ?? null} className={cls}>
+          {body}
+        </FormShell>
+      ) : (
+        <div className={cls} style={{ padding: space(node.padding) }}>
+          {body}
+        </div>
+      );
+    }
+    case "ListView": {
+      const limit = typeof node.limit === "number" ? node.limit : undefined;
+      const items = childrenOf(node).slice(0, limit);
+      return (
+        <ul className="w-list">
+          {items.map((c, i) => (
+            <Node key={str(c.key) ?? str(c.id) ?? i} node={c} ctx={ctx} />
+          ))}
+        </ul>
+      );
+    }
+    case "ListViewItem": {
+      const action = isAction(node.onClickAction) ? node.onClickAction : null;
+      const content = <div style={boxStyle(node, "row")}>{renderChildren(node, ctx)}</div>;
+      if (!action) return <li className="w-list-item">{content}</li>;
+      const fire = () => !ctx.disabled && ctx.onAction(action);
+      return (
+        <li className="w-list-item w-clickable" role="button" tabIndex={0} aria-disabled={ctx.disabled} onClick={fire} onKeyDown={(e: KeyboardEvent) => (e.key === "Enter" || e.key === " ") && (e.preventDefault(), fire())}>
+          {content}
+        </li>
+      );
+    }
+    case "Basic":
+    case "Box":
+      return <div style={boxStyle(node, node.direction === "row" ? "row" : "column")}>{renderChildren(node, ctx)}</div>;
+    case "Row":
+      return <div className="w-row" style={boxStyle(node, "row")}>{renderChildren(node, ctx)}</div>;
+    case "Col":
+      return <div className="w-col" style={boxStyle(node, "column")}>{renderChildren(node, ctx)}</div>;
+    case "Form":
+      return (
+        <FormShell node={node} ctx={ctx} action={isAction(node.onSubmitAction) ? node.onSubmitAction : null} className="w-form">
+          {renderChildren(node, ctx)}
+        </FormShell>
+      );
+    case "Text":
+      return (
+        <div className={`w-text ${node.color === "secondary" ? "muted" : ""}`} style={textStyle(node)}>
+          {str(node.value) ?? ""}
+        </div>
+      );
+    case "Title":
+      return (
+        <div className="w-title" role="heading" aria-level={3} style={textStyle(node)}>
+          {str(node.value) ?? ""}
+        </div>
+      );
+    case "Caption":
+      return (
+        <div className="w-caption" style={textStyle(node)}>
+          {str(node.value) ?? ""}
+        </div>
+      );
+    case "Markdown":
+      return <Markdown text={str(node.value) ?? ""} className="markdown w-markdown" />;
+    case "Label":
+      return <label className="w-label" htmlFor={str(node.fieldName)}>{str(node.value) ?? ""}</label>;
+    case "Badge":
+      return <span className={`badge badge-${str(node.color) ?? "secondary"}`}>{str(node.label) ?? ""}</span>;
+    case "Icon":
+      return (
+        <span className="w-icon" aria-hidden="true">
+          {ICONS[str(node.name) ?? ""] ?? "•"}
+        </span>
+      );
+    case "Image": {
+      const src = str(node.src) ?? "";
+      if (!/^(https?:|data:image\/)/.test(src)) return null;
+      return <img className="w-image" src={src} alt={str(node.alt) ?? ""} />;
+    }
+    case "Divider":
+      return <hr className="w-divider" />;
+    case "Spacer":
+      return <div className="w-spacer" aria-hidden="true" />;
+    case "Button": {
+      const action = isAction(node.onClickAction) ? node.onClickAction : null;
+      const label = str(node.label);
+      const icon = str(node.iconStart);
+      const cls = `w-button ${node.style === "secondary" || node.variant === "outline" || node.variant === "ghost" ? "secondary" : ""} ${node.color === "danger" ? "danger" : ""}`;
+      return (
+        <button
+          type={node.submit ? "submit" : "button"}
+          className={cls}
+          disabled={ctx.disabled || node.disabled === true || (!action && !node.submit)}
+          aria-label={label ? undefined : icon ?? "Action"}
+          data-action={node.submit && action ? JSON.stringify(action) : undefined}
+          onClick={node.submit || !action ? undefined : () => ctx.onAction(action)}
+        >
+          {icon && <span aria-hidden="true">{ICONS[icon] ?? ""} </span>}
+          {label}
+          {str(node.iconEnd) && <span aria-hidden="true"> {ICONS[str(node.iconEnd)!] ?? ""}</span>}
+        </button>
+      );
+    }
+    case "Input":
+    case "DatePicker":
+      return (
+        <input
+          className="w-input"
+          name={str(node.name)}
+          id={str(node.name)}
+          type={node.type === "DatePicker" ? "date" : str(node.inputType) ?? "text"}
+          placeholder={str(node.placeholder)}
+          defaultValue={str(node.defaultValue)}
+          required={node.required === true}
+          disabled={ctx.disabled || node.disabled === true}
+          aria-label={str(node.placeholder) ?? str(node.name)}
+        />
+      );
+    case "Textarea":
+      return (
+        <textarea className="w-input" name={str(node.name)} id={str(node.name)} placeholder={str(node.placeholder)} defaultValue={str(node.defaultValue)} aria-label={str(node.placeholder) ?? str(node.name)} disabled={ctx.disabled} />
+      );
+    case "Select": {
+      const options = Array.isArray(node.options) ? (node.options as { label: string; value: string }[]) : [];
+      const change = isAction(node.onChangeAction) ? node.onChangeAction : null;
+      return (
+        <select
+          className="w-input"
+          name={str(node.name)}
+          id={str(node.name)}
+          defaultValue={str(node.defaultValue) ?? ""}
+          aria-label={str(node.placeholder) ?? str(node.name)}
+          disabled={ctx.disabled}
+          onChange={change ? (e) => ctx.onAction({ ...change, payload: { ...change.payload, value: e.currentTarget.value } }) : undefined}
+        >
+          {str(node.placeholder) && <option value="">{str(node.placeholder)}</option>}
+          {options.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+      );
+    }
+    case "Checkbox": {
+      const change = isAction(node.onChangeAction) ? node.onChangeAction : null;
+      return (
+        <label className="w-checkbox">
+          <input
+            type="checkbox"
+            name={str(node.name)}
+            defaultChecked={node.defaultChecked === true}
+            disabled={ctx.disabled || node.disabled === true}
+            onChange={change ? (e) => ctx.onAction({ ...change, payload: { ...change.payload, checked: e.currentTarget.checked } }) : undefined}
+          />{" "}
+          {str(node.label)}
+        </label>
+      );
+    }
+    case "RadioGroup": {
+      const options = Array.isArray(node.options) ? (node.options as { label: string; value: string }[]) : [];
+      return (
+        <fieldset className="w-radio" disabled={ctx.disabled}>
+          {options.map((o) => (
+            <label key={o.value}>
+              <input type="radio" name={str(node.name)} value={o.value} defaultChecked={node.defaultValue === o.value} /> {o.label}
+            </label>
+          ))}
+        </fieldset>
+      );
+    }
+    case "Table":
+      return (
+        <table className="w-table">
+          <tbody>{renderChildren(node, ctx)}</tbody>
+        </table>
+      );
+    case "Table.Row":
+    case "TableRow":
+      return <tr>{renderChildren(node, ctx)}</tr>;
+    case "Table.Cell":
+    case "TableCell":
+      return <td>{childrenOf(node).length ? renderChildren(node, ctx) : str(node.value)}</td>;
+    default: {
+      // Unknown (or Transition): show the children, else whatever text it carries.
+      const kids = renderChildren(node, ctx);
+      if (kids.length) return <div className="w-unknown">{kids}</div>;
+      const text = str(node.value) ?? str(node.label) ?? str(node.text) ?? str(node.title);
+      return text ? <div className="w-unknown">{text}</div> : null;
+    }
+  }
+}
+
+/** Renders a widget root; actions go to `onAction`. */
+export function WidgetView({ widget, onAction, disabled }: { widget: WidgetNode; onAction: ActionHandler; disabled: boolean }) {
+  return (
+    <div className="widget" aria-busy={disabled}>
+      <Node node={widget} ctx={{ onAction, disabled }} />
+    </div>
+  );
+}
