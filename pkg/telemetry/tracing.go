@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
@@ -28,6 +30,17 @@ type Options struct {
 	Headers map[string]string
 	// SampleRatio is the parent-based trace id ratio; 0 means 1 (all).
 	SampleRatio float64
+}
+
+// tracesEndpoint turns OTEL_EXPORTER_OTLP_ENDPOINT (a base URL) into the
+// traces URL, appending /v1/traces as the OTLP specification says.
+func tracesEndpoint(base string) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" {
+		return "", fmt.Errorf("OTLP endpoint %q is not a URL", base)
+	}
+	u.Path = strings.TrimRight(u.Path, "/") + "/v1/traces"
+	return u.String(), nil
 }
 
 // Propagator is the W3C TraceContext + Baggage propagator every process uses.
@@ -70,7 +83,11 @@ func NewTracing(ctx context.Context, opts Options) (*Tracing, error) {
 	if opts.Endpoint == "" {
 		return t, nil
 	}
-	expOpts := []otlptracehttp.Option{otlptracehttp.WithEndpointURL(opts.Endpoint)}
+	tracesURL, err := tracesEndpoint(opts.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	expOpts := []otlptracehttp.Option{otlptracehttp.WithEndpointURL(tracesURL)}
 	if len(opts.Headers) > 0 {
 		expOpts = append(expOpts, otlptracehttp.WithHeaders(opts.Headers))
 	}

@@ -1,0 +1,156 @@
+package telemetry_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/taskpilotai/taskpilot/pkg/telemetry"
+)
+
+func TestLoggerAddsContextIDs(t *testing.T) {
+	var buf bytes.Buffer
+	logger := telemetry.NewLogger(&buf, slog.LevelInfo)
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(tracetest.NewSpanRecorder()))
+	ctx, span := tp.Tracer("test").Start(context.Background(), "op")
+	defer span.End()
+	ctx = telemetry.WithRequestID(ctx, "req-42")
+
+	logger.InfoContext(ctx, "hello", "n", 1)
+	logger.With("component", "x").WithGroup("g").InfoContext(context.Background(), "plain", "k", "v")
+	logger.DebugContext(ctx, "filtered")
+
+	lines := bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n"))
+	require.Len(t, lines, 2, "debug is below the level")
+	var first, second map[string]any
+	require.NoError(t, json.Unmarshal(lines[0], &first))
+	require.NoError(t, json.Unmarshal(lines[1], &second))
+	assert.Equal(t, "req-42", first["request_id"])
+	assert.Equal(t, span.SpanContext().TraceID().String(), first["trace_id"])
+	assert.Equal(t, span.SpanContext().SpanID().String(), first["span_id"])
+	assert.NotContains(t, second, "trace_id")
+	assert.NotContains(t, second, "request_id")
+	assert.Equal(t, "x", second["component"])
+}
+
+func TestParseLevel(t *testing.T) {
+	tests := []struct {
+		in   string
+		want slog.Level
+		err  bool
+	}{
+		{in: "", want: slog.LevelInfo},
+		{in: "DEBUG", want: slog.LevelDebug},
+		{in: "warning", want: slog.LevelWarn},
+		{in: "error", want: slog.LevelError},
+		{in: "verbose", err: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := telemetry.ParseLevel(tc.in)
+			if tc.err {
+				assert.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
+
+func TestRegistry(t *testing.T) {
+	reg := telemetry.NewRegistry()
+	n, err := testutil.GatherAndCount(reg, "go_goroutines")
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+
+	opts := prometheus.CounterOpts{Name: "taskpilot_test_total", Help: "test"}
+	a := telemetry.Register(reg, prometheus.NewCounter(opts))
+	b := telemetry.Register(reg, prometheus.NewCounter(opts))
+	a.Inc()
+	b.Inc()
+	assert.InDelta(t, 2, testutil.ToFloat64(a), 0, "a second registration returns the first collector")
+}
+
+func TestHTTPClientPropagatesAndTraces(t *testing.T) {
+	var gotTraceparent atomic.Value
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotTraceparent.Store(r.Header.Get("traceparent"))
+		_, _ = io.WriteString(w, "ok")
+	}))
+	defer upstream.Close()
+
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	client := telemetry.NewHTTPClient(telemetry.ClientOptions{TracerProvider: tp, Propagator: telemetry.Propagator()})
+
+	ctx, parent := tp.Tracer("test").Start(context.Background(), "handler")
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, upstream.URL+"/v1/things", nil)
+	require.NoError(t, err)
+	resp, err := client.Do(req)
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	require.NoError(t, resp.Body.Close())
+	parent.End()
+
+	tpHeader, _ := gotTraceparent.Load().(string)
+	require.NotEmpty(t, tpHeader, "trace context reaches the upstream")
+	assert.Contains(t, tpHeader, parent.SpanContext().TraceID().String())
+
+	var client_ sdktrace.ReadOnlySpan
+	for _, s := range rec.Ended() {
+		if s.SpanKind() == trace.SpanKindClient {
+			client_ = s
+		}
+	}
+	require.NotNil(t, client_, "a client span is recorded")
+	assert.Equal(t, parent.SpanContext().SpanID(), client_.Parent().SpanID())
+}
+
+func TestSetupWithoutEndpointInstallsPropagatorOnly(t *testing.T) {
+	shutdown, err := telemetry.Setup(context.Background(), telemetry.Options{ServiceName: "t"})
+	require.NoError(t, err)
+	require.NoError(t, shutdown(context.Background()))
+	_, span := otel.Tracer("x").Start(context.Background(), "op")
+	assert.False(t, span.IsRecording(), "no exporter, no recording")
+	assert.ElementsMatch(t, []string{"traceparent", "tracestate", "baggage"}, otel.GetTextMapPropagator().Fields())
+}
+
+func TestTracingExportsOverOTLPHTTP(t *testing.T) {
+	var posts atomic.Int32
+	var path atomic.Value
+	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		path.Store(r.URL.Path)
+		if b, _ := io.ReadAll(r.Body); len(b) > 0 {
+			posts.Add(1)
+		}
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer collector.Close()
+
+	tr, err := telemetry.NewTracing(context.Background(), telemetry.Options{
+		ServiceName: "test-service", Endpoint: collector.URL, Headers: map[string]string{"x-token": "t"}})
+	require.NoError(t, err)
+	_, span := tr.Provider.Tracer("test").Start(context.Background(), "op")
+	assert.True(t, span.IsRecording())
+	span.End()
+	require.NoError(t, tr.Shutdown(context.Background()), "shutdown flushes")
+	assert.Positive(t, posts.Load())
+	assert.Equal(t, "/v1/traces", path.Load())
+}
