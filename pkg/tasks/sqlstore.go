@@ -1,0 +1,337 @@
+package tasks
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/taskpilotai/taskpilot/pkg/storage"
+)
+
+// SQLStore is the Store on storage.DB (SQLite or PostgreSQL; schema in
+// pkg/storage/migrations/*/00010_tasks.sql). One SQL text serves both
+// dialects through DB.Rebind; every statement is scoped by user_id.
+// Operations are timed into taskpilot_store_operation_duration_seconds
+// {store="tasks"} by DB.Observe.
+type SQLStore struct {
+	db *storage.DB
+}
+
+var _ Store = (*SQLStore)(nil)
+
+// NewSQLStore builds the task store on db (already migrated by storage.Open).
+func NewSQLStore(db *storage.DB) *SQLStore { return &SQLStore{db: db} }
+
+const taskColumns = "id, title, description, status, priority, due_at, tags, created_at, updated_at, completed_at"
+
+// storeTimeLayout is fixed width, so on SQLite text order is time order.
+const storeTimeLayout = "2006-01-02T15:04:05Z"
+
+// timeArg is how a time is passed to the database: text on SQLite (the
+// column is TEXT), time.Time on PostgreSQL (TIMESTAMPTZ).
+func (s *SQLStore) timeArg(t time.Time) any {
+	t = normalizeTime(t)
+	if s.db.Dialect == storage.SQLite {
+		return t.Format(storeTimeLayout)
+	}
+	return t
+}
+
+func (s *SQLStore) timePtrArg(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return s.timeArg(*t)
+}
+
+// dbTime scans a time stored as TEXT (SQLite) or TIMESTAMPTZ (PostgreSQL).
+type dbTime struct {
+	t     time.Time
+	valid bool
+}
+
+func (d *dbTime) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		d.valid = false
+		return nil
+	case time.Time:
+		d.t, d.valid = normalizeTime(x), true
+		return nil
+	case string:
+		return d.parse(x)
+	case []byte:
+		return d.parse(string(x))
+	}
+	return fmt.Errorf("scan time: unsupported type %T", v)
+}
+
+func (d *dbTime) parse(s string) error {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return fmt.Errorf("scan time %q: %w", s, err)
+	}
+	d.t, d.valid = normalizeTime(t), true
+	return nil
+}
+
+func (d dbTime) ptr() *time.Time {
+	if !d.valid {
+		return nil
+	}
+	t := d.t
+	return &t
+}
+
+// encodeTags stores tags as ",a,b," ("" for none).
+func encodeTags(tags []string) string {
+	if len(tags) == 0 {
+		return ""
+	}
+	return "," + strings.Join(tags, ",") + ","
+}
+
+func decodeTags(s string) []string {
+	s = strings.Trim(s, ",")
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, ",")
+}
+
+func searchText(t Task) string { return strings.ToLower(t.Title + "\n" + t.Description) }
+
+// likeEscape escapes LIKE wildcards for ESCAPE '\'.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanTask(r rowScanner) (Task, error) {
+	var (
+		t                    Task
+		tags                 string
+		due, created, update dbTime
+		completed            dbTime
+		status, prio         string
+	)
+	if err := r.Scan(&t.ID, &t.Title, &t.Description, &status, &prio, &due, &tags,
+		&created, &update, &completed); err != nil {
+		return Task{}, err
+	}
+	t.Status, t.Priority = Status(status), Priority(prio)
+	t.DueAt, t.CompletedAt = due.ptr(), completed.ptr()
+	t.CreatedAt, t.UpdatedAt = created.t, update.t
+	t.Tags = decodeTags(tags)
+	return t, nil
+}
+
+// observe times one operation (taskpilot_store_operation_duration_seconds
+// {store="tasks"}) and traces it; a missing task is a normal outcome, not a
+// failed span.
+func (s *SQLStore) observe(ctx context.Context, op string) (context.Context, func(error)) {
+	ctx, done := s.db.Observe(ctx, "tasks", op)
+	return ctx, func(err error) {
+		if errors.Is(err, ErrNotFound) {
+			err = nil
+		}
+		done(err)
+	}
+}
+
+func notFoundIf(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// Create inserts t with the user's next id; the counter bump and the insert
+// are one transaction, so concurrent creates get distinct ids.
+func (s *SQLStore) Create(ctx context.Context, user string, t Task) (out Task, err error) {
+	ctx, done := s.observe(ctx, "create")
+	defer func() { done(err) }()
+	err = s.db.WithTx(ctx, func(tx *sql.Tx) error {
+		var id int64
+		if err := tx.QueryRowContext(ctx, s.db.Rebind(`INSERT INTO task_counters (user_id, last_id) VALUES (?, 1)
+ON CONFLICT (user_id) DO UPDATE SET last_id = task_counters.last_id + 1
+RETURNING last_id`), user).Scan(&id); err != nil {
+			return fmt.Errorf("allocate task id: %w", err)
+		}
+		t.ID = id
+		row := tx.QueryRowContext(ctx, s.db.Rebind(`INSERT INTO tasks
+(user_id, id, title, description, status, priority, due_at, tags, search, created_at, updated_at, completed_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+RETURNING `+taskColumns), s.rowArgs(user, t)...)
+		var err error
+		out, err = scanTask(row)
+		if err != nil {
+			return fmt.Errorf("insert task: %w", err)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (s *SQLStore) rowArgs(user string, t Task) []any {
+	return []any{user, t.ID, t.Title, t.Description, string(t.Status), string(t.Priority),
+		s.timePtrArg(t.DueAt), encodeTags(t.Tags), searchText(t),
+		s.timeArg(t.CreatedAt), s.timeArg(t.UpdatedAt), s.timePtrArg(t.CompletedAt)}
+}
+
+// Get returns one task of user.
+func (s *SQLStore) Get(ctx context.Context, user string, id int64) (out Task, err error) {
+	ctx, done := s.observe(ctx, "get")
+	defer func() { done(err) }()
+	row := s.db.Read.QueryRowContext(ctx, s.db.Rebind(
+		`SELECT `+taskColumns+` FROM tasks WHERE user_id = ? AND id = ?`), user, id)
+	out, err = scanTask(row)
+	if err != nil {
+		return Task{}, notFoundIf(err)
+	}
+	return out, nil
+}
+
+// List returns the user's tasks matching f (already checked by CheckFilter).
+func (s *SQLStore) List(ctx context.Context, user string, f Filter, now time.Time) (out []Task, err error) {
+	ctx, done := s.observe(ctx, "list")
+	defer func() { done(err) }()
+	var where strings.Builder
+	args := []any{user}
+	where.WriteString("user_id = ?")
+	switch f.Status {
+	case FilterPending:
+		where.WriteString(" AND status = 'pending'")
+	case FilterCompleted:
+		where.WriteString(" AND status = 'completed'")
+	}
+	if f.Query != "" {
+		where.WriteString(` AND search LIKE ? ESCAPE '\'`)
+		args = append(args, "%"+likeEscape(strings.ToLower(f.Query))+"%")
+	}
+	if f.Tag != "" {
+		where.WriteString(` AND tags LIKE ? ESCAPE '\'`)
+		args = append(args, "%,"+likeEscape(f.Tag)+",%")
+	}
+	if f.Priority != "" {
+		where.WriteString(" AND priority = ?")
+		args = append(args, string(f.Priority))
+	}
+	if f.DueBefore != nil {
+		where.WriteString(" AND due_at < ?")
+		args = append(args, s.timeArg(*f.DueBefore))
+	}
+	if f.DueAfter != nil {
+		where.WriteString(" AND due_at >= ?")
+		args = append(args, s.timeArg(*f.DueAfter))
+	}
+	if f.Overdue {
+		where.WriteString(" AND status = 'pending' AND due_at < ?")
+		args = append(args, s.timeArg(now))
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > MaxList {
+		limit = MaxList
+	}
+	args = append(args, limit)
+	q := `SELECT ` + taskColumns + ` FROM tasks WHERE ` + where.String() + `
+ORDER BY (due_at IS NULL), due_at,
+  CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END,
+  id
+LIMIT ?`
+	rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("query tasks: %w", err)
+	}
+	defer func() { _ = rows.Close() }()
+	out = []Task{}
+	for rows.Next() {
+		t, err := scanTask(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan task: %w", err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read tasks: %w", err)
+	}
+	return out, nil
+}
+
+// Replace overwrites every field of task t.ID but created_at.
+func (s *SQLStore) Replace(ctx context.Context, user string, t Task) (out Task, err error) {
+	ctx, done := s.observe(ctx, "replace")
+	defer func() { done(err) }()
+	row := s.db.SQL.QueryRowContext(ctx, s.db.Rebind(`UPDATE tasks SET
+title = ?, description = ?, status = ?, priority = ?, due_at = ?, tags = ?, search = ?,
+updated_at = ?, completed_at = ?
+WHERE user_id = ? AND id = ?
+RETURNING `+taskColumns),
+		t.Title, t.Description, string(t.Status), string(t.Priority), s.timePtrArg(t.DueAt),
+		encodeTags(t.Tags), searchText(t), s.timeArg(t.UpdatedAt), s.timePtrArg(t.CompletedAt),
+		user, t.ID)
+	out, err = scanTask(row)
+	if err != nil {
+		return Task{}, notFoundIf(err)
+	}
+	return out, nil
+}
+
+// Delete removes one task of user and returns it as it was.
+func (s *SQLStore) Delete(ctx context.Context, user string, id int64) (out Task, err error) {
+	ctx, done := s.observe(ctx, "delete")
+	defer func() { done(err) }()
+	row := s.db.SQL.QueryRowContext(ctx, s.db.Rebind(
+		`DELETE FROM tasks WHERE user_id = ? AND id = ? RETURNING `+taskColumns), user, id)
+	out, err = scanTask(row)
+	if err != nil {
+		return Task{}, notFoundIf(err)
+	}
+	return out, nil
+}
+
+// Put writes t with its own id (insert or overwrite) and raises the user's
+// counter to at least t.ID, in one transaction.
+func (s *SQLStore) Put(ctx context.Context, user string, t Task) (out Task, err error) {
+	ctx, done := s.observe(ctx, "put")
+	defer func() { done(err) }()
+	err = s.db.WithTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.db.Rebind(`INSERT INTO task_counters (user_id, last_id) VALUES (?, ?)
+ON CONFLICT (user_id) DO UPDATE SET last_id =
+  CASE WHEN task_counters.last_id < excluded.last_id THEN excluded.last_id ELSE task_counters.last_id END`),
+			user, t.ID); err != nil {
+			return fmt.Errorf("raise task counter: %w", err)
+		}
+		row := tx.QueryRowContext(ctx, s.db.Rebind(`INSERT INTO tasks
+(user_id, id, title, description, status, priority, due_at, tags, search, created_at, updated_at, completed_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (user_id, id) DO UPDATE SET
+  title = excluded.title, description = excluded.description, status = excluded.status,
+  priority = excluded.priority, due_at = excluded.due_at, tags = excluded.tags, search = excluded.search,
+  created_at = excluded.created_at, updated_at = excluded.updated_at, completed_at = excluded.completed_at
+RETURNING `+taskColumns), s.rowArgs(user, t)...)
+		var err error
+		out, err = scanTask(row)
+		if err != nil {
+			return fmt.Errorf("put task: %w", err)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Count returns how many tasks user has.
+func (s *SQLStore) Count(ctx context.Context, user string) (n int, err error) {
+	ctx, done := s.observe(ctx, "count")
+	defer func() { done(err) }()
+	err = s.db.Read.QueryRowContext(ctx, s.db.Rebind(
+		`SELECT COUNT(*) FROM tasks WHERE user_id = ?`), user).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count tasks: %w", err)
+	}
+	return n, nil
+}
