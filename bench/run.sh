@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Runs every load scenario against the all-in-one binary, the bare-Fiber
+# limit and (when installed: make bench-peers) the Node peer, in one run, and
+# prints the table with ratios. Servers listen on loopback only and are
+# stopped on exit. Usage: bench/run.sh [short|full]
+set -euo pipefail
+
+mode=${1:-short}
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=$root/bin
+out=${BENCH_OUT:-$root/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}
+work=$(mktemp -d)
+mkdir -p "$out" "$bin"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
+
+case $mode in
+  short) dur=5s; warm=1s; items=2000; streams=2000; sconc=256; tconc=64 ;;
+  full) dur=20s; warm=3s; items=100000; streams=10000; sconc=256; tconc=64 ;;
+  *) echo "usage: $0 [short|full]" >&2; exit 2 ;;
+esac
+
+echo "building into $bin"
+go build -o "$bin/taskpilot" ./cmd/taskpilot
+go build -o "$bin/load" ./bench/cmd/load
+go build -o "$bin/limit" ./bench/cmd/limit
+go build -o "$bin/slowmodel" ./bench/cmd/slowmodel
+
+wait_http() { # url
+  for _ in $(seq 1 100); do
+    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "no answer from $1" >&2
+  return 1
+}
+
+start_taskpilot() { # port datadir extra-env...
+  local port=$1 dir=$2
+  shift 2
+  mkdir -p "$dir"
+  env LISTEN_ADDR=127.0.0.1:$port DATABASE_URL="sqlite://$dir/taskpilot.db" DATA_DIR="$dir" \
+    LOG_LEVEL=error RATE_LIMIT_PER_MINUTE=100000000 STATIC_DIR="$dir/none" "$@" \
+    "$bin/taskpilot" >"$dir/server.log" 2>&1 &
+  pids+=($!)
+  wait_http "http://127.0.0.1:$port/healthz"
+}
+
+tp=http://127.0.0.1:18100
+start_taskpilot 18100 "$work/tp"
+tp_pid=${pids[-1]}
+
+# Fixtures for the limit server: the real server's session body and one turn.
+curl -fsS -XPOST "$tp/api/chatkit/sessions" -o "$work/session.json"
+secret=$(sed -E 's/.*"client_secret":"([^"]+)".*/\1/' "$work/session.json")
+curl -fsSN -XPOST "$tp/api/v1/chatkit" -H "Authorization: Bearer $secret" \
+  -d '{"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":"add a task to buy milk tomorrow"}],"attachments":[],"inference_options":{}}}}' \
+  -o "$work/turn.sse"
+"$bin/limit" -addr 127.0.0.1:18101 -session-body "$work/session.json" -turn-body "$work/turn.sse" &
+pids+=($!)
+sleep 0.3
+
+reply=$(grep -o '"type":"thread.item.done","item":{[^}]*"type":"assistant_message".*' "$work/turn.sse" | sed -E 's/.*"text":"([^"]*)".*/\1/' | head -1)
+peer=""
+if [ -d "$root/bench/peers/node/node_modules" ]; then
+  (cd "$root/bench/peers/node" && PORT=18102 REPLY="${reply:-Added task 1: Buy milk.}" exec node server.mjs >"$work/peer.log" 2>&1) &
+  pids+=($!)
+  peer=http://127.0.0.1:18102
+  sleep 1
+else
+  echo "node peer not installed (make bench-peers): skipping it"
+fi
+
+run() { "$bin/load" run -out "$out" -d "$dur" -warmup "$warm" "$@"; }
+
+run -scenario session -label taskpilot -target "$tp" -c "$sconc" -pid "$tp_pid"
+run -scenario session -label limit -target http://127.0.0.1:18101 -c "$sconc"
+run -scenario turn -label taskpilot -target "$tp" -c "$tconc" -pid "$tp_pid"
+run -scenario turn -label limit -target http://127.0.0.1:18101 -c "$tconc"
+if [ -n "$peer" ]; then
+  run -scenario turn -label node-peer -target "$peer" -no-auth -c "$tconc"
+fi
+run -scenario history -label taskpilot -target "$tp" -c 16 -items "$items" -pid "$tp_pid"
+if [ -n "$peer" ]; then
+  run -scenario history -label node-peer -target "$peer" -no-auth -c 16 -items "$items"
+fi
+
+# Streams: a second server whose model (an OpenAI-compatible fake) answers
+# slowly, so every turn stays open while the next ones arrive.
+"$bin/slowmodel" -addr 127.0.0.1:18103 -chunks 20 -interval 1s &
+pids+=($!)
+start_taskpilot 18104 "$work/streams" OPENAI_API_KEY=sk-bench OPENAI_BASE_URL=http://127.0.0.1:18103/v1 \
+  OPENAI_API_STYLE=chat_completions OPENAI_TIMEOUT=5m
+streams_pid=${pids[-1]}
+"$bin/load" run -out "$out" -scenario streams -label taskpilot -target http://127.0.0.1:18104 \
+  -streams "$streams" -c 512 -pid "$streams_pid"
+
+echo
+echo "results in $out"
+"$bin/load" report "$out"
