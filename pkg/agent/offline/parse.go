@@ -81,6 +81,7 @@ var (
 		`^(?:don'?t|do\s+not)\s+(?:let\s+me\s+)?forget\s+(?:to\s+|about\s+)?|` +
 		`^(?:to-?do|task)\s*[:\-]\s*|` +
 		`^i\s+(?:need|have|must|should|gotta|got|ought|want|plan|intend|wanna)\s+(?:to\s+)?`)
+	reBareAdd      = re(`^(?:add|create|new|make)(?:\s+(?:a|an|new|another))*(?:\s+` + taskNoun + `)?$`)
 	reTrailingList = re(`\s+(?:to|on|in)\s+(?:my|the)\s+(?:(?:task|to-?do|todo)\s+)?(?:list|` + taskNoun + `)$`)
 	reHashTag      = re(`(?:^|\s)#([\p{L}\p{N}_][\p{L}\p{N}_-]*)`)
 	reTaggedWith   = re(`\s+(?:tagged(?:\s+(?:with|as))?|with\s+(?:the\s+)?(?:tags?|labels?)|labell?ed)\s+((?:#?[\p{L}\p{N}_-]+(?:\s*,\s*|\s+and\s+|\s+)?)+)$`)
@@ -157,6 +158,9 @@ func (p *Parser) Parse(text string, now time.Time, loc *time.Location) Intent {
 	}
 	if rest, prio, ok := addLead(s); ok {
 		return p.parseAdd(rest, prio, now, loc)
+	}
+	if reBareAdd.MatchString(s) {
+		return Intent{Kind: KindAdd}
 	}
 	if reListLead.MatchString(s) {
 		return Intent{Kind: KindList, Filter: p.parseFilter(s, now, loc)}

@@ -1,0 +1,767 @@
+// Package offline is the rule-based task assistant, TaskPilotAI's default
+// when no OpenAI API key is configured. It understands everyday phrasings
+// (Parser), resolves references to tasks (ids, ordinals in the last list
+// shown, fuzzy titles), asks back when a request is ambiguous, and acts
+// through the same task tools as the LLM agent, replying with a streamed
+// assistant message, task-list widgets and the tasks_changed client effect.
+package offline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/taskpilotai/taskpilot/pkg/agent"
+	"github.com/taskpilotai/taskpilot/pkg/agent/widgets"
+	"github.com/taskpilotai/taskpilot/pkg/chatkit"
+	"github.com/taskpilotai/taskpilot/pkg/tasks"
+)
+
+// DefaultHistoryLimit is how many recent thread items a turn reads back.
+const DefaultHistoryLimit = 60
+
+// Options configure New.
+type Options struct {
+	// Tools runs every task operation (required): the same tools the LLM
+	// agent and MCP use, so metrics and behaviour match.
+	Tools tasks.Toolbox
+	// Service reads tasks to resolve references and reverts changes for
+	// undo; it defaults to Tools.Service() when Tools is *tasks.Tools.
+	Service *tasks.Service
+	// Metrics receives taskpilot_agent_turns_total{agent="offline"} and the
+	// turn duration (nil: not recorded).
+	Metrics *agent.Metrics
+	Logger  *slog.Logger
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+	// HistoryLimit is how many recent items a turn reads (DefaultHistoryLimit when ≤ 0).
+	HistoryLimit int
+}
+
+// Agent is the offline assistant; it implements chatkit.Responder.
+type Agent struct {
+	tools   tasks.Toolbox
+	svc     *tasks.Service
+	parser  *Parser
+	metrics *agent.Metrics
+	logger  *slog.Logger
+	now     func() time.Time
+	limit   int
+}
+
+var _ chatkit.Responder = (*Agent)(nil)
+
+// New builds the offline agent.
+func New(opts Options) (*Agent, error) {
+	if opts.Tools == nil {
+		return nil, errors.New("offline: New needs Tools")
+	}
+	if opts.Service == nil {
+		t, ok := opts.Tools.(*tasks.Tools)
+		if !ok {
+			return nil, errors.New("offline: New needs Service")
+		}
+		opts.Service = t.Service()
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.HistoryLimit <= 0 {
+		opts.HistoryLimit = DefaultHistoryLimit
+	}
+	return &Agent{tools: opts.Tools, svc: opts.Service, parser: NewParser(), metrics: opts.Metrics,
+		logger: opts.Logger, now: opts.Now, limit: opts.HistoryLimit}, nil
+}
+
+// reply is what one turn shows, in emit order: refreshed rows of the last
+// list widget, the text, a new list widget, hidden records, the effect.
+type reply struct {
+	text     string
+	list     *widgets.List
+	refresh  map[int64]*tasks.Task // rows of the last list to update (nil: deleted)
+	changes  []tasks.Result        // successful changes to record
+	undo     *agent.Change         // the change an undo reversed
+	question *question
+	effect   string  // tasks_changed action ("" for none)
+	effectID []int64 // tasks_changed ids
+}
+
+// turnState is one turn's context.
+type turnState struct {
+	user string
+	now  time.Time
+	loc  *time.Location
+	mem  memory
+	text string
+}
+
+// Respond implements chatkit.Responder.
+func (a *Agent) Respond(ctx context.Context, turn *chatkit.Turn, sink chatkit.Sink) (err error) {
+	start := time.Now()
+	defer func() { a.metrics.Observe(agent.NameOffline, start, err) }()
+
+	st := turnState{user: turn.UserID, now: a.now(), loc: turn.Info.Location}
+	if st.loc == nil {
+		st.loc = time.UTC
+	}
+	inputID := ""
+	if turn.Input != nil {
+		st.text, inputID = turn.Input.Text(), turn.Input.ID
+	}
+	history, err := turn.History(ctx, a.limit)
+	if err != nil {
+		return err
+	}
+	st.mem = readMemory(history, inputID)
+
+	r, err := a.answer(ctx, &st)
+	if err != nil {
+		return err
+	}
+	return a.emit(ctx, sink, &st, r)
+}
+
+var (
+	reYes = regexp.MustCompile(`(?i)^(?:yes|yeah|yep|yup|sure|ok|okay|please|please do|do it|go ahead|y|yes please|sounds good|of course|absolutely)[\s!.]*$`)
+	reNo  = regexp.MustCompile(`(?i)^(?:no|nope|nah|n|no thanks|cancel|never ?mind|don'?t|stop)[\s!.]*$`)
+)
+
+// answer decides the reply to the user's message.
+func (a *Agent) answer(ctx context.Context, st *turnState) (*reply, error) {
+	text := normalize(st.text)
+	if q := st.mem.question; q != nil {
+		switch {
+		case reYes.MatchString(text):
+			return a.do(ctx, st, q.Intent)
+		case reNo.MatchString(text):
+			return &reply{text: "OK, I'll leave it. What else can I do for you?"}, nil
+		}
+	}
+	in := a.parser.Parse(st.text, st.now, st.loc)
+	// An answer to "which one?": a bare reference completes the pending request.
+	if q := st.mem.question; q != nil && in.Kind == KindUnknown && len(q.Candidates) > 0 {
+		if ref := parseRef(stripPoliteness(text)); !ref.Empty() {
+			pending := q.Intent
+			pending.Ref = ref
+			if ref.Title != "" {
+				if id, ok := a.pickCandidate(ctx, st, ref.Title, q.Candidates); ok {
+					pending.Ref = Ref{ID: int(id)}
+				}
+			}
+			return a.do(ctx, st, pending)
+		}
+	}
+	return a.do(ctx, st, in)
+}
+
+// pickCandidate matches title against the offered candidates only.
+func (a *Agent) pickCandidate(ctx context.Context, st *turnState, title string, ids []int64) (int64, bool) {
+	var cands []Candidate
+	for _, id := range ids {
+		t, err := a.svc.Get(ctx, st.user, id)
+		if err == nil {
+			cands = append(cands, Candidate{ID: int(t.ID), Title: t.Title})
+		}
+	}
+	best, _, ok := Best(MatchTitles(title, cands))
+	if !ok || best.ID == 0 {
+		return 0, false
+	}
+	return int64(best.ID), true
+}
+
+func (a *Agent) do(ctx context.Context, st *turnState, in Intent) (*reply, error) {
+	switch in.Kind {
+	case KindEmpty:
+		return &reply{text: "I didn't catch that. What would you like to do? For example: “add a task to call mom " +
+			"tomorrow at 5pm”, “show my tasks” or “mark task 3 as done”."}, nil
+	case KindGreeting:
+		return a.greet(ctx, st)
+	case KindThanks:
+		return &reply{text: "You're welcome! Anything else I can do for your tasks?"}, nil
+	case KindHelp:
+		return &reply{text: helpText}, nil
+	case KindAdd:
+		return a.add(ctx, st, in)
+	case KindList:
+		return a.list(ctx, st, in.Filter)
+	case KindComplete, KindReopen, KindUpdate, KindDelete:
+		return a.change(ctx, st, in)
+	case KindUndo:
+		return a.undo(ctx, st)
+	}
+	if in.Suggestion != "" {
+		add := a.parser.Parse("add "+st.text, st.now, st.loc)
+		if add.Kind == KindAdd && add.Fields.Title != nil {
+			desc := "“" + *add.Fields.Title + "”"
+			if add.Fields.Due != nil {
+				desc += " (due " + widgets.FormatDue(*add.Fields.Due, st.loc, st.now) + ")"
+			}
+			return &reply{text: "I'm not sure what you meant. Do you want me to add " + desc + " as a task?",
+				question: &question{Type: recordQuestion, Intent: add}}, nil
+		}
+	}
+	quoted := strings.TrimSpace(st.text)
+	if len(quoted) > 60 {
+		quoted = quoted[:57] + "…"
+	}
+	return &reply{text: fmt.Sprintf("Sorry, I didn't understand “%s”. I can add, list, complete, rename, "+
+		"reschedule and delete tasks — for example “show my pending tasks”, “add a task to pay bills on Friday” "+
+		"or “mark task 2 as done”. What would you like to do?", quoted)}, nil
+}
+
+const helpText = "Here's what I can do with your tasks:\n" +
+	"- **Add**: “add a task to buy groceries”, “remind me to call mom tomorrow at 5pm”, " +
+	"“create a high priority task to submit the report by Friday #work”\n" +
+	"- **List**: “show my tasks”, “what's pending?”, “what's due this week?”, “show overdue tasks”, " +
+	"“what have I completed?”\n" +
+	"- **Complete**: “mark task 3 as done”, “I finished buying groceries”, “mark the first one as done”\n" +
+	"- **Change**: “rename task 1 to Call mom tonight”, “move task 2 to next Monday”, " +
+	"“set task 4 to high priority”, “tag task 3 with #home”\n" +
+	"- **Delete**: “delete the meeting task”, “remove task 2”\n" +
+	"- **Undo**: “undo” reverses the last change I made here."
+
+func (a *Agent) greet(ctx context.Context, st *turnState) (*reply, error) {
+	pending, err := a.svc.List(ctx, st.user, tasks.Filter{Status: tasks.FilterPending})
+	if err != nil {
+		return nil, err
+	}
+	text := "Hi! I'm TaskPilot. I can add, list, complete, update and delete your tasks."
+	switch overdue := countOverdue(pending, st.now); {
+	case len(pending) == 0:
+		text += " You have no pending tasks — try “add a task to buy milk tomorrow”."
+	case overdue > 0:
+		text += fmt.Sprintf(" You have %s (%d overdue). Say “show my tasks” to see them.", plural(len(pending), "pending task"), overdue)
+	default:
+		text += fmt.Sprintf(" You have %s. Say “show my tasks” to see them.", plural(len(pending), "pending task"))
+	}
+	return &reply{text: text}, nil
+}
+
+func countOverdue(ts []tasks.Task, now time.Time) int {
+	n := 0
+	for _, t := range ts {
+		if t.Overdue(now) {
+			n++
+		}
+	}
+	return n
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// call runs one task tool through the shared Toolbox.
+func (a *Agent) call(ctx context.Context, st *turnState, tool string, args any) (tasks.Result, error) {
+	raw, err := json.Marshal(args)
+	if err != nil {
+		return tasks.Result{}, fmt.Errorf("encode %s arguments: %w", tool, err)
+	}
+	res, err := a.tools.Call(ctx, st.user, tool, raw)
+	if err != nil {
+		return tasks.Result{}, fmt.Errorf("offline agent: %s: %w", tool, err)
+	}
+	return res, nil
+}
+
+func rfc3339(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return tasks.FormatTime(*t)
+}
+
+func (a *Agent) add(ctx context.Context, st *turnState, in Intent) (*reply, error) {
+	f := in.Fields
+	if f.Title == nil || *f.Title == "" {
+		return &reply{text: "What should the task be? For example: “add a task to buy milk tomorrow”."}, nil
+	}
+	args := map[string]any{"title": *f.Title}
+	if f.Description != nil && *f.Description != "" {
+		args["description"] = *f.Description
+	}
+	if f.Due != nil {
+		args["due_at"] = rfc3339(f.Due)
+	}
+	if f.Priority != "" {
+		args["priority"] = f.Priority
+	}
+	if len(f.Tags) > 0 {
+		args["tags"] = f.Tags
+	}
+	res, err := a.call(ctx, st, tasks.ToolAddTask, args)
+	if err != nil {
+		return nil, err
+	}
+	if !res.OK {
+		return &reply{text: "I couldn't add that task: " + res.Error}, nil
+	}
+	return a.changed(st, res), nil
+}
+
+// changed is the reply to a successful change.
+func (a *Agent) changed(st *turnState, res tasks.Result) *reply {
+	r := &reply{text: widgets.Confirm(res, st.loc, st.now)}
+	if res.Changed && res.Task != nil {
+		r.changes = []tasks.Result{res}
+		r.effect, r.effectID = res.Tool, []int64{res.Task.ID}
+		if res.Tool == tasks.ToolDeleteTask {
+			r.refresh = map[int64]*tasks.Task{res.Task.ID: nil}
+		} else {
+			r.refresh = map[int64]*tasks.Task{res.Task.ID: res.Task}
+		}
+	}
+	return r
+}
+
+// list runs list_tasks for f and shows the result as a widget.
+func (a *Agent) list(ctx context.Context, st *turnState, f Filter) (*reply, error) {
+	args := map[string]any{}
+	if f.Status != "" {
+		args["status"] = f.Status
+	}
+	if f.Query != "" {
+		args["query"] = f.Query
+	}
+	if f.Tag != "" {
+		args["tag"] = f.Tag
+	}
+	// "high priority" includes urgent: filter those locally; other levels are exact.
+	atLeastHigh := f.Priority == PriorityHigh
+	if f.Priority != "" && !atLeastHigh {
+		args["priority"] = f.Priority
+	}
+	if f.DueAfter != nil {
+		args["due_after"] = rfc3339(f.DueAfter)
+	}
+	if f.DueBefore != nil {
+		args["due_before"] = rfc3339(f.DueBefore)
+	}
+	if f.Overdue {
+		args["overdue"] = true
+	}
+	res, err := a.call(ctx, st, tasks.ToolListTasks, args)
+	if err != nil {
+		return nil, err
+	}
+	if !res.OK {
+		return &reply{text: "I couldn't list your tasks: " + res.Error}, nil
+	}
+	ts := res.Tasks
+	if atLeastHigh {
+		kept := ts[:0:0]
+		for _, t := range ts {
+			if t.Priority.Rank() >= tasks.PriorityHigh.Rank() {
+				kept = append(kept, t)
+			}
+		}
+		ts = kept
+	}
+	title, noun := describeFilter(f)
+	l := widgets.NewList(title, ts, "")
+	var text string
+	switch n := len(ts); {
+	case n == 0:
+		text = emptyText(f)
+		l.Empty = text
+	case f.Status == StatusCompleted && f.Window == "" && f.Query == "" && f.Tag == "" && f.Priority == "":
+		text = fmt.Sprintf("You've completed %s — nice work!", plural(n, "task"))
+	default:
+		text = fmt.Sprintf("Here %s your %s:", isAre(n), pluralNoun(n, noun))
+		if overdue := countOverdue(ts, st.now); overdue > 0 && !f.Overdue {
+			text = fmt.Sprintf("Here %s your %s (%d overdue):", isAre(n), pluralNoun(n, noun), overdue)
+		}
+	}
+	return &reply{text: text, list: &l}, nil
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
+}
+
+// pluralNoun says "3 pending tasks" or "1 task due this week": the count
+// goes before the noun phrase and "task" agrees with it.
+func pluralNoun(n int, noun string) string {
+	if n != 1 {
+		noun = strings.Replace(noun, "task", "tasks", 1)
+	}
+	return fmt.Sprintf("%d %s", n, noun)
+}
+
+// describeFilter returns the list's title and the noun phrase for the reply
+// ("pending task", "task due this week").
+func describeFilter(f Filter) (title, noun string) {
+	status := ""
+	switch f.Status {
+	case StatusPending:
+		status = "pending "
+	case StatusCompleted:
+		status = "completed "
+	}
+	if f.Overdue {
+		status = "overdue "
+	}
+	prio := ""
+	if f.Priority != "" {
+		prio = f.Priority + "-priority "
+		if f.Priority == PriorityHigh {
+			prio = "high-priority "
+		}
+	}
+	noun = prio + status + "task"
+	if f.Overdue {
+		noun = "overdue " + prio + "task"
+	}
+	switch {
+	case f.Window != "" && !f.Overdue:
+		noun += " due " + f.Window
+		if strings.HasPrefix(f.Window, "due ") {
+			noun = prio + status + "task " + f.Window
+		}
+	}
+	if f.Tag != "" {
+		noun += " tagged #" + f.Tag
+	}
+	if f.Query != "" {
+		noun += " matching “" + f.Query + "”"
+	}
+	title = strings.ToUpper(noun[:1]) + strings.Replace(noun[1:], "task", "tasks", 1)
+	if f.Status == StatusAll || (f.Status == "" && noun == "task") {
+		title = "All tasks"
+	}
+	return title, noun
+}
+
+func emptyText(f Filter) string {
+	_, noun := describeFilter(f)
+	switch {
+	case f.Overdue:
+		return "Nothing is overdue — you're all caught up!"
+	case f.Status == StatusCompleted && f.Window == "" && f.Query == "" && f.Tag == "" && f.Priority == "":
+		return "You haven't completed any tasks yet."
+	case noun == "task" || noun == "pending task":
+		if f.Status == StatusPending {
+			return "You have no pending tasks — all done! Add one with “add a task to …”."
+		}
+		return "You have no tasks yet. Try “add a task to buy milk tomorrow”."
+	}
+	return "You have no " + strings.Replace(noun, "task", "tasks", 1) + "."
+}
+
+// verbFor names what a change intent does, for questions ("Which one should I delete?").
+func verbFor(k Kind) string {
+	switch k {
+	case KindComplete:
+		return "mark as done"
+	case KindReopen:
+		return "reopen"
+	case KindDelete:
+		return "delete"
+	}
+	return "change"
+}
+
+// resolve turns a reference into a task id, or a reply asking back.
+func (a *Agent) resolve(ctx context.Context, st *turnState, in Intent) (int64, *reply, error) {
+	ref := in.Ref
+	switch {
+	case ref.ID > 0:
+		return int64(ref.ID), nil, nil
+	case ref.Ordinal != 0:
+		rows := st.mem.list.Rows
+		if st.mem.listItem == nil || len(rows) == 0 {
+			return 0, &reply{text: "Which task do you mean? I haven't shown you a list in this conversation yet — " +
+				"say “show my tasks” first, or use the task number (like “task 3”)."}, nil
+		}
+		i := ref.Ordinal - 1
+		if ref.Ordinal < 0 {
+			i = len(rows) - 1
+		}
+		if i >= len(rows) {
+			return 0, &reply{text: fmt.Sprintf("The last list I showed has only %s. Which one do you mean?",
+				plural(len(rows), "task"))}, nil
+		}
+		return rows[i].Task.ID, nil, nil
+	case ref.Pronoun:
+		if id := st.mem.lastTouched(); id > 0 {
+			return id, nil, nil
+		}
+		if rows := st.mem.list.Rows; len(rows) == 1 {
+			return rows[0].Task.ID, nil, nil
+		}
+		return 0, &reply{text: "Which task do you mean? You can say its number, like “task 3”."}, nil
+	case ref.All:
+		return 0, &reply{text: fmt.Sprintf("I can %s one task at a time. Which one? You can say its number "+
+			"(“task 3”) or, after a list, “the first one”.", verbFor(in.Kind))}, nil
+	case ref.Title != "":
+		return a.resolveTitle(ctx, st, in)
+	}
+	return 0, &reply{text: fmt.Sprintf("Which task should I %s? You can say its number (“task 3”), its name, "+
+		"or “the first one” after a list.", verbFor(in.Kind))}, nil
+}
+
+// resolveTitle finds the task whose title matches the user's words,
+// preferring pending tasks to complete and completed ones to reopen.
+func (a *Agent) resolveTitle(ctx context.Context, st *turnState, in Intent) (int64, *reply, error) {
+	all, err := a.svc.List(ctx, st.user, tasks.Filter{})
+	if err != nil {
+		return 0, nil, err
+	}
+	if len(all) == 0 {
+		return 0, &reply{text: "You don't have any tasks yet. Want to add one? Try “add a task to …”."}, nil
+	}
+	prefer := map[Kind]tasks.Status{KindComplete: tasks.StatusPending, KindReopen: tasks.StatusCompleted}[in.Kind]
+	byID := map[int64]tasks.Task{}
+	var preferred, every []Candidate
+	for _, t := range all {
+		byID[t.ID] = t
+		c := Candidate{ID: int(t.ID), Title: t.Title}
+		every = append(every, c)
+		if prefer == "" || t.Status == prefer {
+			preferred = append(preferred, c)
+		}
+	}
+	ranked := MatchTitles(in.Ref.Title, preferred)
+	if len(ranked) == 0 {
+		ranked = MatchTitles(in.Ref.Title, every)
+	}
+	best, tied, ok := Best(ranked)
+	switch {
+	case !ok:
+		l := widgets.NewList("Your tasks", all, "")
+		return 0, &reply{text: fmt.Sprintf("I couldn't find a task matching “%s”. Which one do you mean? "+
+			"Here are your tasks — you can say “the first one” or use a number.", in.Ref.Title), list: &l,
+			question: &question{Type: recordQuestion, Intent: in, Candidates: ids(all)}}, nil
+	case len(tied) > 1:
+		var shown []tasks.Task
+		var names []string
+		for _, s := range tied {
+			t := byID[int64(s.ID)]
+			shown = append(shown, t)
+			names = append(names, widgets.Name(t))
+		}
+		l := widgets.NewList("Matching tasks", shown, "")
+		return 0, &reply{text: fmt.Sprintf("I found %d tasks matching “%s”: %s. Which one should I %s?",
+			len(tied), in.Ref.Title, joinAnd(names), verbFor(in.Kind)), list: &l,
+			question: &question{Type: recordQuestion, Intent: in, Candidates: ids(shown)}}, nil
+	}
+	return int64(best.ID), nil, nil
+}
+
+func ids(ts []tasks.Task) []int64 {
+	out := make([]int64, len(ts))
+	for i, t := range ts {
+		out[i] = t.ID
+	}
+	return out
+}
+
+func joinAnd(s []string) string {
+	switch len(s) {
+	case 0:
+		return ""
+	case 1:
+		return s[0]
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}
+
+// change handles complete, reopen, update and delete.
+func (a *Agent) change(ctx context.Context, st *turnState, in Intent) (*reply, error) {
+	if in.Kind == KindUpdate && in.Fields.BadDueText != "" {
+		return &reply{text: fmt.Sprintf("I couldn't work out the date “%s”. Try something like “tomorrow at 5pm”, "+
+			"“next Monday” or “Dec 3”.", in.Fields.BadDueText)}, nil
+	}
+	id, ask, err := a.resolve(ctx, st, in)
+	if err != nil || ask != nil {
+		return ask, err
+	}
+	var (
+		tool string
+		args = map[string]any{"task_id": id}
+	)
+	switch in.Kind {
+	case KindComplete:
+		tool = tasks.ToolCompleteTask
+	case KindDelete:
+		tool = tasks.ToolDeleteTask
+	case KindReopen:
+		tool = tasks.ToolUpdateTask
+		args["status"] = string(tasks.StatusPending)
+	case KindUpdate:
+		tool = tasks.ToolUpdateTask
+		f := in.Fields
+		if f.Empty() {
+			return &reply{text: fmt.Sprintf("What should I change about task %d? For example “rename task %d to …”, "+
+				"“move task %d to Friday” or “set task %d to high priority”.", id, id, id, id)}, nil
+		}
+		if f.Title != nil {
+			args["title"] = *f.Title
+		}
+		if f.Description != nil {
+			args["description"] = *f.Description
+		}
+		if f.Due != nil {
+			args["due_at"] = rfc3339(f.Due)
+		}
+		if f.ClearDue {
+			args["clear_due"] = true
+		}
+		if f.Priority != "" {
+			args["priority"] = f.Priority
+		}
+		if len(f.Tags) > 0 {
+			// Tags said in an update are added to the task's tags.
+			t, err := a.svc.Get(ctx, st.user, id)
+			switch {
+			case errors.Is(err, tasks.ErrNotFound):
+				return a.notFound(ctx, st, id)
+			case err != nil:
+				return nil, err
+			}
+			tags := append([]string{}, t.Tags...)
+			for _, g := range f.Tags {
+				if !t.HasTag(g) {
+					tags = append(tags, g)
+				}
+			}
+			args["tags"] = tags
+		}
+	}
+	res, err := a.call(ctx, st, tool, args)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case res.Code == tasks.CodeNotFound:
+		return a.notFound(ctx, st, id)
+	case !res.OK:
+		return &reply{text: "I couldn't do that: " + res.Error}, nil
+	case in.Kind == KindReopen && !res.Changed:
+		return &reply{text: capitalizeFirst(widgets.Name(*res.Task)) + " is already pending."}, nil
+	}
+	return a.changed(st, res), nil
+}
+
+func capitalizeFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// notFound explains an unknown id and offers to list the tasks.
+func (a *Agent) notFound(ctx context.Context, st *turnState, id int64) (*reply, error) {
+	n, err := a.svc.Count(ctx, st.user)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return &reply{text: fmt.Sprintf("Task %d doesn't exist — you don't have any tasks yet. Want to add one? "+
+			"Try “add a task to …”.", id)}, nil
+	}
+	return &reply{text: fmt.Sprintf("Task %d doesn't exist — you have %s. Want me to list them?", id, plural(n, "task")),
+		question: &question{Type: recordQuestion, Intent: Intent{Kind: KindList}}}, nil
+}
+
+// undo reverses the newest change of this thread not undone yet.
+func (a *Agent) undo(ctx context.Context, st *turnState) (*reply, error) {
+	n := len(st.mem.changes)
+	if n == 0 {
+		return &reply{text: "There's nothing to undo in this conversation yet."}, nil
+	}
+	c := st.mem.changes[n-1]
+	now, err := a.svc.Revert(ctx, st.user, c.Before, c.After)
+	r := &reply{undo: &c}
+	id := c.TaskID()
+	if err != nil {
+		if errors.Is(err, tasks.ErrNotFound) {
+			r.text = fmt.Sprintf("I couldn't undo that: task %d no longer exists.", id)
+			return r, nil
+		}
+		return nil, fmt.Errorf("undo %s of task %d: %w", c.Tool, id, err)
+	}
+	r.effect, r.effectID = "undo", []int64{id}
+	r.refresh = map[int64]*tasks.Task{id: now}
+	switch c.Tool {
+	case tasks.ToolAddTask:
+		r.text = fmt.Sprintf("Undone: I removed %s again.", widgets.Name(*c.After))
+	case tasks.ToolDeleteTask:
+		r.text = fmt.Sprintf("Undone: %s is back.", widgets.Name(*now))
+	case tasks.ToolCompleteTask:
+		r.text = fmt.Sprintf("Undone: %s is pending again.", widgets.Name(*now))
+	default:
+		r.text = fmt.Sprintf("Undone: %s is back to how it was.", widgets.Name(*now))
+		if c.After != nil && c.After.Title != now.Title {
+			r.text = fmt.Sprintf("Undone: task %d is called “%s” again.", id, now.Title)
+		}
+	}
+	return r, nil
+}
+
+// emit sends the reply's events in order.
+func (a *Agent) emit(ctx context.Context, sink chatkit.Sink, st *turnState, r *reply) error {
+	if len(r.refresh) > 0 && st.mem.listItem != nil && containsAny(st.mem.list.IDs(), r.refresh) {
+		get := func(ctx context.Context, id int64) (tasks.Task, error) { return a.svc.Get(ctx, st.user, id) }
+		l, err := widgets.Refresh(ctx, get, st.mem.list, r.refresh)
+		if err != nil {
+			return err
+		}
+		if err := chatkit.ReplaceWidget(ctx, sink, st.mem.listItem, l.Render(st.loc, st.now)); err != nil {
+			return err
+		}
+	}
+	if _, err := agent.StreamMessage(ctx, sink, r.text); err != nil {
+		return err
+	}
+	if r.list != nil {
+		if _, err := chatkit.SendWidget(ctx, sink, r.list.Render(st.loc, st.now), r.list.CopyText(st.loc, st.now)); err != nil {
+			return err
+		}
+	}
+	for _, res := range r.changes {
+		if err := agent.RecordChangeOf(ctx, sink, res); err != nil {
+			return err
+		}
+	}
+	if r.undo != nil {
+		if err := chatkit.SendHiddenContext(ctx, sink, agent.Undo{Type: agent.RecordUndo, Change: r.undo.ID}); err != nil {
+			return err
+		}
+	}
+	if r.question != nil {
+		if err := chatkit.SendHiddenContext(ctx, sink, r.question); err != nil {
+			return err
+		}
+	}
+	if r.effect != "" {
+		if err := agent.SendTasksChanged(ctx, sink, r.effect, r.effectID...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func containsAny(ids []int64, set map[int64]*tasks.Task) bool {
+	for _, id := range ids {
+		if _, ok := set[id]; ok {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,343 @@
+// Package widgets renders task lists as ChatKit widgets (a ListView with a
+// row per task: title, due date in the user's time zone, priority and tag
+// badges, Complete/Reopen and Delete buttons) and handles the widget
+// actions those buttons send (threads.custom_action), for every agent.
+//
+// Widget JSON follows the ChatKit widget schema: PascalCase component
+// types, camelCase props, `key`/`id` on components. A task list's root is
+//
+//	{"type":"ListView","id":"taskpilot-task-list","status":{"text":"Pending tasks · 3","icon":"check-circle"},
+//	 "children":[{"type":"ListViewItem","key":"task-3", …}, …]}
+//
+// and its buttons send {type: "task.complete"|"task.reopen"|"task.delete",
+// payload: {"task_id": 3}}. The rows' keys and title ids let the agents read
+// back which tasks a list showed ("mark the first one as done").
+package widgets
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/taskpilotai/taskpilot/pkg/tasks"
+)
+
+// RootID identifies a task-list widget.
+const RootID = "taskpilot-task-list"
+
+// Widget action types sent by the task-list buttons.
+const (
+	ActionComplete = "task.complete"
+	ActionReopen   = "task.reopen"
+	ActionDelete   = "task.delete"
+)
+
+// ActionPayload is the payload of the task actions.
+type ActionPayload struct {
+	TaskID int64 `json:"task_id"`
+}
+
+// MaxRows is the most tasks a list widget shows; the rest are counted.
+const MaxRows = 50
+
+// Row is one task shown in a list. Deleted rows stay (struck through,
+// without buttons) so positions in the list keep their meaning.
+type Row struct {
+	Task    tasks.Task
+	Deleted bool
+}
+
+// List is a task list as shown to the user.
+type List struct {
+	// Title heads the list ("Pending tasks").
+	Title string
+	Rows  []Row
+	// More counts tasks that matched but are not shown (beyond MaxRows).
+	More int
+	// Empty is the text shown when Rows is empty.
+	Empty string
+}
+
+// NewList builds a list of ts (at most MaxRows shown).
+func NewList(title string, ts []tasks.Task, empty string) List {
+	l := List{Title: title, Empty: empty}
+	for i, t := range ts {
+		if i == MaxRows {
+			l.More = len(ts) - MaxRows
+			break
+		}
+		l.Rows = append(l.Rows, Row{Task: t})
+	}
+	return l
+}
+
+// IDs returns the ids of the rows, in order.
+func (l List) IDs() []int64 {
+	ids := make([]int64, len(l.Rows))
+	for i, r := range l.Rows {
+		ids[i] = r.Task.ID
+	}
+	return ids
+}
+
+// Render builds the widget JSON of l, with due dates shown in loc relative
+// to now.
+func (l List) Render(loc *time.Location, now time.Time) json.RawMessage {
+	if loc == nil {
+		loc = time.UTC
+	}
+	children := make([]node, 0, len(l.Rows)+1)
+	for _, r := range l.Rows {
+		children = append(children, row(r, loc, now))
+	}
+	if len(l.Rows) == 0 {
+		empty := l.Empty
+		if empty == "" {
+			empty = "No tasks here."
+		}
+		children = append(children, node{"type": "ListViewItem", "key": "empty", "children": []node{
+			{"type": "Text", "id": "empty-text", "value": empty, "color": "secondary", "size": "sm"},
+		}})
+	}
+	if l.More > 0 {
+		children = append(children, node{"type": "ListViewItem", "key": "more", "children": []node{
+			{"type": "Caption", "value": fmt.Sprintf("…and %d more", l.More)},
+		}})
+	}
+	title := l.Title
+	if title == "" {
+		title = "Tasks"
+	}
+	shown := 0
+	for _, r := range l.Rows {
+		if !r.Deleted {
+			shown++
+		}
+	}
+	status := fmt.Sprintf("%s · %d", title, shown+l.More)
+	root := node{"type": "ListView", "id": RootID, "status": node{"text": status, "icon": "check-circle"},
+		"children": children}
+	b, err := json.Marshal(root)
+	if err != nil {
+		panic(fmt.Sprintf("widgets: marshal task list: %v", err)) // maps of strings, numbers and bools only
+	}
+	return b
+}
+
+type node = map[string]any
+
+func action(typ string, id int64) node {
+	return node{"type": typ, "payload": node{"task_id": id}, "handler": "server", "loadingBehavior": "container"}
+}
+
+func row(r Row, loc *time.Location, now time.Time) node {
+	t := r.Task
+	id := strconv.FormatInt(t.ID, 10)
+	done := t.Status == tasks.StatusCompleted
+	title := node{"type": "Text", "id": "task-" + id + "-title", "value": t.Title, "weight": "semibold",
+		"size": "sm", "maxLines": 2}
+	if done || r.Deleted {
+		title["lineThrough"] = true
+		title["color"] = "secondary"
+	}
+	meta := []node{{"type": "Caption", "value": "#" + id}}
+	if t.DueAt != nil {
+		due := node{"type": "Caption", "value": "Due " + FormatDue(*t.DueAt, loc, now)}
+		if t.Overdue(now) && !r.Deleted {
+			due["color"] = "danger"
+			due["value"] = "Overdue · due " + FormatDue(*t.DueAt, loc, now)
+		}
+		meta = append(meta, due)
+	}
+	switch {
+	case r.Deleted:
+		meta = append(meta, node{"type": "Badge", "label": "Deleted", "color": "danger", "variant": "outline", "size": "sm"})
+	case done:
+		meta = append(meta, node{"type": "Badge", "label": "Done", "color": "success", "variant": "soft", "size": "sm"})
+	}
+	if t.Priority != "" && t.Priority != tasks.PriorityNone {
+		meta = append(meta, node{"type": "Badge", "label": PriorityLabel(t.Priority), "color": priorityColor(t.Priority),
+			"variant": "soft", "size": "sm"})
+	}
+	for _, tag := range t.Tags {
+		meta = append(meta, node{"type": "Badge", "label": "#" + tag, "color": "secondary", "variant": "outline", "size": "sm"})
+	}
+	children := []node{{"type": "Col", "flex": 1, "gap": 1, "children": []node{
+		title,
+		{"type": "Row", "gap": 2, "wrap": "wrap", "align": "center", "children": meta},
+	}}}
+	if !r.Deleted {
+		first := node{"type": "Button", "label": "Complete", "iconStart": "check", "size": "sm", "variant": "soft",
+			"color": "success", "onClickAction": action(ActionComplete, t.ID)}
+		if done {
+			first = node{"type": "Button", "label": "Reopen", "iconStart": "reload", "size": "sm", "variant": "soft",
+				"color": "secondary", "onClickAction": action(ActionReopen, t.ID)}
+		}
+		children = append(children, node{"type": "Row", "gap": 1, "children": []node{
+			first,
+			{"type": "Button", "label": "Delete", "size": "sm", "variant": "ghost", "color": "danger",
+				"onClickAction": action(ActionDelete, t.ID)},
+		}})
+	}
+	return node{"type": "ListViewItem", "key": "task-" + id, "gap": 3, "align": "center", "children": children}
+}
+
+// PriorityLabel is how a priority is shown ("High").
+func PriorityLabel(p tasks.Priority) string {
+	s := string(p)
+	if s == "" {
+		return "None"
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func priorityColor(p tasks.Priority) string {
+	switch p {
+	case tasks.PriorityUrgent:
+		return "danger"
+	case tasks.PriorityHigh:
+		return "warning"
+	case tasks.PriorityMedium:
+		return "info"
+	}
+	return "secondary"
+}
+
+// Parse reads back the list a task-list widget shows: its title and its
+// rows (id and title as shown, whether deleted). ok is false for any other
+// widget.
+func Parse(widget json.RawMessage) (l List, ok bool) {
+	var root struct {
+		Type   string `json:"type"`
+		ID     string `json:"id"`
+		Status struct {
+			Text string `json:"text"`
+		} `json:"status"`
+		Children []json.RawMessage `json:"children"`
+	}
+	if json.Unmarshal(widget, &root) != nil || root.Type != "ListView" || root.ID != RootID {
+		return List{}, false
+	}
+	if i := strings.LastIndex(root.Status.Text, " · "); i >= 0 {
+		l.Title = root.Status.Text[:i]
+	} else {
+		l.Title = root.Status.Text
+	}
+	for _, raw := range root.Children {
+		var item struct {
+			Key string `json:"key"`
+		}
+		if json.Unmarshal(raw, &item) != nil || !strings.HasPrefix(item.Key, "task-") {
+			continue
+		}
+		id, err := strconv.ParseInt(strings.TrimPrefix(item.Key, "task-"), 10, 64)
+		if err != nil {
+			continue
+		}
+		r := Row{Task: tasks.Task{ID: id}}
+		walk(raw, func(n map[string]json.RawMessage) {
+			var nid, label string
+			_ = json.Unmarshal(n["id"], &nid)
+			_ = json.Unmarshal(n["label"], &label)
+			if nid == item.Key+"-title" {
+				_ = json.Unmarshal(n["value"], &r.Task.Title)
+			}
+			if label == "Deleted" {
+				r.Deleted = true
+			}
+		})
+		l.Rows = append(l.Rows, r)
+	}
+	return l, true
+}
+
+func walk(raw json.RawMessage, fn func(map[string]json.RawMessage)) {
+	var n map[string]json.RawMessage
+	if json.Unmarshal(raw, &n) != nil {
+		return
+	}
+	fn(n)
+	var kids []json.RawMessage
+	if json.Unmarshal(n["children"], &kids) == nil {
+		for _, k := range kids {
+			walk(k, fn)
+		}
+	}
+}
+
+// CopyText is the plain-text form of a list (the widget item's copy_text).
+func (l List) CopyText(loc *time.Location, now time.Time) string {
+	var b strings.Builder
+	b.WriteString(l.Title)
+	for _, r := range l.Rows {
+		if r.Deleted {
+			continue
+		}
+		b.WriteString("\n")
+		b.WriteString(Describe(r.Task, loc, now))
+	}
+	return b.String()
+}
+
+// Describe is a one-line summary of a task: `#3 Call mom (due tomorrow at
+// 5:00 PM, high priority, #family) ✓`.
+func Describe(t tasks.Task, loc *time.Location, now time.Time) string {
+	var parts []string
+	if t.DueAt != nil {
+		parts = append(parts, "due "+FormatDue(*t.DueAt, loc, now))
+	}
+	if t.Priority != "" && t.Priority != tasks.PriorityNone {
+		parts = append(parts, string(t.Priority)+" priority")
+	}
+	for _, tag := range t.Tags {
+		parts = append(parts, "#"+tag)
+	}
+	s := fmt.Sprintf("#%d %s", t.ID, t.Title)
+	if len(parts) > 0 {
+		s += " (" + strings.Join(parts, ", ") + ")"
+	}
+	if t.Status == tasks.StatusCompleted {
+		s += " ✓"
+	}
+	return s
+}
+
+// FormatDue shows a due instant in loc relative to now: "today at 5:00 PM",
+// "tomorrow", "Friday at 9:30 AM", "Mon, Dec 7", "Jan 5, 2028". A due time
+// at the end of the day (23:59, what a date without a time means) is shown
+// without the time.
+func FormatDue(due time.Time, loc *time.Location, now time.Time) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	d := due.In(loc)
+	n := now.In(loc)
+	days := dayIndex(d) - dayIndex(n)
+	var day string
+	switch {
+	case days == 0:
+		day = "today"
+	case days == 1:
+		day = "tomorrow"
+	case days == -1:
+		day = "yesterday"
+	case days > 1 && days < 7:
+		day = d.Format("Monday")
+	case d.Year() == n.Year():
+		day = d.Format("Mon, Jan 2")
+	default:
+		day = d.Format("Jan 2, 2006")
+	}
+	if d.Hour() == 23 && d.Minute() == 59 {
+		return day
+	}
+	return day + " at " + d.Format("3:04 PM")
+}
+
+// dayIndex counts calendar days (in t's own zone) since year 1.
+func dayIndex(t time.Time) int {
+	y, m, d := t.Date()
+	return int(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+}
