@@ -86,6 +86,13 @@ func (a *Agent) respond(ctx context.Context, turn *chatkit.Turn, sink chatkit.Si
 			conv = append(conv, entry{kind: entryAssistant, text: out.text})
 		}
 		if len(out.calls) == 0 {
+			if out.text == "" {
+				// An empty answer (filtered, or a model with nothing to say)
+				// would leave the user without a reply.
+				if _, err := chatkit.SendAssistantMessage(ctx, sink, emptyAnswerText); err != nil {
+					return a.failOutcome(ctx, err), err
+				}
+			}
 			return outcomeOK, nil
 		}
 		exchanges, err := a.runTools(ctx, turn, sink, out.calls)
@@ -170,6 +177,9 @@ func (a *Agent) modelStep(ctx context.Context, turn *chatkit.Turn, sink chatkit.
 	}
 	return out, nil
 }
+
+// emptyAnswerText replaces an answer without text or tool calls.
+const emptyAnswerText = "Sorry, I don't have an answer to that. Could you rephrase what you'd like to do with your tasks?"
 
 // progressText is the status line shown while a tool runs.
 var progressText = map[string]struct{ icon, text string }{
