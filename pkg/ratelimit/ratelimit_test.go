@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -101,6 +102,8 @@ func backends(t *testing.T) []backend {
 	bs := []backend{memoryBackend(), miniredisBackend(t)}
 	if b, ok := realRedisBackend(t); ok {
 		bs = append(bs, b)
+	} else if os.Getenv("CI") == "true" {
+		t.Fatal("CI=true but no Redis answers on 127.0.0.1:6379 (.ci/setup.d/10-services.sh starts it)")
 	} else {
 		t.Log("no Redis on 127.0.0.1:6379; real-Redis cases skipped (.ci/run starts one)")
 	}
