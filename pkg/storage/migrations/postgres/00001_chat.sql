@@ -1,6 +1,9 @@
 -- Chat store: threads, items, attachments, feedback. Every row carries its
--- owner's user_id and every key starts with it, so no query can reach another
--- user's rows. Timestamps are unix microseconds (exact, sortable). JSON is
+-- owner's user_id and every query filters on it, so no query can reach
+-- another user's rows. Thread and attachment ids are unique in the store (an
+-- upsert of another user's id matches no row); item ids are unique per
+-- thread. seq is the insertion order that breaks created_at ties.
+-- Timestamps are unix microseconds (exact, sortable). JSON is
 -- kept as text so it round-trips byte for byte like SQLite's.
 
 -- +goose Up
@@ -14,6 +17,7 @@ CREATE TABLE chat_threads (
     allowed_image_domains TEXT,
     created_at            BIGINT NOT NULL,
     updated_at            BIGINT NOT NULL,
+    UNIQUE (id),
     UNIQUE (user_id, id)
 );
 CREATE INDEX chat_threads_user_created ON chat_threads (user_id, created_at, seq);
@@ -27,7 +31,7 @@ CREATE TABLE chat_items (
     hidden     BOOLEAN NOT NULL DEFAULT FALSE,
     created_at BIGINT  NOT NULL,
     payload    TEXT    NOT NULL,
-    UNIQUE (user_id, id),
+    UNIQUE (user_id, thread_id, id),
     FOREIGN KEY (user_id, thread_id) REFERENCES chat_threads (user_id, id) ON DELETE CASCADE
 );
 CREATE INDEX chat_items_thread_created ON chat_items (user_id, thread_id, created_at, seq);
@@ -38,8 +42,9 @@ CREATE TABLE chat_attachments (
     thread_id  TEXT,
     created_at BIGINT NOT NULL,
     payload    TEXT   NOT NULL,
-    PRIMARY KEY (user_id, id)
+    PRIMARY KEY (id)
 );
+CREATE INDEX chat_attachments_user_thread ON chat_attachments (user_id, thread_id);
 
 CREATE TABLE chat_feedback (
     user_id    TEXT   NOT NULL,

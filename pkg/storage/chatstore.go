@@ -1,0 +1,472 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/taskpilotai/taskpilot/pkg/chatkit"
+)
+
+// ChatStore is the SQL chatkit.Store (SQLite and PostgreSQL). Every query is
+// scoped by the user id; another user's thread, item or attachment answers
+// chatkit.ErrNotFound exactly like a missing one. Pages are keyset queries on
+// (created_at, seq) over an index that starts with (user_id, thread_id), so
+// listing a page costs the same on a 100k-item thread as on a small one.
+type ChatStore struct {
+	db    *DB
+	locks threadLocks // SQLite only
+}
+
+var _ chatkit.Store = (*ChatStore)(nil)
+
+// NewChatStore returns the chat store on db (whose migrations must have run,
+// as Open does by default).
+func NewChatStore(db *DB) *ChatStore {
+	return &ChatStore{db: db, locks: threadLocks{held: map[string]*threadLock{}}}
+}
+
+const storeName = "chat"
+
+func notFound(kind, id string) error {
+	return fmt.Errorf("%s %s: %w", kind, id, chatkit.ErrNotFound)
+}
+
+// micros converts a time to the stored integer (unix microseconds).
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// SaveThread implements chatkit.Store (upsert by id; another user's id is
+// ErrNotFound).
+func (s *ChatStore) SaveThread(ctx context.Context, userID string, t chatkit.ThreadMetadata) (err error) {
+	ctx, done := s.db.Observe(ctx, storeName, "save_thread")
+	defer func() { done(err) }()
+
+	type plainStatus chatkit.ThreadStatus // stored as given, without the wire default
+	status, err := json.Marshal(plainStatus(t.Status))
+	if err != nil {
+		return fmt.Errorf("save thread %s: encode status: %w", t.ID, err)
+	}
+	meta := []byte("{}")
+	if len(t.Metadata) > 0 {
+		if meta, err = json.Marshal(t.Metadata); err != nil {
+			return fmt.Errorf("save thread %s: encode metadata: %w", t.ID, err)
+		}
+	}
+	var domains any // NULL when there are none
+	if len(t.AllowedImageDomains) > 0 {
+		b, err := json.Marshal(t.AllowedImageDomains)
+		if err != nil {
+			return fmt.Errorf("save thread %s: encode allowed_image_domains: %w", t.ID, err)
+		}
+		domains = string(b)
+	}
+	var title any
+	if t.Title != "" {
+		title = t.Title
+	}
+	res, err := s.db.SQL.ExecContext(ctx, s.db.Rebind(`
+INSERT INTO chat_threads (user_id, id, title, status, metadata, allowed_image_domains, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET
+    title = excluded.title, status = excluded.status, metadata = excluded.metadata,
+    allowed_image_domains = excluded.allowed_image_domains,
+    created_at = excluded.created_at, updated_at = excluded.updated_at
+WHERE chat_threads.user_id = excluded.user_id`),
+		userID, t.ID, title, string(status), string(meta), domains, micros(t.CreatedAt), micros(time.Now()))
+	if err != nil {
+		return fmt.Errorf("save thread %s: %w", t.ID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("save thread %s: %w", t.ID, err)
+	} else if n == 0 {
+		return notFound("thread", t.ID) // the id is another user's
+	}
+	return nil
+}
+
+const threadColumns = `id, title, status, metadata, allowed_image_domains, created_at`
+
+func scanThread(row interface{ Scan(...any) error }) (chatkit.ThreadMetadata, error) {
+	var (
+		t              chatkit.ThreadMetadata
+		title, domains sql.NullString
+		status, meta   string
+		createdAt      int64
+		plain          struct{ Type, Reason string }
+	)
+	if err := row.Scan(&t.ID, &title, &status, &meta, &domains, &createdAt); err != nil {
+		return t, err
+	}
+	t.Title = title.String
+	t.CreatedAt = fromMicros(createdAt)
+	if err := json.Unmarshal([]byte(status), &plain); err != nil {
+		return t, fmt.Errorf("decode status: %w", err)
+	}
+	t.Status = chatkit.ThreadStatus{Type: plain.Type, Reason: plain.Reason}
+	if meta != "{}" {
+		if err := json.Unmarshal([]byte(meta), &t.Metadata); err != nil {
+			return t, fmt.Errorf("decode metadata: %w", err)
+		}
+	}
+	if domains.Valid {
+		if err := json.Unmarshal([]byte(domains.String), &t.AllowedImageDomains); err != nil {
+			return t, fmt.Errorf("decode allowed_image_domains: %w", err)
+		}
+	}
+	return t, nil
+}
+
+// LoadThread implements chatkit.Store.
+func (s *ChatStore) LoadThread(ctx context.Context, userID, threadID string) (t chatkit.ThreadMetadata, err error) {
+	ctx, done := s.db.Observe(ctx, storeName, "load_thread")
+	defer func() { done(err) }()
+	row := s.db.Read.QueryRowContext(ctx, s.db.Rebind(`SELECT `+threadColumns+` FROM chat_threads WHERE user_id = ? AND id = ?`), userID, threadID)
+	t, err = scanThread(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, notFound("thread", threadID)
+	}
+	if err != nil {
+		return t, fmt.Errorf("load thread %s: %w", threadID, err)
+	}
+	return t, nil
+}
+
+// keyset returns the ORDER BY direction and the cursor comparison operator
+// for an order.
+func keyset(o chatkit.Order) (dir, cmp string) {
+	if o == chatkit.OrderAsc {
+		return "ASC", ">"
+	}
+	return "DESC", "<"
+}
+
+// ListThreads implements chatkit.Store.
+func (s *ChatStore) ListThreads(ctx context.Context, userID string, opts chatkit.ListOptions) (page chatkit.Page[chatkit.ThreadMetadata], err error) {
+	ctx, done := s.db.Observe(ctx, storeName, "list_threads")
+	defer func() { done(err) }()
+	opts = opts.Normalized()
+	dir, cmp := keyset(opts.Order)
+	q := `SELECT ` + threadColumns + ` FROM chat_threads WHERE user_id = ?`
+	args := []any{userID}
+	if opts.After != "" {
+		// A cursor that is missing (or another user's) makes the row-value
+		// comparison NULL: an empty page, as chatkit.ListOptions specifies.
+		q += ` AND (created_at, seq) ` + cmp + ` (SELECT c.created_at, c.seq FROM chat_threads c WHERE c.user_id = ? AND c.id = ?)`
+		args = append(args, userID, opts.After)
+	}
+	q += ` ORDER BY created_at ` + dir + `, seq ` + dir + ` LIMIT ?`
+	args = append(args, opts.Limit+1)
+	rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(q), args...)
+	if err != nil {
+		return page, fmt.Errorf("list threads: %w", err)
+	}
+	defer func() { _ = rows.Close() }()
+	page.Data = make([]chatkit.ThreadMetadata, 0, min(opts.Limit+1, 64))
+	for rows.Next() {
+		t, err := scanThread(rows)
+		if err != nil {
+			return chatkit.Page[chatkit.ThreadMetadata]{}, fmt.Errorf("list threads: %w", err)
+		}
+		page.Data = append(page.Data, t)
+	}
+	if err := rows.Err(); err != nil {
+		return chatkit.Page[chatkit.ThreadMetadata]{}, fmt.Errorf("list threads: %w", err)
+	}
+	if len(page.Data) > opts.Limit {
+		page.Data = page.Data[:opts.Limit]
+		page.HasMore = true
+		page.After = page.Data[len(page.Data)-1].ID
+	}
+	return page, nil
+}
+
+// DeleteThread implements chatkit.Store: the thread, its items and feedback
+// (ON DELETE CASCADE) and the attachment records stamped with its id.
+func (s *ChatStore) DeleteThread(ctx context.Context, userID, threadID string) (err error) {
+	ctx, done := s.db.Observe(ctx, storeName, "delete_thread")
+	defer func() { done(err) }()
+	err = s.db.WithTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.db.Rebind(`DELETE FROM chat_threads WHERE user_id = ? AND id = ?`), userID, threadID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return notFound("thread", threadID)
+		}
+		_, err = tx.ExecContext(ctx, s.db.Rebind(`DELETE FROM chat_attachments WHERE user_id = ? AND thread_id = ?`), userID, threadID)
+		return err
+	})
+	if err != nil && !errors.Is(err, chatkit.ErrNotFound) {
+		return fmt.Errorf("delete thread %s: %w", threadID, err)
+	}
+	return err
+}
+
+// AddItem implements chatkit.Store (same as SaveItem: an existing id in the
+// thread is overwritten in place).
+func (s *ChatStore) AddItem(ctx context.Context, userID, threadID string, item chatkit.Item) (err error) {
+	ctx, done := s.db.Observe(ctx, storeName, "add_item")
+	defer func() { done(err) }()
+	return s.upsertItem(ctx, userID, threadID, item)
+}
+
+// SaveItem implements chatkit.Store (upsert by id; an existing item keeps its
+// insertion sequence, so its position only moves if created_at changed).
+func (s *ChatStore) SaveItem(ctx context.Context, userID, threadID string, item chatkit.Item) (err error) {
+	ctx, done := s.db.Observe(ctx, storeName, "save_item")
+	defer func() { done(err) }()
+	return s.upsertItem(ctx, userID, threadID, item)
+}
+
+func (s *ChatStore) upsertItem(ctx context.Context, userID, threadID string, item chatkit.Item) error {
+	h := item.Header()
+	payload, err := json.Marshal(item)
+	if err != nil {
+		return fmt.Errorf("save item %s: encode: %w", h.ID, err)
+	}
+	_, err = s.db.SQL.ExecContext(ctx, s.db.Rebind(`
+INSERT INTO chat_items (user_id, id, thread_id, type, hidden, created_at, payload)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (user_id, thread_id, id) DO UPDATE SET
+    type = excluded.type, hidden = excluded.hidden, created_at = excluded.created_at, payload = excluded.payload`),
+		userID, h.ID, threadID, item.ItemType(), chatkit.IsHidden(item), micros(h.CreatedAt), string(payload))
+	if IsForeignKeyViolation(err) {
+		return notFound("thread", threadID) // missing, or another user's
+	}
+	if err != nil {
+		return fmt.Errorf("save item %s: %w", h.ID, err)
+	}
+	return nil
+}
+
+// LoadItem implements chatkit.Store.
+func (s *ChatStore) LoadItem(ctx context.Context, userID, threadID, itemID string) (it chatkit.Item, err error) {
+	ctx, done := s.db.Observe(ctx, storeName, "load_item")
+	defer func() { done(err) }()
+	var payload string
+	err = s.db.Read.QueryRowContext(ctx, s.db.Rebind(`SELECT payload FROM chat_items WHERE user_id = ? AND thread_id = ? AND id = ?`),
+		userID, threadID, itemID).Scan(&payload)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("item", itemID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load item %s: %w", itemID, err)
+	}
+	if it, err = chatkit.UnmarshalItem([]byte(payload)); err != nil {
+		return nil, fmt.Errorf("load item %s: decode: %w", itemID, err)
+	}
+	return it, nil
+}
+
+// DeleteItem implements chatkit.Store (its feedback goes with it).
+func (s *ChatStore) DeleteItem(ctx context.Context, userID, threadID, itemID string) (err error) {
+	ctx, done := s.db.Observe(ctx, storeName, "delete_item")
+	defer func() { done(err) }()
+	err = s.db.WithTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.db.Rebind(`DELETE FROM chat_items WHERE user_id = ? AND thread_id = ? AND id = ?`), userID, threadID, itemID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return notFound("item", itemID)
+		}
+		_, err = tx.ExecContext(ctx, s.db.Rebind(`DELETE FROM chat_feedback WHERE user_id = ? AND thread_id = ? AND item_id = ?`), userID, threadID, itemID)
+		return err
+	})
+	if err != nil && !errors.Is(err, chatkit.ErrNotFound) {
+		return fmt.Errorf("delete item %s: %w", itemID, err)
+	}
+	return err
+}
+
+// ListItems implements chatkit.Store: one keyset query on
+// (user_id, thread_id, created_at, seq), hidden items filtered in the query.
+func (s *ChatStore) ListItems(ctx context.Context, userID, threadID string, opts chatkit.ListOptions) (page chatkit.Page[chatkit.Item], err error) {
+	ctx, done := s.db.Observe(ctx, storeName, "list_items")
+	defer func() { done(err) }()
+	opts = opts.Normalized()
+	dir, cmp := keyset(opts.Order)
+	q := `SELECT id, payload FROM chat_items WHERE user_id = ? AND thread_id = ?`
+	args := []any{userID, threadID}
+	if !opts.IncludeHidden {
+		q += ` AND hidden = ?`
+		args = append(args, false)
+	}
+	if opts.After != "" {
+		q += ` AND (created_at, seq) ` + cmp + ` (SELECT c.created_at, c.seq FROM chat_items c WHERE c.user_id = ? AND c.thread_id = ? AND c.id = ?)`
+		args = append(args, userID, threadID, opts.After)
+	}
+	q += ` ORDER BY created_at ` + dir + `, seq ` + dir + ` LIMIT ?`
+	args = append(args, opts.Limit+1)
+	rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(q), args...)
+	if err != nil {
+		return page, fmt.Errorf("list items of %s: %w", threadID, err)
+	}
+	defer func() { _ = rows.Close() }()
+	page.Data = make([]chatkit.Item, 0, min(opts.Limit+1, 128))
+	ids := make([]string, 0, cap(page.Data))
+	for rows.Next() {
+		var id string
+		var payload []byte
+		if err := rows.Scan(&id, &payload); err != nil {
+			return chatkit.Page[chatkit.Item]{}, fmt.Errorf("list items of %s: %w", threadID, err)
+		}
+		it, err := chatkit.UnmarshalItem(payload)
+		if err != nil {
+			return chatkit.Page[chatkit.Item]{}, fmt.Errorf("list items of %s: decode %s: %w", threadID, id, err)
+		}
+		page.Data = append(page.Data, it)
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return chatkit.Page[chatkit.Item]{}, fmt.Errorf("list items of %s: %w", threadID, err)
+	}
+	_ = rows.Close()
+	if len(page.Data) == 0 {
+		// Rows imply the thread exists (foreign key); no rows may mean it does not.
+		if err := s.threadExists(ctx, s.db.Read, userID, threadID); err != nil {
+			return chatkit.Page[chatkit.Item]{}, err
+		}
+	}
+	if len(page.Data) > opts.Limit {
+		page.Data = page.Data[:opts.Limit]
+		page.HasMore = true
+		page.After = ids[opts.Limit-1]
+	}
+	return page, nil
+}
+
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (s *ChatStore) threadExists(ctx context.Context, q queryer, userID, threadID string) error {
+	var one int
+	err := q.QueryRowContext(ctx, s.db.Rebind(`SELECT 1 FROM chat_threads WHERE user_id = ? AND id = ?`), userID, threadID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound("thread", threadID)
+	}
+	if err != nil {
+		return fmt.Errorf("load thread %s: %w", threadID, err)
+	}
+	return nil
+}
+
+// SaveAttachment implements chatkit.Store (upsert by id; another user's id
+// is ErrNotFound).
+func (s *ChatStore) SaveAttachment(ctx context.Context, userID string, a chatkit.Attachment) (err error) {
+	ctx, done := s.db.Observe(ctx, storeName, "save_attachment")
+	defer func() { done(err) }()
+	payload, err := json.Marshal(a)
+	if err != nil {
+		return fmt.Errorf("save attachment %s: encode: %w", a.ID, err)
+	}
+	var threadID any
+	if a.ThreadID != "" {
+		threadID = a.ThreadID
+	}
+	res, err := s.db.SQL.ExecContext(ctx, s.db.Rebind(`
+INSERT INTO chat_attachments (user_id, id, thread_id, created_at, payload) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET thread_id = excluded.thread_id, payload = excluded.payload
+WHERE chat_attachments.user_id = excluded.user_id`),
+		userID, a.ID, threadID, micros(time.Now()), string(payload))
+	if err != nil {
+		return fmt.Errorf("save attachment %s: %w", a.ID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("save attachment %s: %w", a.ID, err)
+	} else if n == 0 {
+		return notFound("attachment", a.ID)
+	}
+	return nil
+}
+
+// LoadAttachment implements chatkit.Store.
+func (s *ChatStore) LoadAttachment(ctx context.Context, userID, attachmentID string) (a chatkit.Attachment, err error) {
+	ctx, done := s.db.Observe(ctx, storeName, "load_attachment")
+	defer func() { done(err) }()
+	var payload []byte
+	err = s.db.Read.QueryRowContext(ctx, s.db.Rebind(`SELECT payload FROM chat_attachments WHERE user_id = ? AND id = ?`), userID, attachmentID).Scan(&payload)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, notFound("attachment", attachmentID)
+	}
+	if err != nil {
+		return a, fmt.Errorf("load attachment %s: %w", attachmentID, err)
+	}
+	if err := json.Unmarshal(payload, &a); err != nil {
+		return chatkit.Attachment{}, fmt.Errorf("load attachment %s: decode: %w", attachmentID, err)
+	}
+	return a, nil
+}
+
+// DeleteAttachment implements chatkit.Store.
+func (s *ChatStore) DeleteAttachment(ctx context.Context, userID, attachmentID string) (err error) {
+	ctx, done := s.db.Observe(ctx, storeName, "delete_attachment")
+	defer func() { done(err) }()
+	res, err := s.db.SQL.ExecContext(ctx, s.db.Rebind(`DELETE FROM chat_attachments WHERE user_id = ? AND id = ?`), userID, attachmentID)
+	if err != nil {
+		return fmt.Errorf("delete attachment %s: %w", attachmentID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("delete attachment %s: %w", attachmentID, err)
+	} else if n == 0 {
+		return notFound("attachment", attachmentID)
+	}
+	return nil
+}
+
+// SaveFeedback implements chatkit.Store (later feedback on an item replaces
+// earlier).
+func (s *ChatStore) SaveFeedback(ctx context.Context, userID string, f chatkit.Feedback) (err error) {
+	ctx, done := s.db.Observe(ctx, storeName, "save_feedback")
+	defer func() { done(err) }()
+	err = s.db.WithTx(ctx, func(tx *sql.Tx) error {
+		if err := s.threadExists(ctx, tx, userID, f.ThreadID); err != nil {
+			return err
+		}
+		q := s.db.Rebind(`
+INSERT INTO chat_feedback (user_id, thread_id, item_id, kind, created_at) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (user_id, thread_id, item_id) DO UPDATE SET kind = excluded.kind, created_at = excluded.created_at`)
+		now := micros(time.Now())
+		for _, id := range f.ItemIDs {
+			if _, err := tx.ExecContext(ctx, q, userID, f.ThreadID, id, f.Kind, now); err != nil {
+				return fmt.Errorf("item %s: %w", id, err)
+			}
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, chatkit.ErrNotFound) {
+		return fmt.Errorf("save feedback on %s: %w", f.ThreadID, err)
+	}
+	return err
+}
+
+// Feedback returns the recorded feedback kind per item id of a thread.
+func (s *ChatStore) Feedback(ctx context.Context, userID, threadID string) (map[string]string, error) {
+	rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT item_id, kind FROM chat_feedback WHERE user_id = ? AND thread_id = ?`), userID, threadID)
+	if err != nil {
+		return nil, fmt.Errorf("load feedback of %s: %w", threadID, err)
+	}
+	defer func() { _ = rows.Close() }()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, kind string
+		if err := rows.Scan(&id, &kind); err != nil {
+			return nil, fmt.Errorf("load feedback of %s: %w", threadID, err)
+		}
+		out[id] = kind
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load feedback of %s: %w", threadID, err)
+	}
+	return out, nil
+}

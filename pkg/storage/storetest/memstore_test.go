@@ -1,0 +1,14 @@
+package storetest_test
+
+import (
+	"testing"
+
+	"github.com/taskpilotai/taskpilot/pkg/chatkit"
+	"github.com/taskpilotai/taskpilot/pkg/chatkit/memstore"
+	"github.com/taskpilotai/taskpilot/pkg/storage/storetest"
+)
+
+// The in-memory store must honour the same contract as the SQL ones.
+func TestMemStoreContract(t *testing.T) {
+	storetest.RunChatStore(t, func(*testing.T) chatkit.Store { return memstore.New() })
+}
