@@ -47,7 +47,7 @@ func serve(t *testing.T, db *storage.DB) (string, *prometheus.Registry) {
 	app := fiber.New(fiber.Config{DisableStartupMessage: true,
 		ErrorHandler: httpserver.ErrorHandler(slog.New(slog.DiscardHandler))})
 	h.Routes(app.Group("/api/v1", bearerUser))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	go func() { _ = app.Listener(ln) }()
 	t.Cleanup(func() { _ = app.Shutdown() })
@@ -222,7 +222,7 @@ func TestMCPRequiresAUser(t *testing.T) {
 	endpoint, _ := serve(t, storagetest.SQLite(t))
 	body := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18",` +
 		`"capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}`
-	post := func(authz string) (*http.Response, string) {
+	post := func(authz string) (int, http.Header, string) {
 		req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, endpoint, strings.NewReader(body))
 		require.NoError(t, err)
 		req.Header.Set("Content-Type", "application/json")
@@ -235,15 +235,15 @@ func TestMCPRequiresAUser(t *testing.T) {
 		defer func() { _ = resp.Body.Close() }()
 		b, err := io.ReadAll(resp.Body)
 		require.NoError(t, err)
-		return resp, string(b)
+		return resp.StatusCode, resp.Header, string(b)
 	}
-	resp, _ := post("")
-	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	status, _, _ := post("")
+	assert.Equal(t, http.StatusUnauthorized, status)
 
-	resp, text := post("Bearer carol")
-	require.Equal(t, http.StatusOK, resp.StatusCode, text)
-	assert.Equal(t, "application/json", resp.Header.Get("Content-Type"), "stateless JSON responses")
-	assert.Empty(t, resp.Header.Get("Mcp-Session-Id"), "no session state on the server")
+	status, header, text := post("Bearer carol")
+	require.Equal(t, http.StatusOK, status, text)
+	assert.Equal(t, "application/json", header.Get("Content-Type"), "stateless JSON responses")
+	assert.Empty(t, header.Get("Mcp-Session-Id"), "no session state on the server")
 	assert.Contains(t, text, `"serverInfo":{"name":"taskpilot-tasks"`)
 
 	// A client without a user never reaches a tool.

@@ -1,6 +1,7 @@
 package taskapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -53,7 +54,7 @@ func do(t *testing.T, app *fiber.App, user, method, target, body string) respons
 	if body != "" {
 		r = strings.NewReader(body)
 	}
-	req := httptest.NewRequest(method, target, r)
+	req := httptest.NewRequestWithContext(context.Background(), method, target, r)
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
