@@ -44,8 +44,10 @@ func serve(t *testing.T, db *storage.DB) (string, *prometheus.Registry) {
 	require.NoError(t, err)
 	h, err := mcpapi.New(tools, nil)
 	require.NoError(t, err)
-	app := fiber.New(fiber.Config{DisableStartupMessage: true,
-		ErrorHandler: httpserver.ErrorHandler(slog.New(slog.DiscardHandler))})
+	// The production bootstrap (request ids, metrics, CORS, body limit,
+	// immutable strings) in front of the endpoint.
+	app := httpserver.New(httpserver.Options{Service: "chat-service", Registry: reg,
+		Logger: slog.New(slog.DiscardHandler), AllowOrigins: []string{"http://localhost:3000"}})
 	h.Routes(app.Group("/api/v1", bearerUser))
 	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	require.NoError(t, err)
