@@ -3,14 +3,14 @@ package chatkit_test
 import (
 	"bufio"
 	"context"
-	"fmt"
-	"io"
-	"net"
-	"net/url"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 

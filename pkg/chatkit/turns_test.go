@@ -23,7 +23,7 @@ func TestPagination(t *testing.T) {
 	f := newFixture(t, chatkit.EchoResponder{}, nil)
 	ctx := context.Background()
 	threadID, _ := createThread(t, f, "alice", "m0") // 2 items
-	for i := 1; i < 12; i++ {                       // +22 items = 24
+	for i := 1; i < 12; i++ {                        // +22 items = 24
 		f.ok(t, "alice", chatkit.ReqThreadsAddUserMessage, map[string]any{"thread_id": threadID, "input": chatkittest.Input(fmt.Sprintf("m%d", i))})
 	}
 	require.NoError(t, f.store.AddItem(ctx, "alice", threadID, &chatkit.SDKHiddenContextItem{
