@@ -327,7 +327,7 @@ function HistoryPanel({
                       ✎
                     </button>
                     <button type="button" className="icon-button" aria-label={`Delete ${label}`} title="Delete" onClick={() => setConfirming(t.id)}>
-                      🗑
+                      ✕
                     </button>
                   </span>
                 </>

@@ -74,7 +74,7 @@ export function ChatApp() {
   const mode = start.phase === "ready" ? start.mode : undefined;
   const validation = validateChatKitConfig(publicEnv, { mode, location });
 
-  let kind: ClientKind = "starting";
+  let kind: ClientKind = start.phase === "failed" ? "failed" : "starting";
   if (start.phase === "ready") {
     if (preference === "builtin" || forceBuiltin) kind = "builtin-selected";
     else if (official === "defined") kind = "official";

@@ -2,6 +2,7 @@ import type { ChatKitMode } from "@/lib/session";
 
 export type ClientKind =
   | "starting"
+  | "failed"
   | "loading-official"
   | "official"
   | "official-missing"
@@ -11,6 +12,7 @@ export type ClientKind =
 
 const LABELS: Record<ClientKind, string> = {
   starting: "Connecting…",
+  failed: "Not connected",
   "loading-official": "Loading ChatKit…",
   official: "Official ChatKit",
   "official-missing": "ChatKit unavailable",

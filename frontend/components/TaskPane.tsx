@@ -62,7 +62,7 @@ export function TaskPane({ fetch, enabled, refreshKey }: { fetch: typeof globalT
           {error}
         </p>
       )}
-      {!enabled && tasks === null && !error && <p className="muted">Waiting for the chat session…</p>}
+      {!enabled && tasks === null && !error && <p className="muted">Your tasks appear here once the chat is connected.</p>}
       {enabled && tasks === null && !error && <p className="muted">Loading tasks…</p>}
       {tasks !== null && tasks.length === 0 && <p className="muted">No tasks yet. Ask the assistant to add one.</p>}
       {tasks !== null && tasks.length > 0 && (

@@ -112,6 +112,19 @@ export function formValues(form: HTMLFormElement): Record<string, unknown> {
   return out;
 }
 
+/** The header line a Card or ListView may carry: {text, icon?, favicon?}. */
+function WidgetStatus({ status }: { status: unknown }) {
+  if (!status || typeof status !== "object") return null;
+  const s = status as { text?: unknown; icon?: unknown };
+  if (typeof s.text !== "string") return null;
+  return (
+    <div className="w-status">
+      {typeof s.icon === "string" && <span aria-hidden="true">{ICONS[s.icon] ?? "•"} </span>}
+      {s.text}
+    </div>
+  );
+}
+
 function FormShell({ node, ctx, action, className, children }: { node: WidgetNode; ctx: Ctx; action: ActionConfig | null; className: string; children: ReactNode }) {
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
@@ -135,6 +148,7 @@ function Node({ node, ctx }: { node: WidgetNode; ctx: Ctx }): ReactNode {
       const cancel = node.cancel as { label?: string; action?: ActionConfig } | undefined;
       const body = (
         <>
+          <WidgetStatus status={node.status} />
           {renderChildren(node, ctx)}
           {(confirm || cancel) && (
             <div className="w-card-actions">
@@ -167,11 +181,14 @@ function Node({ node, ctx }: { node: WidgetNode; ctx: Ctx }): ReactNode {
       const limit = typeof node.limit === "number" ? node.limit : undefined;
       const items = childrenOf(node).slice(0, limit);
       return (
+        <>
+        <WidgetStatus status={node.status} />
         <ul className="w-list">
           {items.map((c, i) => (
             <Node key={str(c.key) ?? str(c.id) ?? i} node={c} ctx={ctx} />
           ))}
         </ul>
+        </>
       );
     }
     case "ListViewItem": {

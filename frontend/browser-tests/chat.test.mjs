@@ -1,0 +1,287 @@
+// End-to-end: the static export served by the real all-in-one binary (offline
+// agent, temporary SQLite), driven in Debian's Chromium with the ChatKit CDN
+// unreachable. Run: make test-frontend-browser (or `node --test browser-tests/`
+// in frontend/ after `npx next build`).
+
+import assert from "node:assert/strict";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import {
+  CI,
+  launchBrowser,
+  missingPrerequisite,
+  offlineContext,
+  screenshotDir,
+  startBackend,
+} from "./harness.mjs";
+
+const missing = missingPrerequisite();
+if (missing && CI) {
+  // Under CI a missing browser or binary is a failure, never a skip.
+  throw new Error(`browser tests cannot run: ${missing}`);
+}
+
+const TIMEOUT = 20_000;
+
+describe("task chat in a real browser (CDN blocked, offline agent)", { skip: missing ? `skipped: ${missing}` : false }, () => {
+  let backend;
+  let browser;
+  let shots;
+  let userA; // { context, page, blocked }
+  let firstReply = "";
+  let threadId = "";
+
+  const shot = async (page, name) => {
+    const file = path.join(shots, `${name}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    return file;
+  };
+
+  /** Text of the locator once it matches `re`. */
+  const waitForText = async (locator, re, timeout = TIMEOUT) => {
+    const deadline = Date.now() + timeout;
+    let last = "";
+    while (Date.now() < deadline) {
+      last = (await locator.allInnerTexts().catch(() => [])).join("\n");
+      if (re.test(last)) return last;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`timed out waiting for ${re} in: ${JSON.stringify(last.slice(0, 500))}`);
+  };
+
+  const openChat = async (ctx) => {
+    const page = await ctx.context.newPage();
+    const consoleErrors = [];
+    page.on("pageerror", (err) => consoleErrors.push(String(err)));
+    await page.goto("/chatkit/");
+    await page.getByRole("status").filter({ hasText: "Built-in client (offline)" }).waitFor({ timeout: TIMEOUT });
+    await page.getByRole("textbox", { name: "Message" }).waitFor({ timeout: TIMEOUT });
+    return { page, consoleErrors };
+  };
+
+  const taskItem = (page, title) => page.getByRole("list", { name: "Tasks" }).getByRole("listitem").filter({ hasText: title });
+
+  before(async () => {
+    shots = screenshotDir();
+    console.log(`screenshots: ${shots}`);
+    backend = await startBackend();
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await backend?.stop();
+  });
+
+  it("/ leads to the chat, and the built-in client replaces the unreachable ChatKit CDN", async () => {
+    userA = await offlineContext(browser, backend.baseURL);
+    const page = await userA.context.newPage();
+    await page.goto("/");
+    await page.waitForURL(/\/chatkit\/?$/, { timeout: TIMEOUT });
+    const banner = page.getByRole("status").filter({ hasText: "Built-in client (offline)" });
+    await banner.waitFor({ timeout: TIMEOUT });
+    assert.ok(
+      userA.blocked.some((u) => u.startsWith("https://cdn.platform.openai.com/deployments/chatkit/chatkit.js")),
+      `the page tried to load the ChatKit script (blocked: ${userA.blocked.join(", ")})`,
+    );
+    assert.equal(await page.locator("openai-chatkit").count(), 0, "no official element is rendered");
+    // Start screen: greeting and the three prompts.
+    await page.getByText("Welcome to TaskPilot AI Chat").waitFor();
+    for (const label of ["Create a task", "List my tasks", "Complete a task"]) {
+      await page.getByRole("button", { name: new RegExp(label) }).waitFor();
+    }
+    assert.equal(await page.getByRole("textbox", { name: "Message" }).getAttribute("placeholder"), "Ask me to manage your tasks...");
+    await page.getByText("No tasks yet").waitFor({ timeout: TIMEOUT });
+    await shot(page, "01-builtin-start");
+    userA.page = page;
+  });
+
+  it('"add a task to buy milk tomorrow" streams a confirmation and the task appears in the pane', async () => {
+    const page = userA.page;
+    const input = page.getByRole("textbox", { name: "Message" });
+    await input.fill("add a task to buy milk tomorrow");
+    await input.press("Enter");
+
+    const { events } = await streamEvents(page, "threads.create");
+    const types = events.map((e) => e.type);
+    const deltas = events.filter((e) => e.type === "thread.item.updated" && e.update.type === "assistant_message.content_part.text_delta");
+    assert.ok(types.includes("thread.created"), `stream has thread.created: ${types}`);
+    assert.ok(types.includes("thread.item.added"), `the reply is streamed (item.added): ${types}`);
+    assert.ok(deltas.length >= 1, `the reply arrives as text deltas: ${types}`);
+    assert.ok(
+      events.some((e) => e.type === "client_effect" && e.name === "tasks_changed"),
+      `the stream reports tasks_changed: ${types}`,
+    );
+    const done = events.filter((e) => e.type === "thread.item.done" && e.item.type === "assistant_message").at(-1);
+    firstReply = done.item.content.map((c) => c.text).join("");
+    threadId = events.find((e) => e.type === "thread.created").thread.id;
+    assert.match(firstReply, /milk/i);
+    assert.equal(deltas.map((d) => d.update.delta).join(""), firstReply, "the deltas add up to the final text");
+
+    // The page shows the user's message and the full reply in the live log.
+    const log = page.getByRole("log", { name: "Messages" });
+    await waitForText(log, /add a task to buy milk tomorrow/);
+    await waitForText(log, new RegExp(escapeRe(firstReply)));
+    assert.equal(await log.getAttribute("aria-live"), "polite");
+
+    // The pane refreshed on the client effect: the task is there, pending, with a due date.
+    const item = taskItem(page, /buy milk/i);
+    await item.waitFor({ timeout: TIMEOUT });
+    const text = await item.innerText();
+    assert.match(text, /pending/);
+    assert.match(text, /due /);
+    await shot(page, "02-task-added");
+  });
+
+  it("the task-list widget's Complete button completes the task", async () => {
+    const page = userA.page;
+    const input = page.getByRole("textbox", { name: "Message" });
+    await page.getByRole("button", { name: "Send" }).waitFor();
+    await input.fill("show my tasks");
+    await input.press("Enter");
+    const widget = page.locator(".msg-widget").filter({ hasText: /buy milk/i }).last();
+    await widget.waitFor({ timeout: TIMEOUT });
+    await shot(page, "03-task-list-widget");
+
+    await widget.getByRole("button", { name: /complete/i }).first().click();
+    const { request: body, events } = await streamEvents(page, "threads.custom_action");
+    assert.equal(body.params.thread_id, threadId);
+    assert.ok(body.params.item_id, "the action names its widget item");
+    assert.match(body.params.action.type, /complete/);
+    assert.ok(
+      events.some((e) => e.type === "thread.item.replaced" || (e.type === "thread.item.updated" && e.update.type === "widget.root.updated")),
+      `the widget is updated in place: ${events.map((e) => e.type)}`,
+    );
+
+    // The pane shows it completed (refreshed by tasks_changed), the widget no longer offers Complete.
+    await waitForText(taskItem(page, /buy milk/i), /completed/);
+    await waitForText(widget, /^(?![\s\S]*\bComplete\b)[\s\S]*$/);
+    await shot(page, "04-task-completed");
+  });
+
+  it("after a reload the thread is in the history with the full reply", async () => {
+    const page = userA.page;
+    await page.reload();
+    await page.getByRole("status").filter({ hasText: "Built-in client (offline)" }).waitFor({ timeout: TIMEOUT });
+    const history = page.getByRole("navigation", { name: "Conversation history" });
+    const entry = history.getByRole("button", { name: /buy milk/i }).first();
+    await entry.waitFor({ timeout: TIMEOUT });
+    await entry.click();
+    const log = page.getByRole("log", { name: "Messages" });
+    await waitForText(log, new RegExp(escapeRe(firstReply)));
+    await waitForText(log, /add a task to buy milk tomorrow/);
+    await waitForText(log, /show my tasks/);
+    assert.equal(await entry.getAttribute("aria-current"), "true");
+    await shot(page, "05-history-after-reload");
+  });
+
+  it("history rename survives a reload", async () => {
+    const page = userA.page;
+    const history = page.getByRole("navigation", { name: "Conversation history" });
+    await history.getByRole("button", { name: /^Rename / }).first().click();
+    const field = history.getByRole("textbox", { name: /New title for/ });
+    await field.fill("Groceries");
+    await field.press("Enter");
+    await history.getByRole("button", { name: /^Groceries/ }).waitFor({ timeout: TIMEOUT });
+    await page.reload();
+    await page.getByRole("navigation", { name: "Conversation history" }).getByRole("button", { name: /^Groceries/ }).waitFor({ timeout: TIMEOUT });
+  });
+
+  it("a second browser context (another user) sees none of it", async () => {
+    const userB = await offlineContext(browser, backend.baseURL);
+    try {
+      const { page } = await openChat(userB);
+      await page.getByText("No conversations yet.").waitFor({ timeout: TIMEOUT });
+      await page.getByText("No tasks yet").waitFor({ timeout: TIMEOUT });
+      assert.equal(await page.getByText(/buy milk/i).count(), 0);
+      // Even asking for user A's thread by id answers as if it did not exist.
+      const status = await page.evaluate(async (id) => {
+        const s = await fetch("/api/chatkit/sessions", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+        const { client_secret } = await s.json();
+        const r = await fetch("/api/v1/chatkit", {
+          method: "POST",
+          headers: { "Content-Type": "application/json", Authorization: `Bearer ${client_secret}` },
+          body: JSON.stringify({ type: "threads.get_by_id", params: { thread_id: id } }),
+        });
+        return r.status;
+      }, threadId);
+      assert.equal(status, 404);
+      await shot(page, "06-second-user-empty");
+    } finally {
+      await userB.context.close();
+    }
+  });
+
+  it("the pane's quick delete removes the task, and the history delete removes the thread", async () => {
+    const page = userA.page;
+    await taskItem(page, /buy milk/i).getByRole("button", { name: /^Delete task/ }).click();
+    await page.getByText("No tasks yet").waitFor({ timeout: TIMEOUT });
+    const history = page.getByRole("navigation", { name: "Conversation history" });
+    await history.getByRole("button", { name: "Delete Groceries" }).click();
+    await history.getByRole("group", { name: /Delete Groceries\?/ }).getByRole("button", { name: "Delete" }).click();
+    await history.getByText("No conversations yet.").waitFor({ timeout: TIMEOUT });
+    await page.getByText("Welcome to TaskPilot AI Chat").waitFor();
+    await shot(page, "07-deleted");
+  });
+
+  it("shows clear errors when the session endpoint fails", async () => {
+    const ctx = await offlineContext(browser, backend.baseURL);
+    try {
+      const page = await ctx.context.newPage();
+      await page.route("**/api/chatkit/sessions", (route) =>
+        route.fulfill({
+          status: 429,
+          headers: { "Content-Type": "application/json", "Retry-After": "7" },
+          body: JSON.stringify({ error: { code: "rate_limited", message: "slow down" } }),
+        }),
+      );
+      await page.goto("/chatkit/");
+      const alert = page.getByRole("alert").filter({ hasText: "Too many requests" });
+      await alert.waitFor({ timeout: TIMEOUT });
+      assert.match(await alert.innerText(), /Try again in 7 seconds\./);
+      assert.ok(await alert.getByRole("button", { name: /Retry in \d+ s/ }).isDisabled());
+      await shot(page, "08-rate-limited");
+
+      await page.unroute("**/api/chatkit/sessions");
+      await page.route("**/api/chatkit/sessions", (route) => route.abort("connectionrefused"));
+      await page.reload();
+      await page.getByRole("alert").filter({ hasText: "The chat service is unreachable" }).waitFor({ timeout: TIMEOUT });
+      await page.getByRole("button", { name: "Retry" }).waitFor();
+
+      // Once the service is back, Retry starts the chat.
+      await page.unroute("**/api/chatkit/sessions");
+      await page.getByRole("button", { name: "Retry" }).click();
+      await page.getByRole("textbox", { name: "Message" }).waitFor({ timeout: TIMEOUT });
+    } finally {
+      await ctx.context.close();
+    }
+  });
+});
+
+/** Events of the finished stream whose request has the given type (recorded in the page). */
+async function streamEvents(page, type, nth = 0) {
+  const handle = await page.waitForFunction(
+    ([t, n]) => {
+      const hits = window.__chatkitStreams.filter((s) => s.request.includes(`"type":"${t}"`));
+      const rec = hits.at(-1 - n);
+      return rec && rec.done ? rec : null;
+    },
+    [type, nth],
+    { timeout: 20_000 },
+  );
+  const rec = await handle.jsonValue();
+  return { request: JSON.parse(rec.request), events: parseSSE(rec.text) };
+}
+
+/** Splits an SSE body into its JSON events (one `data:` field per event here). */
+function parseSSE(text) {
+  return text
+    .split(/\r?\n\r?\n/)
+    .map((block) => block.split(/\r?\n/).filter((l) => l.startsWith("data:")).map((l) => l.slice(5).replace(/^ /, "")).join("\n"))
+    .filter((data) => data !== "")
+    .map((data) => JSON.parse(data));
+}
+
+function escapeRe(s) {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

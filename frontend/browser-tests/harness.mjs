@@ -1,0 +1,196 @@
+// Browser-test harness: builds and starts the real all-in-one binary
+// (cmd/taskpilot) on a free port with a temporary SQLite database, serving the
+// static export (frontend/out), and launches Debian's Chromium via playwright-core.
+//
+// Environment:
+//   CI=true               missing Chromium, Go, the binary or the export fail the run (never skip)
+//   TASKPILOT_BIN         use this prebuilt binary instead of `go build ./cmd/taskpilot`
+//   TASKPILOT_URL         use an already running server (nothing is built or started)
+//   CHROMIUM_PATH         browser executable (default /usr/bin/chromium)
+//   SCREENSHOT_DIR        where screenshots go (default frontend/screenshots/<timestamp>)
+
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const frontendDir = path.resolve(here, "..");
+export const repoRoot = path.resolve(frontendDir, "..");
+export const CI = process.env.CI === "true" || process.env.CI === "1";
+
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** Why the browser tests cannot run here, or null. Under CI the caller fails instead of skipping. */
+export function missingPrerequisite() {
+  const chromium = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+  if (!existsSync(chromium)) return `Chromium not found at ${chromium} (apt-get install chromium)`;
+  if (!existsSync(path.join(frontendDir, "out", "chatkit", "index.html"))) {
+    return "frontend/out is missing: run `make frontend-build` (npx next build) first";
+  }
+  if (process.env.TASKPILOT_URL) return null;
+  if (process.env.TASKPILOT_BIN) {
+    return existsSync(process.env.TASKPILOT_BIN) ? null : `TASKPILOT_BIN=${process.env.TASKPILOT_BIN} does not exist`;
+  }
+  const go = spawnSync("go", ["version"], { encoding: "utf8" });
+  if (go.status !== 0) return "the go tool is not on PATH (needed to build cmd/taskpilot)";
+  if (!existsSync(path.join(repoRoot, "cmd", "taskpilot", "main.go"))) return "cmd/taskpilot/main.go does not exist yet";
+  return null;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHTTP(url, proc, logs, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr = "";
+  while (Date.now() < deadline) {
+    if (proc && proc.exitCode !== null) {
+      throw new Error(`taskpilot exited with code ${proc.exitCode} before it answered:\n${logs.join("")}`);
+    }
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+      lastErr = `HTTP ${res.status}`;
+    } catch (err) {
+      lastErr = String(err);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`taskpilot did not answer ${url} within ${timeoutMs} ms (${lastErr}):\n${logs.join("")}`);
+}
+
+/**
+ * Starts the backend. Returns {baseURL, stop, logs}. The binary runs with the
+ * offline agent: OPENAI_API_KEY is removed from its environment.
+ */
+export async function startBackend() {
+  if (process.env.TASKPILOT_URL) {
+    return { baseURL: process.env.TASKPILOT_URL.replace(/\/+$/, ""), stop: async () => undefined, logs: [] };
+  }
+  const work = mkdtempSync(path.join(tmpdir(), "taskpilot-browser-"));
+  let bin = process.env.TASKPILOT_BIN;
+  if (!bin) {
+    bin = path.join(work, "taskpilot");
+    const build = spawnSync("go", ["build", "-o", bin, "./cmd/taskpilot"], { cwd: repoRoot, encoding: "utf8" });
+    if (build.status !== 0) throw new Error(`go build ./cmd/taskpilot failed:\n${build.stdout}${build.stderr}`);
+  }
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    LISTEN_ADDR: `127.0.0.1:${port}`,
+    DATABASE_URL: `sqlite://${path.join(work, "t.db")}`,
+    STATIC_DIR: path.join(frontendDir, "out"),
+    DATA_DIR: work,
+    CHATKIT_MODE: "self-hosted",
+    AUTH_MODE: "anonymous",
+    LOG_LEVEL: process.env.LOG_LEVEL || "warn",
+  };
+  delete env.OPENAI_API_KEY;
+  delete env.OPENAI_BASE_URL;
+  delete env.REDIS_URL;
+  delete env.SESSION_SIGNING_KEY;
+  const logs = [];
+  const proc = spawn(bin, [], { cwd: work, env, stdio: ["ignore", "pipe", "pipe"] });
+  const keep = (chunk) => {
+    logs.push(chunk.toString());
+    if (logs.length > 400) logs.splice(0, logs.length - 400);
+  };
+  proc.stdout.on("data", keep);
+  proc.stderr.on("data", keep);
+  const baseURL = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHTTP(`${baseURL}/chatkit/`, proc, logs, 60_000);
+  } catch (err) {
+    proc.kill("SIGKILL");
+    throw err;
+  }
+  return {
+    baseURL,
+    logs,
+    stop: async () => {
+      if (proc.exitCode === null) {
+        const exited = new Promise((r) => proc.once("exit", r));
+        proc.kill("SIGTERM");
+        const timer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  const { chromium } = await import("playwright-core");
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+}
+
+/**
+ * A fresh context (its own cookies, so its own anonymous user) in which every
+ * request leaving this machine fails, as when offline: the ChatKit CDN
+ * (cdn.platform.openai.com) is aborted.
+ */
+export async function offlineContext(browser, baseURL) {
+  const context = await browser.newContext({ baseURL, locale: "en-US", timezoneId: "Europe/Paris", viewport: { width: 1280, height: 860 } });
+  // Record the ChatKit event streams the page receives (decoded as UTF-8 in the
+  // page, as the client does), so tests can check what was streamed.
+  await context.addInitScript(() => {
+    const original = window.fetch;
+    window.__chatkitStreams = [];
+    window.fetch = async (input, init) => {
+      const res = await original(input, init);
+      const url = String(input instanceof Request ? input.url : input);
+      if (url.includes("/api/v1/chatkit") && (res.headers.get("content-type") || "").includes("text/event-stream")) {
+        const rec = { request: typeof init?.body === "string" ? init.body : "", text: "", done: false };
+        window.__chatkitStreams.push(rec);
+        res
+          .clone()
+          .text()
+          .then((t) => Object.assign(rec, { text: t, done: true }), () => Object.assign(rec, { done: true }));
+      }
+      return res;
+    };
+  });
+  const blocked = [];
+  await context.route(
+    (url) => url.hostname !== "127.0.0.1" && url.hostname !== "localhost",
+    (route) => {
+      blocked.push(route.request().url());
+      return route.abort("internetdisconnected");
+    },
+  );
+  return { context, blocked };
+}
+
+export function screenshotDir() {
+  const dir =
+    process.env.SCREENSHOT_DIR ||
+    path.join(frontendDir, "screenshots", new Date().toISOString().replace(/[:.]/g, "-").replace(/Z$/, ""));
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
