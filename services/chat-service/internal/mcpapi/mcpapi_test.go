@@ -7,11 +7,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -26,18 +26,24 @@ import (
 	"github.com/taskpilotai/taskpilot/services/chat-service/internal/mcpapi"
 )
 
-// bearerUser stands in for the auth middleware: "Authorization: Bearer <u>"
-// authenticates user u; anything else is anonymous.
-func bearerUser(c *fiber.Ctx) error {
-	if u, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer "); ok && u != "" {
-		c.SetUserContext(auth.WithUser(c.UserContext(), u))
-	}
-	return c.Next()
+// signer mints the session secrets the real auth middleware verifies.
+func newSigner(t *testing.T) *auth.Signer {
+	t.Helper()
+	s, err := auth.NewSigner([]byte("0123456789abcdef0123456789abcdef"), time.Hour, nil)
+	require.NoError(t, err)
+	return s
+}
+
+func secret(t *testing.T, s *auth.Signer, user string) string {
+	t.Helper()
+	tok, err := s.Mint(user)
+	require.NoError(t, err)
+	return tok.Secret
 }
 
 // serve runs the MCP endpoint on a real listener (as in production: Fiber
 // on fasthttp) and returns its URL.
-func serve(t *testing.T, db *storage.DB) (string, *prometheus.Registry) {
+func serve(t *testing.T, db *storage.DB, signer *auth.Signer) (string, *prometheus.Registry) {
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	tools, err := tasks.NewTools(tasks.NewService(tasks.NewSQLStore(db), nil), reg)
@@ -48,7 +54,7 @@ func serve(t *testing.T, db *storage.DB) (string, *prometheus.Registry) {
 	// immutable strings) in front of the endpoint.
 	app := httpserver.New(httpserver.Options{Service: "chat-service", Registry: reg,
 		Logger: slog.New(slog.DiscardHandler), AllowOrigins: []string{"http://localhost:3000"}})
-	h.Routes(app.Group("/api/v1", bearerUser))
+	h.Routes(app.Group("/api/v1", auth.RequireUser(auth.NewAuthenticator(signer, nil))))
 	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	go func() { _ = app.Listener(ln) }()
@@ -68,13 +74,13 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	return b.base.RoundTrip(r)
 }
 
-func connect(t *testing.T, endpoint, user string) *mcp.ClientSession {
+func connect(t *testing.T, endpoint, token string) *mcp.ClientSession {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	client := mcp.NewClient(&mcp.Implementation{Name: "taskpilot-test", Version: "1"}, nil)
 	transport := &mcp.StreamableClientTransport{Endpoint: endpoint, MaxRetries: -1,
-		HTTPClient: &http.Client{Transport: bearer{token: user, base: http.DefaultTransport}, Timeout: 10 * time.Second}}
+		HTTPClient: &http.Client{Transport: bearer{token: token, base: http.DefaultTransport}, Timeout: 10 * time.Second}}
 	session, err := client.Connect(ctx, transport, nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = session.Close() })
@@ -100,8 +106,9 @@ func callTool(t *testing.T, s *mcp.ClientSession, name string, args any) (*mcp.C
 
 func TestMCPEndToEnd(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
-		endpoint, reg := serve(t, db)
-		alice := connect(t, endpoint, "alice")
+		signer := newSigner(t)
+		endpoint, reg := serve(t, db, signer)
+		alice := connect(t, endpoint, secret(t, signer, "alice"))
 		ctx := context.Background()
 
 		t.Run("lists the five tools with their schemas", func(t *testing.T) {
@@ -190,9 +197,10 @@ func TestMCPEndToEnd(t *testing.T) {
 // TestMCPIsolation: two bearer users never reach each other's tasks.
 func TestMCPIsolation(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
-		endpoint, _ := serve(t, db)
-		alice := connect(t, endpoint, "alice")
-		bob := connect(t, endpoint, "bob")
+		signer := newSigner(t)
+		endpoint, _ := serve(t, db, signer)
+		alice := connect(t, endpoint, secret(t, signer, "alice"))
+		bob := connect(t, endpoint, secret(t, signer, "bob"))
 
 		_, out := callTool(t, alice, "add_task", map[string]any{"title": "Alice's secret"})
 		require.Equal(t, true, out["ok"])
@@ -221,7 +229,8 @@ func TestMCPIsolation(t *testing.T) {
 }
 
 func TestMCPRequiresAUser(t *testing.T) {
-	endpoint, _ := serve(t, storagetest.SQLite(t))
+	signer := newSigner(t)
+	endpoint, _ := serve(t, storagetest.SQLite(t), signer)
 	body := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18",` +
 		`"capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}`
 	post := func(authz string) (int, http.Header, string) {
@@ -239,10 +248,15 @@ func TestMCPRequiresAUser(t *testing.T) {
 		require.NoError(t, err)
 		return resp.StatusCode, resp.Header, string(b)
 	}
-	status, _, _ := post("")
+	status, _, text := post("")
 	assert.Equal(t, http.StatusUnauthorized, status)
+	assert.Contains(t, text, `"code":"unauthorized"`, "the auth middleware's JSON error")
+	other, err := auth.NewSigner([]byte("another-key-another-key-another-key!"), time.Hour, nil)
+	require.NoError(t, err)
+	status, _, _ = post("Bearer " + secret(t, other, "carol"))
+	assert.Equal(t, http.StatusUnauthorized, status, "a secret signed with another key")
 
-	status, header, text := post("Bearer carol")
+	status, header, text := post("Bearer " + secret(t, signer, "carol"))
 	require.Equal(t, http.StatusOK, status, text)
 	assert.Equal(t, "application/json", header.Get("Content-Type"), "stateless JSON responses")
 	assert.Empty(t, header.Get("Mcp-Session-Id"), "no session state on the server")
@@ -252,6 +266,34 @@ func TestMCPRequiresAUser(t *testing.T) {
 	client := mcp.NewClient(&mcp.Implementation{Name: "anon", Version: "1"}, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: endpoint, MaxRetries: -1}, nil)
+	_, err = client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: endpoint, MaxRetries: -1}, nil)
 	assert.Error(t, err)
+}
+
+// TestMCPHandlerWithoutUser: served over net/http directly, the handler
+// itself refuses a request that carries no authenticated user.
+func TestMCPHandlerWithoutUser(t *testing.T) {
+	tools, err := tasks.NewTools(tasks.NewService(tasks.NewSQLStore(storagetest.SQLite(t)), nil), nil)
+	require.NoError(t, err)
+	h, err := mcpapi.New(tools, nil)
+	require.NoError(t, err)
+	body := `{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}`
+	for name, ctx := range map[string]context.Context{
+		"no user":   context.Background(),
+		"with user": auth.WithUser(context.Background(), "dave"),
+	} {
+		req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/mcp", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Header.Set("Authorization", "Bearer anything")
+		req.Header.Set("Mcp-Protocol-Version", "2025-06-18")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if name == "no user" {
+			assert.Equal(t, http.StatusUnauthorized, rec.Code, name)
+		} else {
+			assert.Equal(t, http.StatusOK, rec.Code, "%s: %s", name, rec.Body.String())
+			assert.Contains(t, rec.Body.String(), `"add_task"`, name)
+		}
+	}
 }
