@@ -43,9 +43,6 @@ const (
 	DefaultMaxRetries     = 2
 )
 
-// agentLabel is the agent label value of the turn metrics.
-const agentLabel = "openai"
-
 // Options configure the agent. Only APIKey and Tools are required.
 type Options struct {
 	// APIKey is OPENAI_API_KEY. It is sent to the upstream only.
@@ -76,9 +73,6 @@ type Options struct {
 	HTTPClient *http.Client
 	// Tools are the task tools the model may call.
 	Tools tasks.Toolbox
-	// Presenter shows tool results in the chat (task-list widgets, the
-	// tasks_changed effect); nil means EffectPresenter.
-	Presenter Presenter
 	// Logger receives operational logs (never prompts, messages or the
 	// key); nil discards them.
 	Logger *slog.Logger
@@ -92,7 +86,6 @@ type Options struct {
 type Agent struct {
 	stepper      stepper
 	tools        tasks.Toolbox
-	presenter    Presenter
 	maxSteps     int
 	timeout      time.Duration
 	historyLimit int
@@ -140,9 +133,6 @@ func New(opts Options) (*Agent, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.Presenter == nil {
-		opts.Presenter = EffectPresenter{}
-	}
 	clientOpts := []option.RequestOption{option.WithAPIKey(opts.APIKey), option.WithMaxRetries(retries)}
 	if opts.BaseURL != "" {
 		clientOpts = append(clientOpts, option.WithBaseURL(opts.BaseURL))
@@ -171,7 +161,7 @@ func New(opts Options) (*Agent, error) {
 		return nil, err
 	}
 	return &Agent{
-		stepper: st, tools: opts.Tools, presenter: opts.Presenter,
+		stepper: st, tools: opts.Tools,
 		maxSteps: opts.MaxSteps, timeout: opts.RequestTimeout, historyLimit: opts.HistoryLimit,
 		log: opts.Logger, metrics: m, now: opts.Now,
 	}, nil

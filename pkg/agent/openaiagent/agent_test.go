@@ -13,6 +13,7 @@ import (
 
 	"github.com/taskpilotai/taskpilot/pkg/agent/openaiagent"
 	"github.com/taskpilotai/taskpilot/pkg/agent/openaiagent/fakeopenai"
+	"github.com/taskpilotai/taskpilot/pkg/agent/widgets"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
 	"github.com/taskpilotai/taskpilot/pkg/tasks"
 )
@@ -84,7 +85,7 @@ func TestToolCallThenText(t *testing.T) {
 		require.NoError(t, err)
 
 		assert.Equal(t, []string{
-			"progress:Adding task…", "effect:tasks_changed", "done:hidden_context_item",
+			"progress:Adding task…", "done:hidden_context_item", "effect:tasks_changed", "done:hidden_context_item",
 			"added:assistant_message", "assistant_message.content_part.added",
 			"delta:Added task 1 ", "delta:\"Call mom\"", "delta: for tomorrow at 5pm.",
 			"assistant_message.content_part.done", "done:assistant_message",
@@ -132,7 +133,8 @@ func TestTwoToolCallsInOneStep(t *testing.T) {
 		events, err := h.say("add buy milk and pay bills (high, #home)")
 		require.NoError(t, err)
 		assert.Equal(t, []string{
-			"progress:Adding task…", "effect:tasks_changed", "progress:Adding task…", "effect:tasks_changed",
+			"progress:Adding task…", "done:hidden_context_item", "effect:tasks_changed",
+			"progress:Adding task…", "done:hidden_context_item", "effect:tasks_changed",
 			"done:hidden_context_item",
 			"added:assistant_message", "assistant_message.content_part.added", "delta:Added both.",
 			"assistant_message.content_part.done", "done:assistant_message",
@@ -143,24 +145,29 @@ func TestTwoToolCallsInOneStep(t *testing.T) {
 		titles := []string{all[0].Title, all[1].Title}
 		assert.ElementsMatch(t, []string{"Buy milk", "Pay bills"}, titles)
 
-		// One hidden record holds both exchanges; the next request sends
-		// both calls, then both results.
-		var hidden []*chatkit.HiddenContextItem
-		for _, it := range h.items() {
-			if hc, ok := it.(*chatkit.HiddenContextItem); ok {
-				hidden = append(hidden, hc)
-			}
-		}
-		require.Len(t, hidden, 1)
-		var rec struct {
+		// One hidden tool record holds both exchanges (besides the two
+		// change records kept for undo); the next request sends both
+		// calls, then both results.
+		type record struct {
 			Kind  string `json:"kind"`
+			Type  string `json:"type"`
 			Calls []struct {
 				CallID, Name, Arguments, Output string
 			} `json:"calls"`
 		}
-		require.NoError(t, json.Unmarshal(hidden[0].Content, &rec))
-		assert.Equal(t, "taskpilot.tool_calls", rec.Kind)
-		require.Len(t, rec.Calls, 2)
+		var records []record
+		for _, it := range h.items() {
+			if hc, ok := it.(*chatkit.HiddenContextItem); ok {
+				var rec record
+				require.NoError(t, json.Unmarshal(hc.Content, &rec))
+				records = append(records, rec)
+			}
+		}
+		require.Len(t, records, 3)
+		assert.Equal(t, "taskpilot.change", records[0].Type)
+		assert.Equal(t, "taskpilot.change", records[1].Type)
+		assert.Equal(t, "taskpilot.tool_calls", records[2].Kind)
+		require.Len(t, records[2].Calls, 2)
 
 		conv := h.fake.Requests()[1].Conversation
 		n := len(conv)
@@ -465,5 +472,33 @@ func TestEmptyAnswerGetsAFallback(t *testing.T) {
 		require.Equal(t, []string{"done:assistant_message"}, signature(events))
 		msg := events[0].(chatkit.ThreadItemDoneEvent).Item.(*chatkit.AssistantMessageItem)
 		assert.Contains(t, msg.Text(), "Could you rephrase")
+	})
+}
+
+func TestListShowsTheTaskListWidget(t *testing.T) {
+	forEachStyle(t, func(t *testing.T, style string) {
+		h := newHarness(t, style)
+		ctx := context.Background()
+		a, err := h.tasks.Add(ctx, userID, tasks.NewTask{Title: "Buy milk"})
+		require.NoError(t, err)
+		b, err := h.tasks.Add(ctx, userID, tasks.NewTask{Title: "Pay bills", Priority: tasks.PriorityHigh})
+		require.NoError(t, err)
+		h.fake.Enqueue(
+			fakeopenai.CallTools(fakeopenai.Call{Name: "list_tasks",
+				Arguments: `{"status":"pending","query":null,"tag":null,"priority":null,"due_before":null,"due_after":null,"overdue":null}`}),
+			fakeopenai.Reply("You have 2 pending tasks."),
+		)
+		events, err := h.say("what's pending?")
+		require.NoError(t, err)
+		sig := signature(events)
+		assert.Equal(t, []string{"progress:Looking up your tasks…", "done:widget", "done:hidden_context_item"}, sig[:3])
+		assert.NotContains(t, sig, "effect:tasks_changed", "listing changes nothing")
+
+		w := events[1].(chatkit.ThreadItemDoneEvent).Item.(*chatkit.WidgetItem)
+		list, ok := widgets.Parse(w.Widget)
+		require.True(t, ok, "the widget is the shared task list: %s", w.Widget)
+		assert.ElementsMatch(t, []int64{a.ID, b.ID}, list.IDs())
+		assert.Contains(t, string(w.Widget), "Pending tasks")
+		assert.Contains(t, w.CopyText, "Pay bills")
 	})
 }

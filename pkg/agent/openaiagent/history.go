@@ -69,12 +69,23 @@ func historyFromItems(items []chatkit.Item) []entry {
 				out = append(out, entry{kind: entrySystem, text: v.Content})
 			}
 		case *chatkit.HiddenContextItem:
-			var rec toolRecord
-			if json.Unmarshal(v.Content, &rec) == nil && rec.Kind == toolRecordKind {
-				if len(rec.Calls) > 0 {
-					out = append(out, entry{kind: entryTools, calls: rec.Calls})
+			var rec struct {
+				toolRecord
+				Type string `json:"type"`
+			}
+			if json.Unmarshal(v.Content, &rec) == nil {
+				if rec.Kind == toolRecordKind {
+					if len(rec.Calls) > 0 {
+						out = append(out, entry{kind: entryTools, calls: rec.Calls})
+					}
+					continue
 				}
-				continue
+				// Other taskpilot.* records (change and undo records, the
+				// offline agent's pending questions) are bookkeeping whose
+				// effect the model already sees in tool outputs and replies.
+				if strings.HasPrefix(rec.Kind, "taskpilot.") || strings.HasPrefix(rec.Type, "taskpilot.") {
+					continue
+				}
 			}
 			var s string
 			if json.Unmarshal(v.Content, &s) != nil {

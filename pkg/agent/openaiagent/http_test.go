@@ -17,6 +17,7 @@ import (
 
 	"github.com/taskpilotai/taskpilot/pkg/agent/openaiagent"
 	"github.com/taskpilotai/taskpilot/pkg/agent/openaiagent/fakeopenai"
+	"github.com/taskpilotai/taskpilot/pkg/agent/widgets"
 	"github.com/taskpilotai/taskpilot/pkg/auth"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit/chatkittest"
@@ -29,9 +30,10 @@ import (
 // serveChatKit serves the ChatKit endpoint with the agent as Responder on
 // 127.0.0.1:0, behind a test middleware that authenticates X-Test-User,
 // and returns a client for user.
-func serveChatKit(t *testing.T, agent chatkit.Responder, store chatkit.Store, user string) *chatkittest.Client {
+func serveChatKit(t *testing.T, agent chatkit.Responder, actions chatkit.ActionHandler, store chatkit.Store, user string) *chatkittest.Client {
 	t.Helper()
-	srv, err := chatkit.NewServer(chatkit.Options{Store: store, Responder: agent, Logger: slog.New(slog.DiscardHandler)})
+	srv, err := chatkit.NewServer(chatkit.Options{Store: store, Responder: agent, ActionHandler: actions,
+		Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	app := fiber.New(fiber.Config{DisableStartupMessage: true,
 		ErrorHandler: httpserver.ErrorHandler(slog.New(slog.DiscardHandler))})
@@ -65,7 +67,7 @@ func TestOverHTTP(t *testing.T) {
 			Tools: tools, MaxRetries: &noRetries, Registerer: prometheus.NewRegistry(), Now: func() time.Time { return fixedNow }})
 		require.NoError(t, err)
 		store := memstore.New()
-		client := serveChatKit(t, agent, store, userID)
+		client := serveChatKit(t, agent, nil, store, userID)
 
 		// Turn 1: the model adds a task, then answers in three deltas.
 		fake.Enqueue(
@@ -150,5 +152,68 @@ func TestOverHTTP(t *testing.T) {
 		}
 		assert.Equal(t, []string{"user_message", "assistant_message", "user_message", "assistant_message", "user_message"}, kinds)
 		assert.Contains(t, string(thread.Items.Data[4]), "mark it done")
+	})
+}
+
+// TestWidgetButtonsAfterAnOpenAIList: the list widget the agent shows is the
+// shared one, so its Complete button works through the widget action
+// handler, and the model sees the outcome on the next turn.
+func TestWidgetButtonsAfterAnOpenAIList(t *testing.T) {
+	forEachStyle(t, func(t *testing.T, style string) {
+		ctx := context.Background()
+		fake := fakeopenai.New(t, apiKey)
+		svc := tasks.NewService(tasks.NewSQLStore(storagetest.SQLite(t)), func() time.Time { return fixedNow })
+		tools, err := tasks.NewTools(svc, nil)
+		require.NoError(t, err)
+		noRetries := 0
+		agent, err := openaiagent.New(openaiagent.Options{APIKey: apiKey, BaseURL: fake.URL, Style: style,
+			Tools: tools, MaxRetries: &noRetries, Now: func() time.Time { return fixedNow }})
+		require.NoError(t, err)
+		actions, err := widgets.NewHandler(widgets.HandlerOptions{Tools: tools, Now: func() time.Time { return fixedNow }})
+		require.NoError(t, err)
+		client := serveChatKit(t, agent, actions, memstore.New(), userID)
+		task, err := svc.Add(ctx, userID, tasks.NewTask{Title: "Water the plants"})
+		require.NoError(t, err)
+
+		fake.Enqueue(
+			fakeopenai.CallTools(fakeopenai.Call{Name: "list_tasks",
+				Arguments: `{"status":null,"query":null,"tag":null,"priority":null,"due_before":null,"due_after":null,"overdue":null}`}),
+			fakeopenai.Reply("Here is your task."),
+		)
+		res, err := client.Do(ctx, chatkittest.Request(chatkit.ReqThreadsCreate,
+			map[string]any{"input": chatkittest.Input("show my tasks")}))
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, res.Status, "body: %s", res.Body)
+		threadID := res.Events[0].(chatkit.ThreadCreatedEvent).Thread.ID
+		var widgetID string
+		for _, ev := range res.Events {
+			if done, ok := ev.(chatkit.ThreadItemDoneEvent); ok && done.Item.ItemType() == chatkit.ItemWidget {
+				widgetID = done.Item.Header().ID
+			}
+		}
+		require.NotEmpty(t, widgetID, "events: %v", res.Types())
+
+		res, err = client.Do(ctx, chatkittest.Request(chatkit.ReqThreadsCustomAction, map[string]any{
+			"thread_id": threadID, "item_id": widgetID,
+			"action": map[string]any{"type": widgets.ActionComplete, "payload": map[string]any{"task_id": task.ID}},
+		}))
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, res.Status, "body: %s", res.Body)
+		assert.Contains(t, res.Types(), "thread.item.replaced")
+		assert.Contains(t, res.Types(), "client_effect")
+		got, err := svc.Get(ctx, userID, task.ID)
+		require.NoError(t, err)
+		assert.Equal(t, tasks.StatusCompleted, got.Status)
+
+		fake.Enqueue(fakeopenai.Reply("All done!"))
+		res, err = client.Do(ctx, chatkittest.Request(chatkit.ReqThreadsAddUserMessage,
+			map[string]any{"thread_id": threadID, "input": chatkittest.Input("anything left?")}))
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, res.Status)
+		conv := fake.Requests()[2].Conversation
+		require.GreaterOrEqual(t, len(conv), 2)
+		confirmation := conv[len(conv)-2]
+		assert.Equal(t, "assistant", confirmation.Role, "the button's confirmation is part of the history")
+		assert.Contains(t, confirmation.Text, "Water the plants")
 	})
 }

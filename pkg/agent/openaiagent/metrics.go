@@ -5,15 +5,15 @@ import (
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/taskpilotai/taskpilot/pkg/agent"
 )
 
 // Metric help texts. Another package registering the same metric on the
-// same registry (the offline agent's turn counter, session-service's
-// upstream histogram) must use the same name, help and labels; the first
-// registration is then shared.
+// same registry (session-service's upstream histogram) must use the same
+// name, help and labels; the first registration is then shared. The turn
+// metrics are the agent package's, shared with the offline agent.
 const (
-	helpTurns           = "Assistant turns by agent and outcome (ok or an error code)."
-	helpTurnDuration    = "Duration of assistant turns by agent, in seconds."
 	helpTokens          = "Tokens exchanged with the model upstream by direction (input, output)."
 	helpUpstreamLatency = "Duration of upstream API requests by upstream, operation and outcome, in seconds."
 )
@@ -32,21 +32,18 @@ const (
 )
 
 type metrics struct {
-	turns        *prometheus.CounterVec   // agent, outcome
-	turnDuration *prometheus.HistogramVec // agent
-	tokens       *prometheus.CounterVec   // direction
-	upstream     *prometheus.HistogramVec // upstream, operation, outcome
+	turns    *agent.Metrics           // taskpilot_agent_turns_total, taskpilot_agent_turn_duration_seconds
+	tokens   *prometheus.CounterVec   // direction
+	upstream *prometheus.HistogramVec // upstream, operation, outcome
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	turns, err := agent.NewMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
 	m := &metrics{
-		turns: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "taskpilot_agent_turns_total", Help: helpTurns,
-		}, []string{"agent", "outcome"}),
-		turnDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "taskpilot_agent_turn_duration_seconds", Help: helpTurnDuration,
-			Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40, 80},
-		}, []string{"agent"}),
+		turns: turns,
 		tokens: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "taskpilot_upstream_tokens_total", Help: helpTokens,
 		}, []string{"direction"}),
@@ -57,13 +54,6 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	}
 	if reg == nil {
 		return m, nil
-	}
-	var err error
-	if m.turns, err = register(reg, m.turns); err != nil {
-		return nil, err
-	}
-	if m.turnDuration, err = register(reg, m.turnDuration); err != nil {
-		return nil, err
 	}
 	if m.tokens, err = register(reg, m.tokens); err != nil {
 		return nil, err

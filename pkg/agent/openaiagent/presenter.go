@@ -2,26 +2,68 @@ package openaiagent
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"time"
 
+	"github.com/taskpilotai/taskpilot/pkg/agent"
+	"github.com/taskpilotai/taskpilot/pkg/agent/widgets"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
 	"github.com/taskpilotai/taskpilot/pkg/tasks"
 )
 
-// Presenter shows a tool call's result in the chat besides the model's
-// text: a task-list widget, a client effect. Present is called after every
-// tool call, in order.
-type Presenter interface {
-	Present(ctx context.Context, turn *chatkit.Turn, sink chatkit.Sink, res tasks.Result) error
+// present shows a tool result the way the offline agent does: a list_tasks
+// answer as the task-list widget (with Complete/Delete buttons that the
+// widgets action handler serves), and after a change the hidden change
+// record (for undo) and the tasks_changed client effect.
+func present(ctx context.Context, sink chatkit.Sink, loc *time.Location, now time.Time, call toolCall, res tasks.Result) error {
+	switch {
+	case !res.OK:
+		return nil
+	case res.Tool == tasks.ToolListTasks:
+		l := widgets.NewList(listTitle(call.arguments), res.Tasks, "No tasks match.")
+		_, err := chatkit.SendWidget(ctx, sink, l.Render(loc, now), l.CopyText(loc, now))
+		return err
+	case res.Changed:
+		if err := agent.RecordChangeOf(ctx, sink, res); err != nil {
+			return err
+		}
+		var ids []int64
+		if res.Task != nil {
+			ids = append(ids, res.Task.ID)
+		}
+		return agent.SendTasksChanged(ctx, sink, res.Tool, ids...)
+	}
+	return nil
 }
 
-// EffectPresenter sends the tasks_changed client effect after a call that
-// changed the user's tasks, so the page refreshes its task pane.
-type EffectPresenter struct{}
-
-// Present implements Presenter.
-func (EffectPresenter) Present(ctx context.Context, _ *chatkit.Turn, sink chatkit.Sink, res tasks.Result) error {
-	if !res.Changed {
-		return nil
+// listTitle heads the widget of a list_tasks call, from its filters.
+func listTitle(arguments string) string {
+	var f struct {
+		Status   *string `json:"status"`
+		Query    *string `json:"query"`
+		Tag      *string `json:"tag"`
+		Priority *string `json:"priority"`
+		Overdue  *bool   `json:"overdue"`
 	}
-	return chatkit.SendClientEffect(ctx, sink, "tasks_changed", map[string]any{"tool": res.Tool})
+	_ = json.Unmarshal([]byte(arguments), &f) // the tool already accepted them
+	title := "Your tasks"
+	switch {
+	case f.Overdue != nil && *f.Overdue:
+		title = "Overdue tasks"
+	case f.Status != nil && *f.Status == "pending":
+		title = "Pending tasks"
+	case f.Status != nil && *f.Status == "completed":
+		title = "Completed tasks"
+	}
+	if f.Priority != nil && *f.Priority != "" {
+		title = fmt.Sprintf("%s (%s priority)", title, *f.Priority)
+	}
+	if f.Tag != nil && *f.Tag != "" {
+		title += " tagged #" + *f.Tag
+	}
+	if f.Query != nil && *f.Query != "" {
+		title += fmt.Sprintf(" matching %q", *f.Query)
+	}
+	return title
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/taskpilotai/taskpilot/pkg/agent"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
 	"github.com/taskpilotai/taskpilot/pkg/tasks"
 )
@@ -19,9 +20,10 @@ import (
 //   - when the model writes text: thread.item.added (assistant_message) →
 //     content_part.added → one text_delta per upstream delta →
 //     content_part.done → thread.item.done (persisted);
-//   - per tool call: progress_update ("Adding task…"), then what the
-//     Presenter shows for the result (a task-list widget after list_tasks,
-//     a tasks_changed client_effect after a change);
+//   - per tool call: progress_update ("Adding task…"), then for
+//     list_tasks the task-list widget (thread.item.done, widgets package),
+//     for a change a hidden change record (for undo) and a tasks_changed
+//     client_effect;
 //   - after the step's tools ran: a hidden_context_item with the calls and
 //     their outputs (stored, never sent).
 //
@@ -40,8 +42,8 @@ import (
 func (a *Agent) Respond(ctx context.Context, turn *chatkit.Turn, sink chatkit.Sink) error {
 	start := time.Now()
 	outcome, err := a.respond(ctx, turn, sink)
-	a.metrics.turns.WithLabelValues(agentLabel, outcome).Inc()
-	a.metrics.turnDuration.WithLabelValues(agentLabel).Observe(time.Since(start).Seconds())
+	a.metrics.turns.Turns.WithLabelValues(agent.NameOpenAI, outcome).Inc()
+	a.metrics.turns.TurnDuration.WithLabelValues(agent.NameOpenAI).Observe(time.Since(start).Seconds())
 	var ue *upstreamError
 	if errors.As(err, &ue) {
 		return streamError(ue)
@@ -75,7 +77,8 @@ func (a *Agent) respond(ctx context.Context, turn *chatkit.Turn, sink chatkit.Si
 	if loc == nil {
 		loc = time.UTC
 	}
-	instructions := systemPrompt(a.now().In(loc), turn.Info.TimeZone)
+	now := a.now().In(loc)
+	instructions := systemPrompt(now, turn.Info.TimeZone)
 
 	for step := 1; ; step++ {
 		out, err := a.modelStep(ctx, turn, sink, stepRequest{instructions: instructions, history: conv}, step)
@@ -95,7 +98,7 @@ func (a *Agent) respond(ctx context.Context, turn *chatkit.Turn, sink chatkit.Si
 			}
 			return outcomeOK, nil
 		}
-		exchanges, err := a.runTools(ctx, turn, sink, out.calls)
+		exchanges, err := a.runTools(ctx, turn, sink, loc, now, out.calls)
 		if len(exchanges) > 0 {
 			conv = append(conv, entry{kind: entryTools, calls: exchanges})
 			if recErr := chatkit.SendHiddenContext(ctx, sink, toolRecord{Kind: toolRecordKind, Calls: exchanges}); recErr != nil && err == nil {
@@ -193,7 +196,7 @@ var progressText = map[string]struct{ icon, text string }{
 // runTools runs a step's calls in order for the turn's user. It returns
 // the exchanges that completed; a Go error from the toolbox (the store is
 // unreachable) ends the turn.
-func (a *Agent) runTools(ctx context.Context, turn *chatkit.Turn, sink chatkit.Sink, calls []toolCall) ([]toolExchange, error) {
+func (a *Agent) runTools(ctx context.Context, turn *chatkit.Turn, sink chatkit.Sink, loc *time.Location, now time.Time, calls []toolCall) ([]toolExchange, error) {
 	var done []toolExchange
 	for i, c := range calls {
 		if c.callID == "" {
@@ -211,7 +214,7 @@ func (a *Agent) runTools(ctx context.Context, turn *chatkit.Turn, sink chatkit.S
 			return done, fmt.Errorf("task tool %s: %w", c.name, err)
 		}
 		done = append(done, toolExchange{CallID: c.callID, Name: c.name, Arguments: c.arguments, Output: string(res.JSON)})
-		if err := a.presenter.Present(ctx, turn, sink, res); err != nil {
+		if err := present(ctx, sink, loc, now, c, res); err != nil {
 			return done, err
 		}
 	}
