@@ -23,7 +23,7 @@ import (
 )
 
 // DefaultHistoryLimit is how many recent thread items a turn reads back.
-const DefaultHistoryLimit = 60
+const DefaultHistoryLimit = 40
 
 // Options configure New.
 type Options struct {

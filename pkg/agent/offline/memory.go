@@ -1,6 +1,7 @@
 package offline
 
 import (
+	"bytes"
 	"encoding/json"
 
 	"github.com/taskpilotai/taskpilot/pkg/agent"
@@ -60,15 +61,20 @@ func readMemory(items []chatkit.Item, inputID string) memory {
 			prevUser = i
 		}
 	}
-	for i, it := range items {
-		switch v := it.(type) {
+	// Newest first: only the newest task list and question matter.
+	for i := len(items) - 1; i >= 0; i-- {
+		switch v := items[i].(type) {
 		case *chatkit.WidgetItem:
+			if m.listItem != nil || !widgets.IsTaskList(v.Widget) {
+				continue
+			}
 			if l, ok := widgets.Parse(v.Widget); ok {
 				m.listItem, m.list = v, l
 			}
 		case *chatkit.HiddenContextItem:
 			var q question
-			if i > prevUser && json.Unmarshal(v.Content, &q) == nil && q.Type == recordQuestion {
+			if m.question == nil && i > prevUser && bytes.Contains(v.Content, []byte(recordQuestion)) &&
+				json.Unmarshal(v.Content, &q) == nil && q.Type == recordQuestion {
 				m.question = &q
 			}
 		}

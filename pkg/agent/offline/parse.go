@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -21,7 +22,18 @@ func NewParser() *Parser {
 	return &Parser{dates: newDateFinder()}
 }
 
-func re(pattern string) *regexp.Regexp { return regexp.MustCompile(`(?i)` + pattern) }
+// re compiles a case-insensitive pattern once (patterns are constants of
+// this file; the cache keeps per-message matching free of compilation).
+func re(pattern string) *regexp.Regexp {
+	if v, ok := reCache.Load(pattern); ok {
+		return v.(*regexp.Regexp)
+	}
+	r := regexp.MustCompile(`(?i)` + pattern)
+	reCache.Store(pattern, r)
+	return r
+}
+
+var reCache sync.Map
 
 // Words shared by the patterns below.
 const (
@@ -47,36 +59,36 @@ var (
 	reUndo     = re(`^(?:undo|revert|roll\s*back|take\s+(?:that|it)\s+back|never\s*mind|nevermind|cancel\s+that|reverse\s+(?:that|it|the\s+last\s+(?:change|action|one))|oops)(?:\s+(?:that|it|this|the\s+last\s+(?:change|action|one|thing)|my\s+last\s+(?:change|action)|last\s+(?:change|action)))?$`)
 
 	// Updates with a dedicated verb or field name.
-	reRename      = re(`^(?:rename|retitle|re-title)\s+(.+?)\s+(?:to|as|into)\s+(.+)$`)
-	reTitleOf     = re(`^(?:change|update|edit|set|make)\s+(?:the\s+)?(?:title|name|wording)\s+(?:of|for|on)\s+(.+?)\s+(?:to|as|into)\s+(.+)$`)
-	reTitleOf2    = re(`^(?:change|update|edit|set|make)\s+(.+?)'?s?\s+(?:title|name)\s+(?:to|as|into)\s+(.+)$`)
-	reMove        = re(`^(?:move|reschedule|re-schedule|postpone|push(?:\s+back)?|defer|delay|shift|bump|snooze)\s+(.+?)\s+(?:to|until|till|til|for|on|by|into)\s+(.+)$`)
-	reDueOf       = re(`^(?:set|change|update|make|move|put)\s+(?:the\s+)?(?:due\s+date|deadline|due\s+time|due)\s+(?:of|for|on)\s+(.+?)\s+(?:to|as|for|on)\s+(.+)$`)
-	reIsDue       = re(`^(.+?)\s+(?:is|should\s+be|needs\s+to\s+be)\s+(?:due|done|finished)\s+(?:by|on|at|before|until)?\s*(.+)$`)
-	reMakeDue     = re(`^(?:set|make|mark)\s+(.+?)\s+(?:as\s+)?due\s+(?:by|on|at|before|until)?\s*(.+)$`)
-	reClearDue    = re(`^(?:remove|clear|delete|drop|unset|take\s+off|get\s+rid\s+of)\s+(?:the\s+)?(?:due\s+date|deadline|due\s+time|due)\s+(?:from|of|on|for)\s+(.+)$`)
-	rePrioOf      = re(`^(?:set|change|update|make|put|raise|lower|bump|drop)\s+(?:the\s+)?(?:priority|prio)\s+(?:of|for|on)\s+(.+?)\s+(?:to|as|at)\s+(?:a\s+)?(` + prioWord + `)(?:\s+priority)?$`)
-	rePrioSet     = re(`^(?:set|change|update|make|mark|flag|put|give|bump|raise|lower|drop)\s+(.+?)\s+(?:to|as|at|a)?\s*(?:an?\s+)?(` + prioWord + `)(?:[\s-]+priority)?$`)
-	rePrioSet2    = re(`^(?:set|change|update|make|mark|flag|put|give|bump|raise|lower|drop)\s+(.+?)\s+(?:to|as|at)?\s*(?:an?\s+)?priority\s+(?:of\s+)?(` + prioWord + `)$`)
-	rePrioritize  = re(`^(prioriti[sz]e|de-?prioriti[sz]e)\s+(.+)$`)
-	reTagWith     = re(`^(?:tag|label)\s+(.+?)\s+(?:with|as)\s+(.+)$`)
-	reAddTag      = re(`^(?:add|put|attach)\s+(?:the\s+)?(?:tags?|labels?)\s+(.+?)\s+(?:to|on)\s+(.+)$`)
-	reAddHashTag  = re(`^(?:add|put|attach)\s+((?:#[\p{L}\p{N}_-]+[\s,]*(?:and\s+)?)+)\s+(?:to|on)\s+(.+)$`)
-	reDescOf      = re(`^(?:set|change|update|add|edit|write)\s+(?:the\s+|a\s+|an?\s+)?(?:description|note|notes|details)\s+(?:of|for|on|to)\s+(.+?)\s*(?:\bto\b|\bas\b|:|\bsaying\b|-)\s*(.+)$`)
-	reDescribe    = re(`^describe\s+(.+?)\s+as\s+(.+)$`)
-	reChangeTo    = re(`^(?:change|update|edit|set|make|turn)\s+(.+?)\s+(?:to|into|as)\s+(.+)$`)
-	reReopen      = re(`^(?:re-?open|un-?complete|un-?check|un-?tick|un-?mark|restore|resume)\s+(.+)$`)
-	reMarkOpen    = re(`^(?:mark|set|flag|put|move)\s+(.+?)\s+(?:as\s+|to\s+|back\s+to\s+)?(?:back\s+)?` + openWord + `(?:\s+again)?$`)
-	reMarkDone    = re(`^(?:mark|set|flag|put|move)\s+(.+?)\s+(?:as\s+|to\s+)?` + doneWord + `$`)
-	reCompleteVb  = re(`^(?:complete|finish|close|resolve|check\s+off|tick\s+off|cross\s+off|check|tick)\s+(.+)$`)
-	reIDone       = re(`^(?:i(?:'ve|\s+have|'m|\s+am)?\s+)?(?:just\s+|already\s+)?(?:done|finished|completed|did|accomplished|wrapped\s+up)\s+(?:with\s+)?(.+)$`)
-	reIsDone      = re(`^(.+?)\s+(?:is|are|was|has\s+been|have\s+been)\s+(?:now\s+|already\s+)?` + doneWord + `$`)
-	reDelete      = re(`^(?:delete|remove|drop|erase|trash|discard|cancel|scrap|ditch|kill|get\s+rid\s+of|forget(?:\s+about)?|throw\s+away|clear)\s+(.+)$`)
-	reRemindWhat  = re(`^remind\s+me\s+(?:what|of\s+my|about\s+my\s+` + taskNoun + `|what'?s)`)
-	reListLead    = re(`^(?:show|list|display|view|see|get|give|tell|print|read|what|what's|whats|what're|which|do\s+i\s+have|have\s+i|how\s+many|any|anything|is\s+there|are\s+there|find|search|look\s+up|lookup|check|my|all|pending|completed|overdue|open|upcoming|remaining|where|let\s+me\s+see|i\s+want\s+to\s+see|can\s+i\s+see)\b`)
-	reListOnly    = re(`^(?:(?:my|all|all\s+my|the|pending|open|completed|finished|done|overdue|upcoming|today'?s|high[\s-]priority|urgent)\s+)*` + taskNoun + `(?:\s+list)?$`)
-	reAddLead     = re(`^(?:add|create|make|new|put|jot\s+down|write\s+down|note\s+down|log|record|schedule|set\s+up|set)\b\s*(?:(?:a|an|the|one|another|new|my)\s+)*((?:(?:` + prioWord + `)[\s-]+priority|urgent|important|critical)\s+)?(?:(?:new\s+)?` + taskNoun + `\b)?\s*(?:(?:with\s+)?(` + prioWord + `)[\s-]+priority\s+)?(?:to\s+(?:my\s+)?(?:list|` + taskNoun + `)\s*)?(?:to|for|called|named|titled|that\s+says|saying|about|:|-)?\s*`)
-	reNeedLead    = re(`^(?:i\s+)?(?:(?:need|have|got|want|must|should|gotta|ought)\s+(?:to\s+)?)?(?:remember|not\s+forget)\s+to\s+|` +
+	reRename     = re(`^(?:rename|retitle|re-title)\s+(.+?)\s+(?:to|as|into)\s+(.+)$`)
+	reTitleOf    = re(`^(?:change|update|edit|set|make)\s+(?:the\s+)?(?:title|name|wording)\s+(?:of|for|on)\s+(.+?)\s+(?:to|as|into)\s+(.+)$`)
+	reTitleOf2   = re(`^(?:change|update|edit|set|make)\s+(.+?)'?s?\s+(?:title|name)\s+(?:to|as|into)\s+(.+)$`)
+	reMove       = re(`^(?:move|reschedule|re-schedule|postpone|push(?:\s+back)?|defer|delay|shift|bump|snooze)\s+(.+?)\s+(?:to|until|till|til|for|on|by|into)\s+(.+)$`)
+	reDueOf      = re(`^(?:set|change|update|make|move|put)\s+(?:the\s+)?(?:due\s+date|deadline|due\s+time|due)\s+(?:of|for|on)\s+(.+?)\s+(?:to|as|for|on)\s+(.+)$`)
+	reIsDue      = re(`^(.+?)\s+(?:is|should\s+be|needs\s+to\s+be)\s+(?:due|done|finished)\s+(?:by|on|at|before|until)?\s*(.+)$`)
+	reMakeDue    = re(`^(?:set|make|mark)\s+(.+?)\s+(?:as\s+)?due\s+(?:by|on|at|before|until)?\s*(.+)$`)
+	reClearDue   = re(`^(?:remove|clear|delete|drop|unset|take\s+off|get\s+rid\s+of)\s+(?:the\s+)?(?:due\s+date|deadline|due\s+time|due)\s+(?:from|of|on|for)\s+(.+)$`)
+	rePrioOf     = re(`^(?:set|change|update|make|put|raise|lower|bump|drop)\s+(?:the\s+)?(?:priority|prio)\s+(?:of|for|on)\s+(.+?)\s+(?:to|as|at)\s+(?:a\s+)?(` + prioWord + `)(?:\s+priority)?$`)
+	rePrioSet    = re(`^(?:set|change|update|make|mark|flag|put|give|bump|raise|lower|drop)\s+(.+?)\s+(?:to|as|at|a)?\s*(?:an?\s+)?(` + prioWord + `)(?:[\s-]+priority)?$`)
+	rePrioSet2   = re(`^(?:set|change|update|make|mark|flag|put|give|bump|raise|lower|drop)\s+(.+?)\s+(?:to|as|at)?\s*(?:an?\s+)?priority\s+(?:of\s+)?(` + prioWord + `)$`)
+	rePrioritize = re(`^(prioriti[sz]e|de-?prioriti[sz]e)\s+(.+)$`)
+	reTagWith    = re(`^(?:tag|label)\s+(.+?)\s+(?:with|as)\s+(.+)$`)
+	reAddTag     = re(`^(?:add|put|attach)\s+(?:the\s+)?(?:tags?|labels?)\s+(.+?)\s+(?:to|on)\s+(.+)$`)
+	reAddHashTag = re(`^(?:add|put|attach)\s+((?:#[\p{L}\p{N}_-]+[\s,]*(?:and\s+)?)+)\s+(?:to|on)\s+(.+)$`)
+	reDescOf     = re(`^(?:set|change|update|add|edit|write)\s+(?:the\s+|a\s+|an?\s+)?(?:description|note|notes|details)\s+(?:of|for|on|to)\s+(.+?)\s*(?:\bto\b|\bas\b|:|\bsaying\b|-)\s*(.+)$`)
+	reDescribe   = re(`^describe\s+(.+?)\s+as\s+(.+)$`)
+	reChangeTo   = re(`^(?:change|update|edit|set|make|turn)\s+(.+?)\s+(?:to|into|as)\s+(.+)$`)
+	reReopen     = re(`^(?:re-?open|un-?complete|un-?check|un-?tick|un-?mark|restore|resume)\s+(.+)$`)
+	reMarkOpen   = re(`^(?:mark|set|flag|put|move)\s+(.+?)\s+(?:as\s+|to\s+|back\s+to\s+)?(?:back\s+)?` + openWord + `(?:\s+again)?$`)
+	reMarkDone   = re(`^(?:mark|set|flag|put|move)\s+(.+?)\s+(?:as\s+|to\s+)?` + doneWord + `$`)
+	reCompleteVb = re(`^(?:complete|finish|close|resolve|check\s+off|tick\s+off|cross\s+off|check|tick)\s+(.+)$`)
+	reIDone      = re(`^(?:i(?:'ve|\s+have|'m|\s+am)?\s+)?(?:just\s+|already\s+)?(?:done|finished|completed|did|accomplished|wrapped\s+up)\s+(?:with\s+)?(.+)$`)
+	reIsDone     = re(`^(.+?)\s+(?:is|are|was|has\s+been|have\s+been)\s+(?:now\s+|already\s+)?` + doneWord + `$`)
+	reDelete     = re(`^(?:delete|remove|drop|erase|trash|discard|cancel|scrap|ditch|kill|get\s+rid\s+of|forget(?:\s+about)?|throw\s+away|clear)\s+(.+)$`)
+	reRemindWhat = re(`^remind\s+me\s+(?:what|of\s+my|about\s+my\s+` + taskNoun + `|what'?s)`)
+	reListLead   = re(`^(?:show|list|display|view|see|get|give|tell|print|read|what|what's|whats|what're|which|do\s+i\s+have|have\s+i|how\s+many|any|anything|is\s+there|are\s+there|find|search|look\s+up|lookup|check|my|all|pending|completed|overdue|open|upcoming|remaining|where|let\s+me\s+see|i\s+want\s+to\s+see|can\s+i\s+see)\b`)
+	reListOnly   = re(`^(?:(?:my|all|all\s+my|the|pending|open|completed|finished|done|overdue|upcoming|today'?s|high[\s-]priority|urgent)\s+)*` + taskNoun + `(?:\s+list)?$`)
+	reAddLead    = re(`^(?:add|create|make|new|put|jot\s+down|write\s+down|note\s+down|log|record|schedule|set\s+up|set)\b\s*(?:(?:a|an|the|one|another|new|my)\s+)*((?:(?:` + prioWord + `)[\s-]+priority|urgent|important|critical)\s+)?(?:(?:new\s+)?` + taskNoun + `\b)?\s*(?:(?:with\s+)?(` + prioWord + `)[\s-]+priority\s+)?(?:to\s+(?:my\s+)?(?:list|` + taskNoun + `)\s*)?(?:to|for|called|named|titled|that\s+says|saying|about|:|-)?\s*`)
+	reNeedLead   = re(`^(?:i\s+)?(?:(?:need|have|got|want|must|should|gotta|ought)\s+(?:to\s+)?)?(?:remember|not\s+forget)\s+to\s+|` +
 		`^(?:remind\s+me|set\s+(?:a|up\s+a)\s+reminder|reminder)\s*(?:to|about|that\s+i\s+(?:need|have)\s+to|:|-)?\s*|` +
 		`^(?:don'?t|do\s+not)\s+(?:let\s+me\s+)?forget\s+(?:to\s+|about\s+)?|` +
 		`^(?:to-?do|task)\s*[:\-]\s*|` +

@@ -15,6 +15,7 @@
 package widgets
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -205,31 +206,44 @@ func priorityColor(p tasks.Priority) string {
 	return "secondary"
 }
 
+// component is the part of a widget component Parse reads.
+type component struct {
+	Type   string          `json:"type"`
+	ID     string          `json:"id"`
+	Key    string          `json:"key"`
+	Label  string          `json:"label"`
+	Value  json.RawMessage `json:"value"`
+	Status *struct {
+		Text string `json:"text"`
+	} `json:"status"`
+	Children []component `json:"children"`
+}
+
+// IsTaskList reports cheaply whether widget may be a task list (Parse
+// says for sure).
+func IsTaskList(widget json.RawMessage) bool {
+	return bytes.Contains(widget, []byte(`"`+RootID+`"`))
+}
+
 // Parse reads back the list a task-list widget shows: its title and its
 // rows (id and title as shown, whether deleted). ok is false for any other
 // widget.
 func Parse(widget json.RawMessage) (l List, ok bool) {
-	var root struct {
-		Type   string `json:"type"`
-		ID     string `json:"id"`
-		Status struct {
-			Text string `json:"text"`
-		} `json:"status"`
-		Children []json.RawMessage `json:"children"`
+	if !IsTaskList(widget) {
+		return List{}, false
 	}
+	var root component
 	if json.Unmarshal(widget, &root) != nil || root.Type != "ListView" || root.ID != RootID {
 		return List{}, false
 	}
-	if i := strings.LastIndex(root.Status.Text, " · "); i >= 0 {
-		l.Title = root.Status.Text[:i]
-	} else {
+	if root.Status != nil {
 		l.Title = root.Status.Text
-	}
-	for _, raw := range root.Children {
-		var item struct {
-			Key string `json:"key"`
+		if i := strings.LastIndex(l.Title, " · "); i >= 0 {
+			l.Title = l.Title[:i]
 		}
-		if json.Unmarshal(raw, &item) != nil || !strings.HasPrefix(item.Key, "task-") {
+	}
+	for _, item := range root.Children {
+		if !strings.HasPrefix(item.Key, "task-") {
 			continue
 		}
 		id, err := strconv.ParseInt(strings.TrimPrefix(item.Key, "task-"), 10, 64)
@@ -237,14 +251,11 @@ func Parse(widget json.RawMessage) (l List, ok bool) {
 			continue
 		}
 		r := Row{Task: tasks.Task{ID: id}}
-		walk(raw, func(n map[string]json.RawMessage) {
-			var nid, label string
-			_ = json.Unmarshal(n["id"], &nid)
-			_ = json.Unmarshal(n["label"], &label)
-			if nid == item.Key+"-title" {
-				_ = json.Unmarshal(n["value"], &r.Task.Title)
+		walk(item, func(n component) {
+			if n.ID == item.Key+"-title" {
+				_ = json.Unmarshal(n.Value, &r.Task.Title)
 			}
-			if label == "Deleted" {
+			if n.Type == "Badge" && n.Label == "Deleted" {
 				r.Deleted = true
 			}
 		})
@@ -253,17 +264,10 @@ func Parse(widget json.RawMessage) (l List, ok bool) {
 	return l, true
 }
 
-func walk(raw json.RawMessage, fn func(map[string]json.RawMessage)) {
-	var n map[string]json.RawMessage
-	if json.Unmarshal(raw, &n) != nil {
-		return
-	}
+func walk(n component, fn func(component)) {
 	fn(n)
-	var kids []json.RawMessage
-	if json.Unmarshal(n["children"], &kids) == nil {
-		for _, k := range kids {
-			walk(k, fn)
-		}
+	for _, k := range n.Children {
+		walk(k, fn)
 	}
 }
 
