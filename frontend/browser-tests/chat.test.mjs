@@ -224,6 +224,83 @@ describe("task chat in a real browser (CDN blocked, offline agent)", { skip: mis
     await shot(page, "07-deleted");
   });
 
+  it("uses the official component when the ChatKit script loads, with self-hosted options", async () => {
+    // Stand-in for the CDN script (the real one cannot be reached here): it defines
+    // <openai-chatkit>, records the options it is given and makes one protocol call
+    // through the page's fetch, as the real component does.
+    const fakeRuntime = `
+      customElements.define("openai-chatkit", class extends HTMLElement {
+        setOptions(options) {
+          const api = options.api;
+          window.__officialOptions = {
+            url: api.url, domainKey: api.domainKey, hasFetch: typeof api.fetch === "function",
+            hosted: typeof api.getClientSecret === "function",
+            greeting: options.startScreen && options.startScreen.greeting,
+            prompts: (options.startScreen && options.startScreen.prompts || []).map((p) => p.label),
+            placeholder: options.composer && options.composer.placeholder,
+            theme: options.theme, history: options.history,
+          };
+          api.fetch(api.url, { method: "POST", headers: { "Content-Type": "application/json" },
+              body: JSON.stringify({ type: "threads.list", params: {} }) })
+            .then((r) => r.json().then((b) => { window.__officialCall = { status: r.status, body: b }; }));
+          this.textContent = "official component stand-in";
+        }
+      });`;
+    const ctx = await offlineContext(browser, backend.baseURL);
+    try {
+      await ctx.context.route("https://cdn.platform.openai.com/deployments/chatkit/chatkit.js", (route) =>
+        route.fulfill({ status: 200, contentType: "application/javascript", body: fakeRuntime }),
+      );
+      const page = await ctx.context.newPage();
+      await page.goto("/chatkit/");
+      await page.getByRole("status").filter({ hasText: "Official ChatKit" }).waitFor({ timeout: TIMEOUT });
+      await page.locator("openai-chatkit").waitFor({ timeout: TIMEOUT });
+      const opts = await (await page.waitForFunction(() => window.__officialOptions, null, { timeout: TIMEOUT })).jsonValue();
+      assert.deepEqual(opts, {
+        url: "/api/v1/chatkit",
+        domainKey: "domain_pk_localhost_dev",
+        hasFetch: true,
+        hosted: false,
+        greeting: "Welcome to TaskPilot AI Chat",
+        prompts: ["Create a task", "List my tasks", "Complete a task"],
+        placeholder: "Ask me to manage your tasks...",
+        theme: "light",
+        history: { enabled: true, showDelete: true, showRename: true },
+      });
+      const call = await (await page.waitForFunction(() => window.__officialCall, null, { timeout: TIMEOUT })).jsonValue();
+      assert.equal(call.status, 200, "the custom fetch authenticates the component's requests");
+      assert.deepEqual(call.body.data, []);
+      assert.equal(await page.getByRole("textbox", { name: "Message" }).count(), 0, "the built-in client is not shown");
+      await shot(page, "08-official-component");
+    } finally {
+      await ctx.context.close();
+    }
+  });
+
+  it("retries a message whose request failed", async () => {
+    const ctx = await offlineContext(browser, backend.baseURL);
+    try {
+      const { page } = await openChat(ctx);
+      await page.route("**/api/v1/chatkit", async (route) => {
+        if ((route.request().postData() ?? "").includes('"threads.create"')) return route.abort("connectionreset");
+        return route.fallback();
+      });
+      const input = page.getByRole("textbox", { name: "Message" });
+      await input.fill("add a task to call mom");
+      await input.press("Enter");
+      const alert = page.getByRole("alert").filter({ hasText: "connection to the chat service was lost" });
+      await alert.waitFor({ timeout: TIMEOUT });
+      await shot(page, "09-send-failed");
+      await page.unroute("**/api/v1/chatkit");
+      await alert.getByRole("button", { name: "Retry" }).click();
+      await waitForText(page.getByRole("log", { name: "Messages" }), /call mom[\s\S]*Assistant:[\s\S]*call mom/i);
+      await taskItem(page, /call mom/i).waitFor({ timeout: TIMEOUT });
+      assert.equal(await page.getByRole("alert").filter({ hasText: "connection" }).count(), 0);
+    } finally {
+      await ctx.context.close();
+    }
+  });
+
   it("shows clear errors when the session endpoint fails", async () => {
     const ctx = await offlineContext(browser, backend.baseURL);
     try {
@@ -240,7 +317,7 @@ describe("task chat in a real browser (CDN blocked, offline agent)", { skip: mis
       await alert.waitFor({ timeout: TIMEOUT });
       assert.match(await alert.innerText(), /Try again in 7 seconds\./);
       assert.ok(await alert.getByRole("button", { name: /Retry in \d+ s/ }).isDisabled());
-      await shot(page, "08-rate-limited");
+      await shot(page, "10-rate-limited");
 
       await page.unroute("**/api/chatkit/sessions");
       await page.route("**/api/chatkit/sessions", (route) => route.abort("connectionrefused"));
