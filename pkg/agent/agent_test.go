@@ -1,0 +1,95 @@
+package agent_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/taskpilotai/taskpilot/pkg/agent"
+	"github.com/taskpilotai/taskpilot/pkg/chatkit"
+	"github.com/taskpilotai/taskpilot/pkg/chatkit/chatkittest"
+	"github.com/taskpilotai/taskpilot/pkg/tasks"
+)
+
+func TestChunkWords(t *testing.T) {
+	for _, s := range []string{"", "one", "Added task 4 “Buy milk” — due tomorrow at 5:00 PM.", "a  b\nc d e f g h i"} {
+		chunks := agent.ChunkWords(s, 3)
+		assert.Equal(t, s, strings.Join(chunks, ""), "chunks concatenate back")
+		for _, c := range chunks {
+			assert.LessOrEqual(t, len(strings.Fields(c)), 3)
+		}
+	}
+	assert.Len(t, agent.ChunkWords("a b c d e f g", 3), 3)
+}
+
+func TestStreamMessage(t *testing.T) {
+	sink := chatkittest.NewSink(context.Background(), chatkit.ThreadMetadata{ID: "thr_1"})
+	item, err := agent.StreamMessage(context.Background(), sink, "Here are your 3 pending tasks:")
+	require.NoError(t, err)
+	assert.Equal(t, "Here are your 3 pending tasks:", item.Text())
+	var kinds []string
+	for _, ev := range sink.Events() {
+		k := ev.EventType()
+		if u, ok := ev.(chatkit.ThreadItemUpdatedEvent); ok {
+			k = u.Update.UpdateType()
+		}
+		kinds = append(kinds, k)
+	}
+	assert.Equal(t, []string{"thread.item.added", "assistant_message.content_part.added",
+		"assistant_message.content_part.text_delta", "assistant_message.content_part.text_delta",
+		"assistant_message.content_part.done", "thread.item.done"}, kinds)
+}
+
+func TestMetricsShareRegistration(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	a, err := agent.NewMetrics(reg)
+	require.NoError(t, err)
+	b, err := agent.NewMetrics(reg)
+	require.NoError(t, err, "a second agent on the same registry reuses the metrics")
+	start := time.Now()
+	a.Observe(agent.NameOffline, start, nil)
+	b.Observe(agent.NameOffline, start, fmt.Errorf("emit: %w", chatkit.ErrCancelled))
+	b.Observe(agent.NameOffline, start, errors.New("boom"))
+	assert.Equal(t, 1.0, testutil.ToFloat64(a.Turns.WithLabelValues("offline", "ok")))
+	assert.Equal(t, 1.0, testutil.ToFloat64(a.Turns.WithLabelValues("offline", "cancelled")))
+	assert.Equal(t, 1.0, testutil.ToFloat64(a.Turns.WithLabelValues("offline", "internal_error")))
+	assert.Equal(t, 1, testutil.CollectAndCount(a.TurnDuration))
+
+	var none *agent.Metrics
+	none.Observe(agent.NameOffline, start, nil) // a nil Metrics records nothing
+}
+
+func TestChangesSkipUndone(t *testing.T) {
+	task := func(id int64) *tasks.Task { return &tasks.Task{ID: id, Title: "t"} }
+	hidden := func(v any) chatkit.Item {
+		raw, err := json.Marshal(v)
+		require.NoError(t, err)
+		return &chatkit.HiddenContextItem{Content: raw}
+	}
+	items := []chatkit.Item{
+		hidden(agent.Change{Type: agent.RecordChange, ID: "c1", Tool: tasks.ToolAddTask, After: task(1)}),
+		&chatkit.AssistantMessageItem{},
+		hidden(agent.Change{Type: agent.RecordChange, ID: "c2", Tool: tasks.ToolDeleteTask, Before: task(2)}),
+		hidden(agent.Undo{Type: agent.RecordUndo, Change: "c2"}),
+		hidden(map[string]any{"type": "something.else"}),
+	}
+	got := agent.Changes(items)
+	require.Len(t, got, 1)
+	assert.Equal(t, "c1", got[0].ID)
+	assert.Equal(t, int64(1), got[0].TaskID())
+
+	_, ok := agent.ChangeOf(tasks.Result{Tool: tasks.ToolCompleteTask, OK: true, Changed: false, Task: task(3)})
+	assert.False(t, ok, "no record when nothing changed")
+	c, ok := agent.ChangeOf(tasks.Result{Tool: tasks.ToolUpdateTask, OK: true, Changed: true, Task: task(3), Before: task(3)})
+	require.True(t, ok)
+	assert.Equal(t, agent.RecordChange, c.Type)
+}
