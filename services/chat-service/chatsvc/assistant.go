@@ -1,0 +1,48 @@
+package chatsvc
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/taskpilotai/taskpilot/pkg/agent"
+	"github.com/taskpilotai/taskpilot/pkg/agent/offline"
+	"github.com/taskpilotai/taskpilot/pkg/agent/openaiagent"
+	"github.com/taskpilotai/taskpilot/pkg/agent/widgets"
+	"github.com/taskpilotai/taskpilot/pkg/chatkit"
+	"github.com/taskpilotai/taskpilot/pkg/config"
+	"github.com/taskpilotai/taskpilot/pkg/tasks"
+)
+
+// newAssistant picks the task assistant: the OpenAI agent when
+// OPENAI_API_KEY is set, the offline agent otherwise; widget actions go to
+// the task-list widget handler.
+func newAssistant(cfg *config.Config, tools *tasks.Tools, svc *tasks.Service, logger *slog.Logger,
+	reg prometheus.Registerer, httpClient *http.Client) (chatkit.Responder, chatkit.ActionHandler, error) {
+	metrics, err := agent.NewMetrics(reg)
+	if err != nil {
+		return nil, nil, err
+	}
+	actions, err := widgets.NewHandler(widgets.HandlerOptions{Tools: tools, Service: svc, Metrics: metrics, Logger: logger})
+	if err != nil {
+		return nil, nil, err
+	}
+	if cfg.OpenAIAPIKey.IsSet() {
+		temp := cfg.Temperature
+		a, err := openaiagent.New(openaiagent.Options{
+			APIKey: cfg.OpenAIAPIKey.Reveal(), BaseURL: cfg.OpenAIBaseURL, Style: cfg.OpenAIAPIStyle,
+			Model: cfg.Model, Temperature: &temp, HTTPClient: httpClient, Tools: tools,
+			Logger: logger, Registerer: reg,
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		return a, actions, nil
+	}
+	a, err := offline.New(offline.Options{Tools: tools, Service: svc, Metrics: metrics, Logger: logger})
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, actions, nil
+}

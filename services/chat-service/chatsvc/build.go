@@ -1,0 +1,70 @@
+package chatsvc
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/taskpilotai/taskpilot/pkg/auth"
+	"github.com/taskpilotai/taskpilot/pkg/config"
+	"github.com/taskpilotai/taskpilot/pkg/storage"
+	"github.com/taskpilotai/taskpilot/pkg/tasks"
+	"github.com/taskpilotai/taskpilot/pkg/telemetry"
+)
+
+// Build composes chat-service from configuration: the store
+// (storage.Open(DATABASE_URL), migrations applied), authentication
+// (session secrets, or host JWTs with AUTH_MODE=jwt), the task service and
+// tools, and the assistant (see newAssistant). chat-service's main and the
+// all-in-one both call it. cleanup closes the store.
+func Build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg prometheus.Registerer, tp trace.TracerProvider) (svc *Service, cleanup func(), err error) {
+	cleanup = func() {}
+	db, err := storage.Open(ctx, cfg.DatabaseURL.Reveal(), storage.WithRegisterer(reg), storage.WithTracerProvider(tp))
+	if err != nil {
+		return nil, cleanup, fmt.Errorf("open store: %w", err)
+	}
+	cleanup = func() {
+		if err := db.Close(); err != nil {
+			logger.LogAttrs(context.WithoutCancel(ctx), slog.LevelError, "close store", slog.String("error", err.Error()))
+		}
+	}
+	fail := func(err error) (*Service, func(), error) {
+		cleanup()
+		return nil, func() {}, err
+	}
+	httpClient := telemetry.NewHTTPClient(telemetry.ClientOptions{})
+	kit, err := auth.FromConfig(ctx, cfg, httpClient, logger)
+	if err != nil {
+		return fail(err)
+	}
+	taskSvc := tasks.NewService(tasks.NewSQLStore(db), time.Now)
+	tools, err := tasks.NewTools(taskSvc, reg)
+	if err != nil {
+		return fail(fmt.Errorf("task tools: %w", err))
+	}
+	responder, actions, err := newAssistant(cfg, tools, taskSvc, logger, reg, httpClient)
+	if err != nil {
+		return fail(fmt.Errorf("assistant: %w", err))
+	}
+	svc, err = New(Deps{
+		Store:          storage.NewChatStore(db),
+		Responder:      responder,
+		ActionHandler:  actions,
+		Auth:           auth.RequireUser(kit.Authenticator),
+		Tasks:          taskSvc,
+		Toolbox:        tools,
+		Ready:          db.Ping,
+		Logger:         logger,
+		Registerer:     reg,
+		TracerProvider: tp,
+		KeepAlive:      cfg.SSEKeepAlive,
+	})
+	if err != nil {
+		return fail(err)
+	}
+	return svc, cleanup, nil
+}
