@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/taskpilotai/taskpilot/pkg/apperr"
+	"github.com/taskpilotai/taskpilot/pkg/chatkit"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -131,9 +132,10 @@ func IsForeignKeyViolation(err error) bool {
 	return false
 }
 
-// IsNotFound reports whether err is sql.ErrNoRows or an apperr not_found.
+// IsNotFound reports whether err is sql.ErrNoRows, chatkit.ErrNotFound or an
+// apperr not_found.
 func IsNotFound(err error) bool {
-	if errors.Is(err, sql.ErrNoRows) {
+	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, chatkit.ErrNotFound) {
 		return true
 	}
 	if e, ok := apperr.As(err); ok {
