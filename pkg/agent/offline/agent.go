@@ -162,6 +162,24 @@ func (a *Agent) answer(ctx context.Context, st *turnState) (*reply, error) {
 	return a.do(ctx, st, in)
 }
 
+// tentative finds the one pending task a remark ("I paid the bills") is
+// about, if any.
+func (a *Agent) tentative(ctx context.Context, st *turnState, words string) (int64, bool, error) {
+	pending, err := a.svc.List(ctx, st.user, tasks.Filter{Status: tasks.FilterPending})
+	if err != nil {
+		return 0, false, err
+	}
+	cands := make([]Candidate, len(pending))
+	for i, t := range pending {
+		cands[i] = Candidate{ID: int(t.ID), Title: t.Title}
+	}
+	best, tied, ok := Best(MatchTitles(words, cands))
+	if !ok || len(tied) > 0 {
+		return 0, false, nil
+	}
+	return int64(best.ID), true, nil
+}
+
 // pickCandidate matches title against the offered candidates only.
 func (a *Agent) pickCandidate(ctx context.Context, st *turnState, title string, ids []int64) (int64, bool) {
 	var cands []Candidate
@@ -194,6 +212,16 @@ func (a *Agent) do(ctx context.Context, st *turnState, in Intent) (*reply, error
 	case KindList:
 		return a.list(ctx, st, in.Filter)
 	case KindComplete, KindReopen, KindUpdate, KindDelete:
+		if in.Tentative {
+			id, ok, err := a.tentative(ctx, st, in.Ref.Title)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				return a.do(ctx, st, Intent{Kind: KindUnknown})
+			}
+			in.Ref, in.Tentative = Ref{ID: int(id)}, false
+		}
 		return a.change(ctx, st, in)
 	case KindUndo:
 		return a.undo(ctx, st)

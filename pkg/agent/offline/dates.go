@@ -1,6 +1,7 @@
 package offline
 
 import (
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -41,8 +42,10 @@ type dateFinder struct {
 }
 
 func newDateFinder() *dateFinder {
-	rs := make([]rules.Rule, 0, len(en.All))
+	rs := make([]rules.Rule, 0, len(en.All)+5)
 	rs = append(rs, en.All...)
+	// Applied after the library's rules (match order), so they win.
+	rs = append(rs, extraRules()...)
 	// common.SlashDMY is left out on purpose: it reads 12/3 as 12 March,
 	// which surprises most English speakers.
 	return &dateFinder{rules: rs, opts: &rules.Options{Distance: 5, MatchByOrder: true}}
@@ -119,6 +122,48 @@ func (f *dateFinder) find(text string, now time.Time, loc *time.Location) (dateM
 		end--
 	}
 	return dateMatch{Start: start, End: end, At: t.UTC(), HasTime: hasTime}, true
+}
+
+// extraRules add phrases the library's English rules do not know, written
+// as rules of the library (regexp + applier on its Context).
+func extraRules() []rules.Rule {
+	rule := func(pattern string, target func(ref time.Time, m string) time.Time) rules.Rule {
+		return &rules.F{
+			RegExp: regexp.MustCompile(`(?i)(?:\W|^)(` + pattern + `)(?:\W|$)`),
+			Applier: func(m *rules.Match, c *rules.Context, _ *rules.Options, ref time.Time) (bool, error) {
+				t := target(ref, strings.ToLower(m.String()))
+				y, mo, d := t.Date()
+				month := int(mo)
+				c.Year, c.Month, c.Day, c.Weekday, c.Duration = &y, &month, &d, nil, 0
+				return true, nil
+			},
+		}
+	}
+	return []rules.Rule{
+		rule(`(?:this\s+|next\s+|the\s+|on\s+the\s+)?week-?end`, func(ref time.Time, m string) time.Time {
+			sat := startOfWeek(ref).AddDate(0, 0, 5)
+			if ref.Weekday() == time.Sunday {
+				sat = startOfDay(ref)
+			}
+			if strings.Contains(m, "next") {
+				sat = startOfWeek(ref).AddDate(0, 0, 12)
+			}
+			return sat
+		}),
+		rule(`end\s+of\s+(?:the\s+|this\s+)?week|eow`, func(ref time.Time, _ string) time.Time {
+			return startOfWeek(ref).AddDate(0, 0, 4)
+		}),
+		rule(`end\s+of\s+(?:the\s+|this\s+)?month|eom`, func(ref time.Time, _ string) time.Time {
+			return time.Date(ref.Year(), ref.Month()+1, 0, 0, 0, 0, 0, ref.Location())
+		}),
+		rule(`(?:the\s+)?day\s+after\s+tomorrow`, func(ref time.Time, _ string) time.Time {
+			return startOfDay(ref).AddDate(0, 0, 2)
+		}),
+		rule(`next\s+week`, func(ref time.Time, _ string) time.Time {
+			return startOfWeek(ref).AddDate(0, 0, 7)
+		}),
+		rule(`eod|end\s+of\s+(?:the\s+)?day`, func(ref time.Time, _ string) time.Time { return ref }),
+	}
 }
 
 func startOfDay(t time.Time) time.Time {

@@ -101,6 +101,10 @@ type Intent struct {
 	Ref    Ref
 	Fields Fields
 	Filter Filter
+	// Tentative marks a completion guessed from a remark ("I paid the
+	// bills"): it applies only when a task title matches; otherwise the
+	// message is treated as not understood.
+	Tentative bool
 	// Suggestion is a task title the agent may offer to add when the message
 	// was not understood but looks like a to-do ("buy milk tomorrow").
 	Suggestion string

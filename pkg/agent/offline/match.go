@@ -137,6 +137,9 @@ func containsWord(words []string, w string) bool {
 // "buy", or "groceries" and "grocery", compare equal. It is deliberately
 // small: titles are short and both sides are stemmed the same way.
 func stem(w string) string {
+	if base, ok := irregular[w]; ok {
+		w = base
+	}
 	if len(w) <= 3 {
 		return w
 	}
@@ -156,6 +159,16 @@ func stem(w string) string {
 		w = w[:len(w)-1]
 	}
 	return w
+}
+
+// irregular maps irregular past forms to their base ("I paid the bills" →
+// "Pay bills").
+var irregular = map[string]string{
+	"paid": "pay", "bought": "buy", "sent": "send", "made": "make", "wrote": "write", "written": "write",
+	"took": "take", "taken": "take", "went": "go", "gone": "go", "met": "meet", "did": "do", "done": "do",
+	"ran": "run", "got": "get", "fed": "feed", "built": "build", "read": "read", "brought": "bring",
+	"called": "call", "kept": "keep", "left": "leave", "found": "find", "sold": "sell", "told": "tell",
+	"spoke": "speak", "drove": "drive", "ate": "eat", "gave": "give", "swept": "sweep", "hung": "hang",
 }
 
 func undouble(w string) string {

@@ -82,6 +82,7 @@ var (
 	reMarkDone   = re(`^(?:mark|set|flag|put|move)\s+(.+?)\s+(?:as\s+|to\s+)?` + doneWord + `$`)
 	reCompleteVb = re(`^(?:complete|finish|close|resolve|check\s+off|tick\s+off|cross\s+off|check|tick)\s+(.+)$`)
 	reIDone      = re(`^(?:i(?:'ve|\s+have|'m|\s+am)?\s+)?(?:just\s+|already\s+)?(?:done|finished|completed|did|accomplished|wrapped\s+up)\s+(?:with\s+)?(.+)$`)
+	reIDidPast   = re(`^i(?:'ve|\s+have)?\s+(?:just\s+|already\s+|finally\s+)?((?:[a-z]*[^e\s]ed|paid|bought|sent|made|wrote|took|went\s+to|met|did|ran|got|read|fed|built|fixed|dropped\s+off|picked\s+up)\s+.+)$`)
 	reIsDone     = re(`^(.+?)\s+(?:is|are|was|has\s+been|have\s+been)\s+(?:now\s+|already\s+)?` + doneWord + `$`)
 	reDelete     = re(`^(?:delete|remove|drop|erase|trash|discard|cancel|scrap|ditch|kill|get\s+rid\s+of|forget(?:\s+about)?|throw\s+away|clear)\s+(.+)$`)
 	reRemindWhat = re(`^remind\s+me\s+(?:what|of\s+my|about\s+my\s+` + taskNoun + `|what'?s)`)
@@ -94,7 +95,7 @@ var (
 		`^(?:to-?do|task)\s*[:\-]\s*|` +
 		`^i\s+(?:need|have|must|should|gotta|got|ought|want|plan|intend|wanna)\s+(?:to\s+)?`)
 	reBareAdd      = re(`^(?:add|create|new|make)(?:\s+(?:a|an|new|another))*(?:\s+` + taskNoun + `)?$`)
-	reTrailingList = re(`\s+(?:to|on|in)\s+(?:my|the)\s+(?:(?:task|to-?do|todo)\s+)?(?:list|` + taskNoun + `)$`)
+	reTrailingList = re(`\s+(?:to|on|in)\s+(?:my|the)\s+(?:[\p{L}-]+\s+)?(?:list|` + taskNoun + `)$`)
 	reHashTag      = re(`(?:^|\s)#([\p{L}\p{N}_][\p{L}\p{N}_-]*)`)
 	reTaggedWith   = re(`\s+(?:tagged(?:\s+(?:with|as))?|with\s+(?:the\s+)?(?:tags?|labels?)|labell?ed)\s+((?:#?[\p{L}\p{N}_-]+(?:\s*,\s*|\s+and\s+|\s+)?)+)$`)
 	rePrioPhrase   = re(`(?:^|\s)(?:(?:with|at|as|of)\s+)?(?:an?\s+)?(?:(` + prioWord + `)[\s-]+priority|priority\s*(?:of\s+|:\s*|=\s*|is\s+)?(` + prioWord + `))\b`)
@@ -171,6 +172,13 @@ func (p *Parser) Parse(text string, now time.Time, loc *time.Location) Intent {
 	if rest, prio, ok := addLead(s); ok {
 		return p.parseAdd(rest, prio, now, loc)
 	}
+	// "I paid the bills": a completion only if a task title matches.
+	if m := reIDidPast.FindStringSubmatch(s); m != nil {
+		if ref := parseRef(m[1]); ref.Title != "" {
+			return Intent{Kind: KindComplete, Ref: ref, Tentative: true}
+		}
+	}
+
 	if reBareAdd.MatchString(s) {
 		return Intent{Kind: KindAdd}
 	}

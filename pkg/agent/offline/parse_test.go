@@ -1,6 +1,7 @@
 package offline
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -187,6 +188,30 @@ func TestMatchTitles(t *testing.T) {
 			}
 			assert.Empty(t, tied)
 			assert.Equal(t, tc.want, best.ID)
+		})
+	}
+}
+
+func TestParseExtraDateRules(t *testing.T) {
+	p := NewParser()
+	cases := map[string]time.Time{
+		"add clean the garage this weekend":   ny(2026, 11, 28, 23, 59),
+		"add clean the garage next weekend":   ny(2026, 12, 5, 23, 59),
+		"add send invoices by end of week":    ny(2026, 11, 27, 23, 59),
+		"add pay rent end of month":           ny(2026, 11, 30, 23, 59),
+		"add call grandma day after tomorrow": ny(2026, 11, 27, 23, 59),
+		"add plan the offsite next week":      ny(2026, 11, 30, 23, 59),
+		"add send the summary by eod":         ny(2026, 11, 25, 23, 59),
+		"add stand-up day after tomorrow 9am": ny(2026, 11, 27, 9, 0),
+	}
+	for in, want := range cases {
+		t.Run(in, func(t *testing.T) {
+			got := p.Parse(in, now, nyc)
+			require.Equal(t, KindAdd, got.Kind)
+			require.NotNil(t, got.Fields.Due, "due parsed")
+			assert.Equal(t, want, *got.Fields.Due)
+			assert.NotContains(t, strings.ToLower(*got.Fields.Title), "week")
+			assert.NotContains(t, strings.ToLower(*got.Fields.Title), "tomorrow")
 		})
 	}
 }
