@@ -160,6 +160,7 @@ export function ChatApp() {
           fetch={authFetch}
           enabled={start.phase === "ready" && validation.valid}
           refreshKey={tasksVersion}
+          mode={mode}
         />
       </main>
     </div>

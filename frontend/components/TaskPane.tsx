@@ -1,10 +1,21 @@
 "use client";
 
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { formatDue, sortTasks, TasksApi, type Task } from "@/lib/tasks-api";
+import type { ChatKitMode } from "@/lib/session";
+import { formatDue, sortTasks, TasksApi, TasksError, type Task } from "@/lib/tasks-api";
 
 /** The user's tasks beside the chat, refreshed whenever `refreshKey` changes. */
-export function TaskPane({ fetch, enabled, refreshKey }: { fetch: typeof globalThis.fetch; enabled: boolean; refreshKey: number }) {
+export function TaskPane({
+  fetch,
+  enabled,
+  refreshKey,
+  mode,
+}: {
+  fetch: typeof globalThis.fetch;
+  enabled: boolean;
+  refreshKey: number;
+  mode?: ChatKitMode;
+}) {
   const api = useMemo(() => new TasksApi(fetch), [fetch]);
   const [tasks, setTasks] = useState<Task[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -21,9 +32,14 @@ export function TaskPane({ fetch, enabled, refreshKey }: { fetch: typeof globalT
       setError(null);
     } catch (err) {
       if (seq !== loadSeq.current) return;
-      setError(err instanceof Error ? err.message : String(err));
+      if (mode === "hosted" && err instanceof TasksError && err.status === 401) {
+        // Hosted secrets are OpenAI's; the task API only accepts our own session secrets.
+        setError("The task list is not available while the backend runs in hosted mode (CHATKIT_MODE=hosted).");
+      } else {
+        setError(err instanceof Error ? err.message : String(err));
+      }
     }
-  }, [api]);
+  }, [api, mode]);
 
   useEffect(() => {
     if (enabled) void load();

@@ -139,7 +139,15 @@ export class SessionClient {
   }
 
   private startRequest(existing: string | null): Promise<SessionInfo> {
-    const p = this.request(existing).then(
+    const attempt = this.request(existing).catch((err: unknown) => {
+      // The server refuses to renew a secret it no longer recognises (signing key
+      // rotated, cookie now names another user): start a fresh session instead.
+      if (existing !== null && err instanceof SessionError && err.kind === "unauthorized") {
+        return this.request(null);
+      }
+      throw err;
+    });
+    const p = attempt.then(
       (info) => {
         this.info = info;
         this.inflight = null;

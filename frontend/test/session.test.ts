@@ -59,6 +59,21 @@ describe("SessionClient", () => {
     expect(JSON.parse(calls[1].body ?? "")).toEqual({ existing: null });
   });
 
+  it("starts a fresh session when the server refuses to renew the old secret", async () => {
+    const c = clock(T0);
+    let n = 0;
+    const { fetch, calls } = recordingFetch((req) => {
+      const body = JSON.parse(req.body ?? "{}");
+      if (body.existing) return json({ error: { code: "unauthorized", message: "existing secret is invalid" } }, 401);
+      return json(sessionBody(`s${++n}`, c.now() / 1000 + 600));
+    });
+    const client = new SessionClient({ endpoint: "/s", fetch, now: c.now });
+    await client.secret();
+    c.advance(560_000);
+    expect(await client.secret()).toBe("s2");
+    expect(calls.map((r) => JSON.parse(r.body ?? "").existing)).toEqual([null, "s1", null]);
+  });
+
   it("shares one request between concurrent callers", async () => {
     const { fetch, calls } = recordingFetch(async () => {
       await new Promise((r) => setTimeout(r, 5));
