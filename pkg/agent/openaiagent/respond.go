@@ -151,6 +151,10 @@ func (a *Agent) modelStep(ctx context.Context, turn *chatkit.Turn, sink chatkit.
 	}
 	if err != nil {
 		err = classify(ctx, err)
+		if ctx.Err() != nil {
+			// The client went away while the model was answering.
+			err = fmt.Errorf("%w: %w", chatkit.ErrCancelled, ctx.Err())
+		}
 		upOutcome := outcomeCancelled
 		var ue *upstreamError
 		if errors.As(err, &ue) {
