@@ -23,7 +23,9 @@ export default function RootLayout({ children }: { children: ReactNode }) {
     <html lang="en">
       <head>
         {loadOfficial && <script id="chatkit-watch" dangerouslySetInnerHTML={{ __html: WATCH_SCRIPT }} />}
-        {loadOfficial && <script src={CHATKIT_SCRIPT_URL} async />}
+        {/* defer, not async: React hoists async scripts above everything else, and the
+            watcher must be in place before this one can fail. Neither blocks rendering. */}
+        {loadOfficial && <script src={CHATKIT_SCRIPT_URL} defer />}
       </head>
       <body>{children}</body>
     </html>

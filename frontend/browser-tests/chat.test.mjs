@@ -85,6 +85,7 @@ describe("task chat in a real browser (CDN blocked, offline agent)", { skip: mis
       `the page tried to load the ChatKit script (blocked: ${userA.blocked.join(", ")})`,
     );
     assert.equal(await page.locator("openai-chatkit").count(), 0, "no official element is rendered");
+    assert.equal(await page.evaluate(() => window.__chatkitScript), "failed", "the script failure was noticed (no wait for the timeout)");
     // Start screen: greeting and the three prompts.
     await page.getByText("Welcome to TaskPilot AI Chat").waitFor();
     for (const label of ["Create a task", "List my tasks", "Complete a task"]) {
