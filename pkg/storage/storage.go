@@ -85,8 +85,8 @@ func WithTracerProvider(tp trace.TracerProvider) Option {
 	return func(o *options) { o.tracerProvider = tp }
 }
 
-// WithMaxOpenConns sizes the PostgreSQL query pool or the SQLite reader pool
-// (default: max(4, 2×GOMAXPROCS)).
+// WithMaxOpenConns sizes the PostgreSQL query pool (default max(8,
+// 4×GOMAXPROCS)) or the SQLite reader pool (default max(4, 2×GOMAXPROCS)).
 func WithMaxOpenConns(n int) Option {
 	return func(o *options) { o.maxOpenConns = n }
 }
@@ -117,7 +117,7 @@ func WithSearchPath(schema string) Option {
 //
 // Errors name the URL scheme, never the password.
 func Open(ctx context.Context, rawURL string, opts ...Option) (*DB, error) {
-	o := options{migrate: true, lockConns: 32, maxOpenConns: max(4, 2*runtime.GOMAXPROCS(0))}
+	o := options{migrate: true, lockConns: 32}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -195,8 +195,12 @@ func openSQLite(ctx context.Context, rest string, o options) (*DB, error) {
 		_ = writer.Close()
 		return nil, fmt.Errorf("storage: open sqlite: %w", err)
 	}
-	reader.SetMaxOpenConns(o.maxOpenConns)
-	reader.SetMaxIdleConns(o.maxOpenConns)
+	readers := o.maxOpenConns
+	if readers <= 0 {
+		readers = max(4, 2*runtime.GOMAXPROCS(0))
+	}
+	reader.SetMaxOpenConns(readers)
+	reader.SetMaxIdleConns(readers)
 	reader.SetConnMaxIdleTime(5 * time.Minute)
 	if err := reader.PingContext(ctx); err != nil {
 		_ = writer.Close()
@@ -222,8 +226,12 @@ func openPostgres(ctx context.Context, rawURL string, o options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage: open postgres: %w", err)
 	}
-	pool.SetMaxOpenConns(o.maxOpenConns)
-	pool.SetMaxIdleConns(o.maxOpenConns)
+	conns := o.maxOpenConns
+	if conns <= 0 {
+		conns = max(8, 4*runtime.GOMAXPROCS(0))
+	}
+	pool.SetMaxOpenConns(conns)
+	pool.SetMaxIdleConns(conns)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
 	pool.SetConnMaxLifetime(time.Hour)
 	if err := pool.PingContext(ctx); err != nil {
@@ -241,9 +249,10 @@ func openPostgres(ctx context.Context, rawURL string, o options) (*DB, error) {
 	return &DB{SQL: pool, Read: pool, Dialect: Postgres, locks: locks}, nil
 }
 
-// Ping checks that the store answers (for /readyz).
+// Ping checks that the store answers (for /readyz). On SQLite it uses the
+// read pool, so a long write transaction does not make the process unready.
 func (db *DB) Ping(ctx context.Context) error {
-	if err := db.SQL.PingContext(ctx); err != nil {
+	if err := db.Read.PingContext(ctx); err != nil {
 		return fmt.Errorf("storage: ping %s: %w", db.Dialect, err)
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"path/filepath"
 	"sync"
+	"time"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -216,4 +217,34 @@ func TestObserveRecordsMetricAndSpan(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 2, found)
+}
+
+func TestSQLitePingAndReadsDuringAWriteTransaction(t *testing.T) {
+	db := storagetest.SQLite(t)
+	ctx := t.Context()
+	_, err := db.SQL.ExecContext(ctx, "CREATE TABLE ping_t (id INTEGER PRIMARY KEY)")
+	require.NoError(t, err)
+	inTx, release := make(chan struct{}), make(chan struct{})
+	txDone := make(chan error, 1)
+	go func() {
+		txDone <- db.WithTx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO ping_t (id) VALUES (1)"); err != nil {
+				return err
+			}
+			close(inTx)
+			<-release
+			return nil
+		})
+	}()
+	<-inTx
+	c, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	require.NoError(t, db.Ping(c), "readiness does not wait for the writer")
+	var n int
+	require.NoError(t, db.Read.QueryRowContext(c, "SELECT COUNT(*) FROM ping_t").Scan(&n))
+	assert.Zero(t, n, "readers see the last committed state (WAL)")
+	close(release)
+	require.NoError(t, <-txDone)
+	require.NoError(t, db.Read.QueryRowContext(ctx, "SELECT COUNT(*) FROM ping_t").Scan(&n))
+	assert.Equal(t, 1, n)
 }
