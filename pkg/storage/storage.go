@@ -19,11 +19,12 @@ import (
 	"strings"
 	"time"
 
-	// Drivers: "pgx" (PostgreSQL) and "sqlite" (modernc.org/sqlite).
+	// Registers the "pgx" database/sql driver (PostgreSQL).
 	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/trace"
+	// Registers the "sqlite" database/sql driver (modernc.org/sqlite, pure Go).
 	_ "modernc.org/sqlite"
 )
 
