@@ -302,6 +302,23 @@ describe("task chat in a real browser (CDN blocked, offline agent)", { skip: mis
     }
   });
 
+  it("explains a misconfigured backend (hosted mode without OPENAI_API_KEY)", async () => {
+    const hosted = await startBackend({ CHATKIT_MODE: "hosted" });
+    const ctx = await offlineContext(browser, hosted.baseURL);
+    try {
+      const page = await ctx.context.newPage();
+      await page.goto("/chatkit/");
+      const alert = page.getByRole("alert").filter({ hasText: "The chat is not configured" });
+      await alert.waitFor({ timeout: TIMEOUT });
+      assert.match(await alert.innerText(), /OPENAI_API_KEY/);
+      await page.getByRole("status").filter({ hasText: "Not connected" }).waitFor();
+      await shot(page, "11-not-configured");
+    } finally {
+      await ctx.context.close();
+      await hosted.stop();
+    }
+  });
+
   it("shows clear errors when the session endpoint fails", async () => {
     const ctx = await offlineContext(browser, backend.baseURL);
     try {

@@ -39,7 +39,6 @@ export function missingPrerequisite() {
   if (!existsSync(path.join(frontendDir, "out", "chatkit", "index.html"))) {
     return "frontend/out is missing: run `make frontend-build` (npx next build) first";
   }
-  if (process.env.TASKPILOT_URL) return null;
   if (process.env.TASKPILOT_BIN) {
     return existsSync(process.env.TASKPILOT_BIN) ? null : `TASKPILOT_BIN=${process.env.TASKPILOT_BIN} does not exist`;
   }
@@ -84,17 +83,27 @@ async function waitForHTTP(url, proc, logs, timeoutMs) {
  * Starts the backend. Returns {baseURL, stop, logs}. The binary runs with the
  * offline agent: OPENAI_API_KEY is removed from its environment.
  */
-export async function startBackend() {
-  if (process.env.TASKPILOT_URL) {
+let builtBinary = null;
+
+/** The binary to run: TASKPILOT_BIN, or cmd/taskpilot built once per process. */
+function binary() {
+  if (process.env.TASKPILOT_BIN) return process.env.TASKPILOT_BIN;
+  if (builtBinary) return builtBinary;
+  const dir = mkdtempSync(path.join(tmpdir(), "taskpilot-bin-"));
+  const bin = path.join(dir, "taskpilot");
+  const build = spawnSync("go", ["build", "-o", bin, "./cmd/taskpilot"], { cwd: repoRoot, encoding: "utf8" });
+  if (build.status !== 0) throw new Error(`go build ./cmd/taskpilot failed:\n${build.stdout}${build.stderr}`);
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  builtBinary = bin;
+  return bin;
+}
+
+export async function startBackend(extraEnv = {}) {
+  if (process.env.TASKPILOT_URL && Object.keys(extraEnv).length === 0) {
     return { baseURL: process.env.TASKPILOT_URL.replace(/\/+$/, ""), stop: async () => undefined, logs: [] };
   }
+  const bin = binary();
   const work = mkdtempSync(path.join(tmpdir(), "taskpilot-browser-"));
-  let bin = process.env.TASKPILOT_BIN;
-  if (!bin) {
-    bin = path.join(work, "taskpilot");
-    const build = spawnSync("go", ["build", "-o", bin, "./cmd/taskpilot"], { cwd: repoRoot, encoding: "utf8" });
-    if (build.status !== 0) throw new Error(`go build ./cmd/taskpilot failed:\n${build.stdout}${build.stderr}`);
-  }
   const port = await freePort();
   const env = {
     ...process.env,
@@ -110,6 +119,7 @@ export async function startBackend() {
   delete env.OPENAI_BASE_URL;
   delete env.REDIS_URL;
   delete env.SESSION_SIGNING_KEY;
+  Object.assign(env, extraEnv);
   const logs = [];
   const proc = spawn(bin, [], { cwd: work, env, stdio: ["ignore", "pipe", "pipe"] });
   const keep = (chunk) => {
