@@ -1,0 +1,13 @@
+# ChatKit server (pkg/chatkit) and chat-service (services/chat-service).
+
+TEST_TARGETS += test-fuzz
+
+.PHONY: test-fuzz bench-chat
+
+## test-fuzz: fuzz ChatKit request decoding for 10s (FuzzDecodeRequest)
+test-fuzz:
+	cd pkg && go test -run '^$$' -fuzz '^FuzzDecodeRequest$$' -fuzztime=10s ./chatkit
+
+## bench-chat: ChatKit benchmarks: a full turn over HTTP (memstore, SQLite) and items.list on a 10k-item thread
+bench-chat:
+	cd pkg && go test -run '^$$' -bench 'BenchmarkTurnHTTP|BenchmarkItemsList10k' -benchmem ./chatkit

@@ -1,0 +1,134 @@
+package chatkit_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/taskpilotai/taskpilot/pkg/auth"
+	"github.com/taskpilotai/taskpilot/pkg/chatkit"
+	"github.com/taskpilotai/taskpilot/pkg/chatkit/chatkittest"
+	"github.com/taskpilotai/taskpilot/pkg/chatkit/memstore"
+	"github.com/taskpilotai/taskpilot/pkg/httpserver"
+	"github.com/taskpilotai/taskpilot/pkg/storage"
+)
+
+// benchStores are the stores the benchmarks run on.
+func benchStores(b *testing.B) map[string]func(b *testing.B) chatkit.Store {
+	return map[string]func(b *testing.B) chatkit.Store{
+		"memstore": func(*testing.B) chatkit.Store { return memstore.New() },
+		"sqlite": func(b *testing.B) chatkit.Store {
+			db, err := storage.Open(context.Background(), "sqlite://"+filepath.Join(b.TempDir(), "bench.db"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { _ = db.Close() })
+			return storage.NewChatStore(db)
+		},
+	}
+}
+
+func benchServer(b *testing.B, store chatkit.Store) string {
+	b.Helper()
+	srv, err := chatkit.NewServer(chatkit.Options{Store: store, Responder: chatkit.EchoResponder{}, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	app := fiber.New(fiber.Config{DisableStartupMessage: true, ErrorHandler: httpserver.ErrorHandler(slog.New(slog.DiscardHandler))})
+	app.Use(func(c *fiber.Ctx) error {
+		c.SetUserContext(auth.WithUser(c.UserContext(), "bench-user"))
+		return c.Next()
+	})
+	app.Post("/api/v1/chatkit", srv.Handler())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go func() { _ = app.Listener(ln) }()
+	b.Cleanup(func() { _ = app.ShutdownWithTimeout(5 * time.Second) })
+	return "http://" + ln.Addr().String() + "/api/v1/chatkit"
+}
+
+// BenchmarkTurnHTTP is one full turn (threads.add_user_message with the
+// Echo responder: user item, stream_options, a streamed reply in several
+// deltas) through the HTTP handler, the SSE writer and the store.
+func BenchmarkTurnHTTP(b *testing.B) {
+	for name, open := range benchStores(b) {
+		b.Run(name, func(b *testing.B) {
+			url := benchServer(b, open(b))
+			c := &chatkittest.Client{URL: url, HTTP: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}}
+			ctx := context.Background()
+			res, err := c.Do(ctx, chatkittest.Request(chatkit.ReqThreadsCreate, map[string]any{"input": chatkittest.Input("hello")}))
+			if err != nil || res.Status != http.StatusOK {
+				b.Fatalf("create: %v %v", err, res)
+			}
+			threadID := res.Events[0].(chatkit.ThreadCreatedEvent).Thread.ID
+			body := chatkittest.Request(chatkit.ReqThreadsAddUserMessage, map[string]any{"thread_id": threadID,
+				"input": chatkittest.Input("please add a task to call mom tomorrow at 5pm")})
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				res, err := c.Do(ctx, body)
+				if err != nil || res.Status != http.StatusOK || len(res.Events) < 6 {
+					b.Fatalf("turn: %v %+v", err, res)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkItemsList10k pages items.list (newest 20) on a 10,000-item
+// thread, from the newest page and from a cursor deep in the thread.
+func BenchmarkItemsList10k(b *testing.B) {
+	for name, open := range benchStores(b) {
+		b.Run(name, func(b *testing.B) {
+			store := open(b)
+			ctx := context.Background()
+			const user, threadID = "bench-user", "thr_bench"
+			start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			if err := store.SaveThread(ctx, user, chatkit.ThreadMetadata{ID: threadID, CreatedAt: start}); err != nil {
+				b.Fatal(err)
+			}
+			var middle string
+			for i := range 10000 {
+				id := fmt.Sprintf("msg_%020d", i)
+				if i == 5000 {
+					middle = id
+				}
+				it := &chatkit.AssistantMessageItem{ItemBase: chatkit.ItemBase{ID: id, ThreadID: threadID, CreatedAt: start.Add(time.Duration(i) * time.Millisecond)},
+					Content: []chatkit.OutputText{{Text: strings.Repeat("x", 80)}}}
+				if err := store.AddItem(ctx, user, threadID, it); err != nil {
+					b.Fatal(err)
+				}
+			}
+			url := benchServer(b, store)
+			c := &chatkittest.Client{URL: url}
+			for _, tc := range []struct {
+				name   string
+				params map[string]any
+			}{
+				{"newest", map[string]any{"thread_id": threadID}},
+				{"after-5000", map[string]any{"thread_id": threadID, "after": middle, "order": "asc"}},
+			} {
+				body := chatkittest.Request(chatkit.ReqItemsList, tc.params)
+				b.Run(tc.name, func(b *testing.B) {
+					b.ReportAllocs()
+					for b.Loop() {
+						res, err := c.Do(ctx, body)
+						if err != nil || res.Status != http.StatusOK || !strings.Contains(string(res.Body), `"has_more":true`) {
+							b.Fatalf("items.list: %v %+v", err, res)
+						}
+					}
+				})
+			}
+		})
+	}
+}
