@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/taskpilotai/taskpilot/pkg/agent"
 	"github.com/taskpilotai/taskpilot/pkg/agent/widgets"
@@ -315,6 +316,11 @@ func (a *Agent) add(ctx context.Context, st *turnState, in Intent) (*reply, erro
 	f := in.Fields
 	if f.Title == nil || *f.Title == "" {
 		return &reply{text: "What should the task be? For example: “add a task to buy milk tomorrow”."}, nil
+	}
+	if tooLong(*f.Title) {
+		return &reply{text: fmt.Sprintf("That title is too long — task titles can have up to %d characters. "+
+			"Could you shorten it? You can put details in a description: “add a task to … with description …”.",
+			tasks.MaxTitleLen)}, nil
 	}
 	args := map[string]any{"title": *f.Title}
 	if f.Description != nil && *f.Description != "" {
@@ -639,6 +645,10 @@ func (a *Agent) change(ctx context.Context, st *turnState, in Intent) (*reply, e
 				"“move task %d to Friday” or “set task %d to high priority”.", id, id, id, id)}, nil
 		}
 		if f.Title != nil {
+			if tooLong(*f.Title) {
+				return &reply{text: fmt.Sprintf("That title is too long — task titles can have up to %d characters. "+
+					"Could you shorten it?", tasks.MaxTitleLen)}, nil
+			}
 			args["title"] = *f.Title
 		}
 		if f.Description != nil {
@@ -685,6 +695,8 @@ func (a *Agent) change(ctx context.Context, st *turnState, in Intent) (*reply, e
 	}
 	return a.changed(st, res), nil
 }
+
+func tooLong(title string) bool { return utf8.RuneCountInString(title) > tasks.MaxTitleLen }
 
 func capitalizeFirst(s string) string {
 	if s == "" {

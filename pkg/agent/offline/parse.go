@@ -398,8 +398,9 @@ func (p *Parser) parseAdd(rest, prio string, now time.Time, loc *time.Location) 
 	s = reHashTag.ReplaceAllString(s, "")
 	if isQuoted(strings.TrimSpace(s)) {
 		// A quoted title is taken as said; only what follows the quotes is read.
-		title := cleanTitle(unquote(strings.TrimSpace(s)))
-		f.Title = &title
+		if title := cleanTitle(unquote(strings.TrimSpace(s))); title != "" {
+			f.Title = &title
+		}
 		return Intent{Kind: KindAdd, Fields: f}
 	}
 	if m := rePrioPhrase.FindStringSubmatchIndex(s); m != nil {
@@ -523,13 +524,13 @@ func startOfWeek(t time.Time) time.Time {
 func parseRef(s string) Ref {
 	s = strings.TrimSpace(strings.Trim(strings.TrimSpace(s), ".,!?:;"))
 	l := strings.ToLower(s)
-	if m := reRefID.FindStringSubmatch(l); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		return Ref{ID: n}
-	}
-	if m := reRefNum.FindStringSubmatch(l); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		return Ref{ID: n}
+	for _, r := range []*regexp.Regexp{reRefID, reRefNum} {
+		if m := r.FindStringSubmatch(l); m != nil {
+			if n, err := strconv.ParseInt(m[1], 10, 32); err == nil {
+				return Ref{ID: int(n)}
+			}
+			return Ref{Title: s} // a number no task can have: matched (and not found) as words
+		}
 	}
 	if m := reRefOrdinal.FindStringSubmatch(l); m != nil {
 		return Ref{Ordinal: ordinalWords[m[1]]}
