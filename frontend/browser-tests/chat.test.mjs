@@ -278,6 +278,62 @@ describe("task chat in a real browser (CDN blocked, offline agent)", { skip: mis
     }
   });
 
+  it("in hosted mode the official component gets fresh secrets from getClientSecret", async () => {
+    // A hosted session service stand-in (the real one needs OpenAI): it mints s1, s2…
+    const fakeRuntime = `
+      customElements.define("openai-chatkit", class extends HTMLElement {
+        async setOptions(options) {
+          const first = await options.api.getClientSecret(null);
+          const second = await options.api.getClientSecret(first); // "first has expired"
+          window.__hosted = { hasUrl: "url" in options.api, first, second };
+        }
+      });`;
+    const ctx = await offlineContext(browser, backend.baseURL);
+    try {
+      await ctx.context.route("https://cdn.platform.openai.com/deployments/chatkit/chatkit.js", (route) =>
+        route.fulfill({ status: 200, contentType: "application/javascript", body: fakeRuntime }),
+      );
+      const bodies = [];
+      await ctx.context.route("**/api/chatkit/sessions", (route) => {
+        bodies.push(JSON.parse(route.request().postData() || "{}"));
+        const secret = `ek_test_${bodies.length}`;
+        return route.fulfill({
+          status: 200,
+          contentType: "application/json",
+          body: JSON.stringify({ client_secret: secret, session_id: `cksess_${bodies.length}`, expires_at: Math.floor(Date.now() / 1000) + 600, mode: "hosted" }),
+        });
+      });
+      const page = await ctx.context.newPage();
+      await page.goto("/chatkit/");
+      await page.getByRole("status").filter({ hasText: "Official ChatKit" }).waitFor({ timeout: TIMEOUT });
+      const got = await (await page.waitForFunction(() => window.__hosted, null, { timeout: TIMEOUT })).jsonValue();
+      assert.deepEqual(got, { hasUrl: false, first: "ek_test_1", second: "ek_test_2" });
+      // The start-up request, then the refresh naming the expired secret; never the old one handed back.
+      assert.deepEqual(bodies, [{ existing: null }, { existing: "ek_test_1" }]);
+      await page.getByText("Mode: hosted").waitFor();
+      await page.getByRole("note").filter({ hasText: "not available while the backend runs in hosted mode" }).waitFor();
+      assert.equal(bodies.length, 2, "the task pane does not spend hosted secrets on the task API");
+    } finally {
+      await ctx.context.close();
+    }
+  });
+
+  it("start-screen prompts work from the keyboard", async () => {
+    const ctx = await offlineContext(browser, backend.baseURL);
+    try {
+      const { page } = await openChat(ctx);
+      const prompt = page.getByRole("button", { name: /List my tasks/ });
+      await prompt.focus();
+      await page.keyboard.press("Enter");
+      const log = page.getByRole("log", { name: "Messages" });
+      await waitForText(log, /Show me all my tasks[\s\S]*Assistant:/);
+      const { events } = await streamEvents(page, "threads.create");
+      assert.ok(events.some((e) => e.type === "thread.item.done" && e.item.type === "assistant_message"));
+    } finally {
+      await ctx.context.close();
+    }
+  });
+
   it("retries a message whose request failed", async () => {
     const ctx = await offlineContext(browser, backend.baseURL);
     try {

@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { ChatKitMode } from "@/lib/session";
-import { formatDue, sortTasks, TasksApi, TasksError, type Task } from "@/lib/tasks-api";
+import { formatDue, sortTasks, TasksApi, type Task } from "@/lib/tasks-api";
 
 /** The user's tasks beside the chat, refreshed whenever `refreshKey` changes. */
 export function TaskPane({
@@ -32,18 +32,27 @@ export function TaskPane({
       setError(null);
     } catch (err) {
       if (seq !== loadSeq.current) return;
-      if (mode === "hosted" && err instanceof TasksError && err.status === 401) {
-        // Hosted secrets are OpenAI's; the task API only accepts our own session secrets.
-        setError("The task list is not available while the backend runs in hosted mode (CHATKIT_MODE=hosted).");
-      } else {
-        setError(err instanceof Error ? err.message : String(err));
-      }
+      setError(err instanceof Error ? err.message : String(err));
     }
-  }, [api, mode]);
+  }, [api]);
 
+  // Hosted secrets are OpenAI's: the task API only accepts our own session secrets.
+  const hosted = mode === "hosted";
   useEffect(() => {
-    if (enabled) void load();
-  }, [enabled, refreshKey, load]);
+    if (enabled && !hosted) void load();
+  }, [enabled, hosted, refreshKey, load]);
+
+  if (hosted) {
+    return (
+      <aside className="task-pane" aria-labelledby="task-pane-title">
+        <h2 id="task-pane-title">Your tasks</h2>
+        <p className="muted" role="note">
+          The task list is not available while the backend runs in hosted mode (CHATKIT_MODE=hosted): the hosted
+          workflow manages your tasks through the MCP endpoint.
+        </p>
+      </aside>
+    );
+  }
 
   const act = async (task: Task, what: "complete" | "reopen" | "delete") => {
     setBusy(task.id);
