@@ -94,6 +94,21 @@ describe("task chat in a real browser (CDN blocked, offline agent)", { skip: mis
     assert.equal(await page.getByRole("textbox", { name: "Message" }).getAttribute("placeholder"), "Ask me to manage your tasks...");
     await page.getByText("No tasks yet").waitFor({ timeout: TIMEOUT });
     await shot(page, "01-builtin-start");
+    // What the page really cost over the wire from the binary (first visit, empty cache).
+    const sizes = await page.evaluate(() => {
+      const local = performance.getEntriesByType("resource").filter((e) => e.name.startsWith(location.origin));
+      const sum = (list) => list.reduce((n, e) => n + e.transferSize, 0);
+      const nav = performance.getEntriesByType("navigation")[0];
+      return {
+        html: nav ? nav.transferSize : 0,
+        js: sum(local.filter((e) => /\.js(\?|$)/.test(e.name))),
+        css: sum(local.filter((e) => /\.css(\?|$)/.test(e.name))),
+      };
+    });
+    console.log(
+      `/chatkit/ transfer: JS ${(sizes.js / 1024).toFixed(1)} KiB + CSS ${(sizes.css / 1024).toFixed(1)} KiB + HTML ${(sizes.html / 1024).toFixed(1)} KiB`,
+    );
+    assert.ok(sizes.js > 0, "scripts were fetched from the binary");
     userA.page = page;
   });
 

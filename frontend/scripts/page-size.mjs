@@ -16,9 +16,13 @@ if (!existsSync(htmlFile)) {
 }
 
 const html = readFileSync(htmlFile);
+// Every script and stylesheet the page references, except noModule polyfills,
+// which browsers that run modules (all current ones) never download.
 const assets = new Set();
-for (const m of html.toString("utf8").matchAll(/<(?:script|link)\b[^>]*?(?:src|href)="(\/_next\/[^"]+\.(?:js|css))"/g)) {
-  assets.add(m[1]);
+const skipped = [];
+for (const m of html.toString("utf8").matchAll(/<(?:script|link)\b([^>]*?)(?:src|href)="(\/_next\/[^"]+\.(?:js|css))"([^>]*)>/g)) {
+  if (/nomodule/i.test(m[1] + m[3])) skipped.push(m[2]);
+  else assets.add(m[2]);
 }
 
 const rows = [["(html) " + route, html]];
@@ -43,4 +47,5 @@ for (const [name, buf] of rows) {
   console.log(`${name.padEnd(60)} ${kb(buf.length).padStart(10)} ${kb(g).padStart(10)} gzip ${kb(b).padStart(10)} br`);
 }
 console.log(`JS+CSS for ${route}: ${kb(jsCssRaw)} raw, ${kb(jsCssGz)} gzip (${assets.size} files)`);
+if (skipped.length) console.log(`not counted (noModule, legacy browsers only): ${skipped.join(", ")}`);
 console.log(`total with HTML: ${kb(raw)} raw, ${kb(gz)} gzip, ${kb(br)} brotli`);
