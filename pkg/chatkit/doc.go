@@ -44,4 +44,76 @@
 // then saves the partial assistant text and records the cancellation.
 // ActionHandler serves widget actions (threads.custom_action and
 // threads.sync_custom_action). EchoResponder is a stand-in Responder.
+//
+// # Server
+//
+// NewServer(Options{Store, Responder, ...}) builds the Server; Handler is
+// its Fiber handler (the user comes from auth.WithUser in the request
+// context). Process validates and authorizes a request completely before
+// anything is written: malformed JSON, an unknown type or missing/invalid
+// params answer 400 (invalid_request), missing or foreign threads, items and
+// attachments 404 (not_found), a wrong item kind 400, a tool output without
+// a pending tool call or an already answered structured input 409,
+// unconfigured features 501 (not_configured). Streams are SSE ("data:
+// <compact json>\n\n", flushed per event, Content-Type text/event-stream,
+// Cache-Control no-cache, X-Accel-Buffering no; ": keep-alive" comments
+// only when Options.KeepAlive > 0) in the reference's order:
+// thread.created, the user message's thread.item.done, stream_options, the
+// responder's events, thread.updated when the title/status changed. The user
+// message is stored before the responder runs. Items are stored on
+// thread.item.done/replaced and deleted on removed, never on added/updated;
+// hidden items are stored and never sent.
+//
+// Turns on one thread never interleave: each takes Store.LockThread (an
+// advisory lock on PostgreSQL). A turn waits up to Options.LockTimeout
+// (60s) for the previous one, then gets an error event (code "custom",
+// BusyMessage, allow_retry false) and nothing is stored.
+//
+// A client disconnect (also the UI's stop button) shows up as a failed
+// write; the turn's context is cancelled, the responder stops at its next
+// Emit, and the Server stores the partial assistant text as a completed
+// item plus an sdk_hidden_context note (CancelledContent), as the reference
+// does. Store writes use a context that is not cancelled, so a cut stream
+// still completes its persistence.
+//
+// Titles: when a turn answering a user message ends and the thread still has
+// no title, the Server derives one from that message (DeriveTitle: first
+// line, at most 60 characters), so the history list never shows blanks.
+//
+// Metrics (on Options.Registerer): taskpilot_chatkit_requests_total{type,
+// outcome}, taskpilot_chatkit_active_streams,
+// taskpilot_chatkit_events_sent_total{event},
+// taskpilot_chatkit_turn_duration_seconds{outcome}; one span per request
+// ("chatkit <type>", attribute chatkit.request_type).
+//
+// # Deliberate differences from the reference (chatkit-python 1.6.5)
+//
+// The JSON of every event and response was diffed against the reference SDK
+// run locally (testdata/reference_outputs.json, TestMatchesReferenceOutputs):
+// identical except for ids and timestamps. Differences we chose:
+//
+//   - created_at is RFC 3339 in UTC with "Z" (the reference writes naive
+//     local time, which browsers read in the viewer's zone).
+//   - Ids are the reference's prefixes plus 20 random [0-9a-z] characters
+//     (the reference uses 8 hex characters).
+//   - Invalid requests get a 4xx JSON error ({"error":{"code","message"}})
+//     before any stream is opened, where the reference answers 500, aborts
+//     an opened stream, sends an empty stream (retry of an unknown item) or
+//     a lone error event (custom_action on a non-widget item).
+//   - A failure after the stream opened but before the responder ran (e.g.
+//     the store failing) is an error event (stream.error, allow_retry
+//     false) instead of a dropped connection.
+//   - Unconfigured attachments, dictation and actions answer 501
+//     not_configured (the reference: 500).
+//   - Untitled threads get a derived title (above); the reference leaves
+//     them untitled.
+//   - Turns on a thread are serialized (above); the reference has no lock.
+//   - List limits above MaxPageSize (100) are clamped; "order": null means
+//     the default; an unknown "after" cursor yields an empty page.
+//   - Hidden items are filtered in the store query, so pages are full (the
+//     reference filters after fetching, returning short pages).
+//   - threads.update trims the title; an empty title removes it.
+//   - threads.sync_custom_action stores the item the handler returns.
+//   - threads.delete also deletes the bytes of the thread's attachments.
+//   - Go escapes U+2028/U+2029 in JSON strings; the reference writes them raw.
 package chatkit
