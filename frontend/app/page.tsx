@@ -4,7 +4,6 @@ import { RedirectToChat } from "@/components/RedirectToChat";
 export default function Home() {
   return (
     <main className="home">
-      <meta httpEquiv="refresh" content="0; url=chatkit/" />
       <RedirectToChat />
       <h1>TaskPilot AI</h1>
       <p>

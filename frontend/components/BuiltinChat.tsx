@@ -72,7 +72,7 @@ export function BuiltinChat({
         </div>
         <div ref={logRef} className="bk-log" role="log" aria-live="polite" aria-relevant="additions text" aria-busy={chat.streaming} aria-label="Messages">
           {chat.loadingThread && <p className="muted">Loading conversation…</p>}
-          {!thread && visible.length === 0 && !chat.loadingThread && (
+          {!thread && visible.length === 0 && !chat.loadingThread && !chat.pendingText && (
             <div className="bk-start">
               <h3>{GREETING}</h3>
               <ul className="bk-prompts" aria-label="Suggested prompts">
@@ -102,6 +102,11 @@ export function BuiltinChat({
               }}
             />
           ))}
+          {chat.pendingText && (
+            <div className="msg msg-user msg-pending" aria-hidden="true">
+              <p>{chat.pendingText}</p>
+            </div>
+          )}
           {chat.streaming && (
             <p className="bk-progress" role="status">
               <span className="spinner" aria-hidden="true" /> {chat.progress ?? "Thinking…"}

@@ -46,6 +46,8 @@ export function useBuiltinChat(client: ChatKitProtocolClient, onEffect: (e: { na
   const [progress, setProgress] = useState<string | null>(null);
   const [notice, setNotice] = useState<Notice | null>(null);
   const [error, setError] = useState<ChatError | null>(null);
+  /** The message being sent, shown until the server echoes it as a stored item. */
+  const [pendingText, setPendingText] = useState<string | null>(null);
   const abortRef = useRef<AbortController | null>(null);
   const stateRef = useRef(state);
   stateRef.current = state;
@@ -114,6 +116,7 @@ export function useBuiltinChat(client: ChatKitProtocolClient, onEffect: (e: { na
               if (ev.type === "thread.item.done" && ev.item.type === "user_message") {
                 // The server stored this turn's message: a retry now re-runs it.
                 lastTextRef.current = null;
+                setPendingText(null);
               }
               if (ev.type === "thread.item.added" || ev.type === "thread.item.done") setProgress(null);
               setState((s) => applyEvent(s, ev));
@@ -128,6 +131,7 @@ export function useBuiltinChat(client: ChatKitProtocolClient, onEffect: (e: { na
         if (abortRef.current === ctrl) abortRef.current = null;
         setStreaming(false);
         setProgress(null);
+        setPendingText(null);
       }
       if (!sawError) lastTextRef.current = null;
       void refreshThreads();
@@ -140,6 +144,7 @@ export function useBuiltinChat(client: ChatKitProtocolClient, onEffect: (e: { na
       const trimmed = text.trim();
       if (!trimmed) return;
       lastTextRef.current = trimmed;
+      setPendingText(trimmed);
       const threadId = stateRef.current.thread?.id;
       await run((signal) =>
         threadId ? client.addUserMessage(threadId, textInput(trimmed), signal) : client.createThread(textInput(trimmed), signal),
@@ -257,6 +262,7 @@ export function useBuiltinChat(client: ChatKitProtocolClient, onEffect: (e: { na
     progress,
     notice,
     error,
+    pendingText,
     dismissNotice: () => setNotice(null),
     send,
     retry,
