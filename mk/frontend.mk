@@ -10,14 +10,14 @@ TEST_TARGETS += test-frontend
 
 .PHONY: frontend-install frontend-build test-frontend test-frontend-unit test-frontend-browser frontend-size
 
-## frontend-install: install the front end's locked dependencies (npm ci)
+## frontend-install: Install the front end's locked dependencies (npm ci)
 frontend-install:
 	cd $(FRONTEND_DIR) && npm ci --no-audit --no-fund
 
 $(FRONTEND_DEPS): $(FRONTEND_DIR)/package-lock.json
 	cd $(FRONTEND_DIR) && npm ci --no-audit --no-fund
 
-## frontend-build: build the static export into frontend/out
+## frontend-build: Build the static export into frontend/out
 frontend-build: $(FRONTEND_DEPS)
 	cd $(FRONTEND_DIR) && NEXT_TELEMETRY_DISABLED=1 npx next build
 	@touch $(FRONTEND_DIR)/out
@@ -27,7 +27,7 @@ $(FRONTEND_DIR)/out: $(FRONTEND_DEPS) $(FRONTEND_SRC)
 	cd $(FRONTEND_DIR) && NEXT_TELEMETRY_DISABLED=1 npx next build
 	@touch $@
 
-## test-frontend: front-end unit tests (vitest) and browser tests (Chromium against the real binary)
+## test-frontend: Front-end unit tests (vitest) and browser tests (Chromium against the real binary)
 test-frontend: test-frontend-unit test-frontend-browser
 
 test-frontend-unit: $(FRONTEND_DEPS)
@@ -36,6 +36,6 @@ test-frontend-unit: $(FRONTEND_DEPS)
 test-frontend-browser: $(FRONTEND_DIR)/out
 	cd $(FRONTEND_DIR) && node --test --test-concurrency=1 --test-reporter=spec browser-tests/
 
-## frontend-size: transfer size of the /chatkit page (JS + CSS) in the static export
+## frontend-size: Transfer size of the /chatkit page (JS + CSS) in the static export
 frontend-size: $(FRONTEND_DIR)/out
 	cd $(FRONTEND_DIR) && node scripts/page-size.mjs
