@@ -453,16 +453,12 @@ func describeFilter(f Filter) (title, noun string) {
 	prio := ""
 	if f.Priority != "" {
 		prio = f.Priority + "-priority "
-		if f.Priority == PriorityHigh {
-			prio = "high-priority "
-		}
 	}
 	noun = prio + status + "task"
 	if f.Overdue {
 		noun = "overdue " + prio + "task"
 	}
-	switch {
-	case f.Window != "" && !f.Overdue:
+	if f.Window != "" && !f.Overdue {
 		noun += " due " + f.Window
 		if strings.HasPrefix(f.Window, "due ") {
 			noun = prio + status + "task " + f.Window
