@@ -69,14 +69,14 @@ func TestBinaryStartsServesAndStopsOnSIGTERM(t *testing.T) {
 	}
 	require.NotEmpty(t, base, "the binary prints its URL; stderr:\n%s", stderr.String())
 
-	resp, err := http.Get(base + "/healthz") //nolint:noctx // test
+	resp, err := http.Get(base + "/healthz")
 	require.NoError(t, err)
 	body, _ := io.ReadAll(resp.Body)
 	_ = resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.JSONEq(t, `{"status":"ok"}`, string(body))
 
-	resp, err = http.Post(base+"/api/chatkit/sessions", "application/json", nil) //nolint:noctx // test
+	resp, err = http.Post(base+"/api/chatkit/sessions", "application/json", nil)
 	require.NoError(t, err)
 	body, _ = io.ReadAll(resp.Body)
 	_ = resp.Body.Close()

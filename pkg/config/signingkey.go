@@ -58,7 +58,7 @@ func loadOrCreateKey(path string) (Secret, error) {
 }
 
 func readKey(path string) (Secret, error) {
-	b, err := os.ReadFile(path) //nolint:gosec // path is DATA_DIR from the operator's own config
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return Secret{}, fmt.Errorf("read signing key file: %w", err)
 	}

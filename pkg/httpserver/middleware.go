@@ -146,8 +146,8 @@ func newHTTPMetrics(reg prometheus.Registerer, service string) *httpMetrics {
 		Help: "HTTP requests handled, by route template, method and status.",
 	}, []string{"service", "route", "method", "status"}))
 	duration := telemetry.Register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name: "taskpilot_http_request_duration_seconds",
-		Help: "Time from request to the handler's return (for streams: until the stream starts).",
+		Name:    "taskpilot_http_request_duration_seconds",
+		Help:    "Time from request to the handler's return (for streams: until the stream starts).",
 		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 	}, []string{"service", "route", "method", "status"}))
 	inFlight := telemetry.Register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
@@ -200,4 +200,3 @@ func observe(logger *slog.Logger, m *httpMetrics, service string) fiber.Handler 
 		return nil
 	}
 }
-

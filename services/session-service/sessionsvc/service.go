@@ -208,4 +208,3 @@ func outcome(err error) string {
 	}
 	return apperr.CodeInternal
 }
-

@@ -174,6 +174,7 @@ func TestHosted(t *testing.T) {
 		})
 	}
 	fake.setMode("ok")
+	assert.Equal(t, 1+len(tests), fake.calls(), "one upstream call per request, no retries")
 
 	metrics := gather(t, h.reg)
 	assert.Contains(t, metrics, `taskpilot_chatkit_sessions_created_total{mode="hosted",outcome="ok"} 1`)
