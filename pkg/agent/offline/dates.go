@@ -3,6 +3,7 @@ package offline
 import (
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,7 +43,7 @@ type dateFinder struct {
 }
 
 func newDateFinder() *dateFinder {
-	rs := make([]rules.Rule, 0, len(en.All)+5)
+	rs := make([]rules.Rule, 0, len(en.All)+9)
 	rs = append(rs, en.All...)
 	// Applied after the library's rules (match order), so they win.
 	rs = append(rs, extraRules()...)
@@ -131,10 +132,7 @@ func extraRules() []rules.Rule {
 		return &rules.F{
 			RegExp: regexp.MustCompile(`(?i)(?:\W|^)(` + pattern + `)(?:\W|$)`),
 			Applier: func(m *rules.Match, c *rules.Context, _ *rules.Options, ref time.Time) (bool, error) {
-				t := target(ref, strings.ToLower(m.String()))
-				y, mo, d := t.Date()
-				month := int(mo)
-				c.Year, c.Month, c.Day, c.Weekday, c.Duration = &y, &month, &d, nil, 0
+				setDate(c, target(ref, strings.ToLower(m.String())))
 				return true, nil
 			},
 		}
@@ -163,7 +161,69 @@ func extraRules() []rules.Rule {
 			return startOfWeek(ref).AddDate(0, 0, 7)
 		}),
 		rule(`eod|end\s+of\s+(?:the\s+)?day`, func(ref time.Time, _ string) time.Time { return ref }),
+		// (rules.F ends a match at its last non-empty capture group, so every
+		// part of a phrase is inside a group.)
+		// "on the 1st": that day of this month, or of the next once past.
+		&rules.F{
+			RegExp: regexp.MustCompile(`(?i)(?:\W|^)((?:on\s+)?the\s+(\d{1,2})(st|nd|rd|th))(?:\W|$)`),
+			Applier: func(m *rules.Match, c *rules.Context, _ *rules.Options, ref time.Time) (bool, error) {
+				day, err := strconv.Atoi(m.Captures[1])
+				if err != nil || day < 1 || day > 31 {
+					return false, nil
+				}
+				t := time.Date(ref.Year(), ref.Month(), day, 0, 0, 0, 0, ref.Location())
+				if day < ref.Day() || t.Month() != ref.Month() {
+					t = time.Date(ref.Year(), ref.Month()+1, day, 0, 0, 0, 0, ref.Location())
+				}
+				setDate(c, t)
+				return true, nil
+			},
+		},
+		// "12/3" is month/day (US order), this year or next once past.
+		&rules.F{
+			RegExp: regexp.MustCompile(`(?i)(?:\W|^)((\d{1,2})/(\d{1,2}))(?:\W|$)`),
+			Applier: func(m *rules.Match, c *rules.Context, _ *rules.Options, ref time.Time) (bool, error) {
+				mo, err1 := strconv.Atoi(m.Captures[1])
+				day, err2 := strconv.Atoi(m.Captures[2])
+				if err1 != nil || err2 != nil || mo < 1 || mo > 12 || day < 1 || day > 31 {
+					return false, nil
+				}
+				t := time.Date(ref.Year(), time.Month(mo), day, 0, 0, 0, 0, ref.Location())
+				if t.Before(startOfDay(ref)) {
+					t = t.AddDate(1, 0, 0)
+				}
+				setDate(c, t)
+				return true, nil
+			},
+		},
+		// "at 9", "at 7 o'clock": a bare hour is the next plausible one —
+		// 1–7 in the afternoon or evening, 8–11 in the morning, 12 noon.
+		// With am/pm the library's own rule decides.
+		&rules.F{
+			RegExp: regexp.MustCompile(`(?i)(?:\W|^)(at\s+(\d{1,2})(\s*(?:am|pm|a\.m\.|p\.m\.))?(\s*o'?clock)?)(?:[\s,.!?]|$)`),
+			Applier: func(m *rules.Match, c *rules.Context, _ *rules.Options, _ time.Time) (bool, error) {
+				if m.Captures[2] != "" {
+					return false, nil
+				}
+				h, err := strconv.Atoi(m.Captures[1])
+				if err != nil || h > 23 {
+					return false, nil
+				}
+				if h >= 1 && h <= 7 {
+					h += 12
+				}
+				zero := 0
+				c.Hour, c.Minute = &h, &zero
+				return true, nil
+			},
+		},
 	}
+}
+
+func setDate(c *rules.Context, t time.Time) {
+	y, mo, d := t.Date()
+	month := int(mo)
+	c.Year, c.Month, c.Day, c.Weekday, c.Duration = &y, &month, &d, nil, 0
 }
 
 func startOfDay(t time.Time) time.Time {

@@ -203,6 +203,12 @@ func TestParseExtraDateRules(t *testing.T) {
 		"add plan the offsite next week":      ny(2026, 11, 30, 23, 59),
 		"add send the summary by eod":         ny(2026, 11, 25, 23, 59),
 		"add stand-up day after tomorrow 9am": ny(2026, 11, 27, 9, 0),
+		"add call mom tomorrow at 9":          ny(2026, 11, 26, 9, 0),
+		"add dinner friday at 7":              ny(2026, 11, 27, 19, 0),
+		"add call at 7 am tomorrow":           ny(2026, 11, 26, 7, 0),
+		"add pay rent on the 1st":             ny(2026, 12, 1, 23, 59),
+		"add renew passport on 12/3":          ny(2026, 12, 3, 23, 59),
+		"add file taxes by 4/15":              ny(2027, 4, 15, 23, 59),
 	}
 	for in, want := range cases {
 		t.Run(in, func(t *testing.T) {
@@ -212,6 +218,7 @@ func TestParseExtraDateRules(t *testing.T) {
 			assert.Equal(t, want, *got.Fields.Due)
 			assert.NotContains(t, strings.ToLower(*got.Fields.Title), "week")
 			assert.NotContains(t, strings.ToLower(*got.Fields.Title), "tomorrow")
+			assert.NotRegexp(t, `\d|\bat\b|\bon\b`, *got.Fields.Title)
 		})
 	}
 }
