@@ -414,8 +414,8 @@ func (c *Config) LogValue() slog.Value {
 		slog.Any("frontend_urls", c.FrontendURLs),
 		slog.String("database", redactURL(c.DatabaseURL.Reveal())),
 		slog.String("data_dir", c.DataDir),
-		slog.String("session_signing_key", set(c.SessionSigningKey)),
-		slog.Duration("session_ttl", c.SessionTTL),
+		slog.String("session_signing_key", signingKeySource(c)),
+		slog.String("session_ttl", c.SessionTTL.String()),
 		slog.String("auth_mode", string(c.AuthMode)),
 		slog.String("auth_jwks_url", c.AuthJWKSURL),
 		slog.String("listen_addr", c.ListenAddr),
@@ -424,6 +424,17 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("otlp_endpoint", c.OTLPEndpoint),
 		slog.String("log_level", c.LogLevel.String()),
 	)
+}
+
+func signingKeySource(c *Config) string {
+	switch {
+	case c.SessionSigningKey.IsSet():
+		return "set"
+	case c.Target == AllInOne:
+		return "generated in " + filepath.Join(c.DataDir, SigningKeyFile)
+	default:
+		return "unset"
+	}
 }
 
 // redactURL drops the password of a URL (postgres://user:pw@host/db).
