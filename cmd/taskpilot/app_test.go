@@ -130,3 +130,17 @@ func TestFrontendServing(t *testing.T) {
 		})
 	}
 }
+
+// Both services register taskpilot_upstream_request_duration_seconds when
+// an API key is set; one process must hold both without a conflict.
+func TestAllInOneBuildsWithAnAPIKeyInBothModes(t *testing.T) {
+	for _, mode := range []string{"self-hosted", "hosted"} {
+		t.Run(mode, func(t *testing.T) {
+			app := newApp(t, map[string]string{"CHATKIT_MODE": mode, "OPENAI_API_KEY": "sk-test",
+				"OPENAI_BASE_URL": "http://127.0.0.1:1/v1"})
+			status, body, _ := get(t, app, http.MethodGet, "/metrics")
+			require.Equal(t, http.StatusOK, status)
+			assert.Contains(t, body, "taskpilot_http_requests_in_flight")
+		})
+	}
+}
