@@ -23,8 +23,12 @@ import (
 	"github.com/taskpilotai/taskpilot/pkg/tasks"
 )
 
-// DefaultHistoryLimit is how many recent thread items a turn reads back.
-const DefaultHistoryLimit = 40
+// DefaultHistoryLimit is how many recent thread items a turn reads back
+// at most; recentItems is the first, cheaper read.
+const (
+	DefaultHistoryLimit = 40
+	recentItems         = 12
+)
 
 // Options configure New.
 type Options struct {
@@ -102,6 +106,8 @@ type turnState struct {
 	loc  *time.Location
 	mem  memory
 	text string
+	// more reads the full history window into mem (once).
+	more func() error
 }
 
 // Respond implements chatkit.Responder.
@@ -117,11 +123,28 @@ func (a *Agent) Respond(ctx context.Context, turn *chatkit.Turn, sink chatkit.Si
 	if turn.Input != nil {
 		st.text, inputID = turn.Input.Text(), turn.Input.ID
 	}
-	history, err := turn.History(ctx, a.limit)
+	// Most turns need only the last few items (the previous question, the
+	// latest list and change); the rest is read only when a reference or an
+	// undo reaches further back.
+	first := min(recentItems, a.limit)
+	history, err := turn.History(ctx, first)
 	if err != nil {
 		return err
 	}
 	st.mem = readMemory(history, inputID)
+	complete := len(history) < first || first == a.limit
+	st.more = func() error {
+		if complete {
+			return nil
+		}
+		complete = true
+		history, err := turn.History(ctx, a.limit)
+		if err != nil {
+			return err
+		}
+		st.mem = readMemory(history, inputID)
+		return nil
+	}
 
 	r, err := a.answer(ctx, &st)
 	if err != nil {
@@ -513,6 +536,11 @@ func (a *Agent) resolve(ctx context.Context, st *turnState, in Intent) (int64, *
 	case ref.ID > 0:
 		return int64(ref.ID), nil, nil
 	case ref.Ordinal != 0:
+		if st.mem.listItem == nil {
+			if err := st.more(); err != nil {
+				return 0, nil, err
+			}
+		}
 		rows := st.mem.list.Rows
 		if st.mem.listItem == nil || len(rows) == 0 {
 			return 0, &reply{text: "Which task do you mean? I haven't shown you a list in this conversation yet — " +
@@ -528,6 +556,11 @@ func (a *Agent) resolve(ctx context.Context, st *turnState, in Intent) (int64, *
 		}
 		return rows[i].Task.ID, nil, nil
 	case ref.Pronoun:
+		if st.mem.lastTouched() == 0 {
+			if err := st.more(); err != nil {
+				return 0, nil, err
+			}
+		}
 		if id := st.mem.lastTouched(); id > 0 {
 			return id, nil, nil
 		}
@@ -717,6 +750,11 @@ func (a *Agent) notFound(ctx context.Context, st *turnState, id int64) (*reply, 
 
 // undo reverses the newest change of this thread not undone yet.
 func (a *Agent) undo(ctx context.Context, st *turnState) (*reply, error) {
+	if len(st.mem.changes) == 0 {
+		if err := st.more(); err != nil {
+			return nil, err
+		}
+	}
 	n := len(st.mem.changes)
 	if n == 0 {
 		return &reply{text: "There's nothing to undo in this conversation yet."}, nil

@@ -247,6 +247,10 @@ var suite = []convCase{
 		reply: []string{"Meeting notes"}, check: titled(3, "Meeting notes")},
 	{name: "undo twice", before: []string{"add a task to buy milk", "add a task to walk the dog", "undo"}, say: "undo",
 		reply: []string{"Buy milk"}, check: count(0)},
+	{name: "undo reaches back", seed: true, before: []string{"Mark task 3 as complete", "hi", "help", "thanks", "hi", "help",
+		"thanks", "hi"}, say: "undo", reply: []string{"pending again"}, check: status(3, tasks.StatusPending)},
+	{name: "ordinal reaches back", seed: true, before: []string{"what's pending?", "hi", "help", "thanks", "hi", "help",
+		"thanks", "hi"}, say: "delete the first one", tool: tasks.ToolDeleteTask, args: map[string]any{"task_id": 4}, check: gone(4)},
 	{name: "undo nothing", say: "undo", reply: []string{"nothing to undo"}},
 
 	// --- the rest ----------------------------------------------------------
