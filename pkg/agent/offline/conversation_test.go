@@ -209,11 +209,11 @@ var suite = []convCase{
 	{name: "rename colon", seed: true, say: "Rename task 3 to Urgent: submit report", tool: tasks.ToolUpdateTask,
 		args: map[string]any{"task_id": 3, "title": "Urgent: submit report"}, check: titled(3, "Urgent: submit report")},
 	{name: "move due", seed: true, say: "Move task 2 to next Monday", tool: tasks.ToolUpdateTask,
-		args: map[string]any{"task_id": 2, "due_at": rfc(ny(11, 30, 23, 59))}, reply: []string{"due Monday"}},
+		args: map[string]any{"task_id": 2, "due_at": rfc(ny(11, 30, 23, 59))}, reply: []string{"Team meeting” is now due Monday"}},
 	{name: "reschedule with time", seed: true, say: "reschedule task 1 for tomorrow at 9am", tool: tasks.ToolUpdateTask,
 		args: map[string]any{"task_id": 1, "due_at": rfc(ny(11, 26, 9, 0))}, reply: []string{"tomorrow at 9:00 AM"}},
 	{name: "set priority", seed: true, say: "Set task 4 to high priority", tool: tasks.ToolUpdateTask,
-		args: map[string]any{"task_id": 4, "priority": "high"}, reply: []string{"priority is now high"},
+		args: map[string]any{"task_id": 4, "priority": "high"}, reply: []string{"is now high priority"},
 		check: func(t *testing.T, h *harness) {
 			task, _ := h.task(4)
 			assert.Equal(t, tasks.PriorityHigh, task.Priority)
@@ -221,13 +221,13 @@ var suite = []convCase{
 	{name: "make urgent", seed: true, say: "make task 1 urgent", tool: tasks.ToolUpdateTask,
 		args: map[string]any{"task_id": 1, "priority": "urgent"}},
 	{name: "clear due", seed: true, say: "remove the due date from task 1", tool: tasks.ToolUpdateTask,
-		args: map[string]any{"task_id": 1, "clear_due": true}, reply: []string{"removed the due date"},
+		args: map[string]any{"task_id": 1, "clear_due": true}, reply: []string{"Removed the due date from task 1"},
 		check: func(t *testing.T, h *harness) {
 			task, _ := h.task(1)
 			assert.Nil(t, task.DueAt)
 		}},
 	{name: "tag", seed: true, say: "tag task 1 with errands", tool: tasks.ToolUpdateTask,
-		args: map[string]any{"task_id": 1, "tags": []any{"errands"}}, reply: []string{"#errands"}},
+		args: map[string]any{"task_id": 1, "tags": []any{"errands"}}, reply: []string{"is now tagged #errands"}},
 	{name: "add hashtag keeps tags", seed: true, say: "add #home to task 3", tool: tasks.ToolUpdateTask,
 		args: map[string]any{"task_id": 3, "tags": []any{"work", "home"}}},
 	{name: "bad date asks", seed: true, say: "move task 2 to whenever-ish", reply: []string{"couldn't work out the date"}},

@@ -84,6 +84,20 @@ func updateText(res tasks.Result, loc *time.Location, now time.Time) string {
 	if reopened && len(parts) == 0 {
 		return "Reopened " + Name(t) + " — it's pending again."
 	}
+	if len(parts) == 1 && !reopened {
+		// One field: say it as a sentence about the task.
+		shown := capitalize(Name(t))
+		switch p := parts[0]; {
+		case strings.HasPrefix(p, "it's now due "):
+			return shown + " is now due " + strings.TrimPrefix(p, "it's now due ") + "."
+		case strings.HasPrefix(p, "priority is now "):
+			return shown + " is now " + string(t.Priority) + " priority."
+		case strings.HasPrefix(p, "tags are now "):
+			return shown + " is now tagged " + strings.TrimPrefix(p, "tags are now ") + "."
+		case p == "removed the due date":
+			return "Removed the due date from " + Name(t) + "."
+		}
+	}
 	if reopened {
 		parts = append([]string{"reopened it"}, parts...)
 	}
