@@ -222,3 +222,15 @@ func TestParseExtraDateRules(t *testing.T) {
 		})
 	}
 }
+
+func BenchmarkParse(b *testing.B) {
+	p := NewParser()
+	inputs := []string{"Create a high priority task to submit the report by Friday #work", "What's due this week?",
+		"Mark the first one as done", "Rename task 3 to Urgent: submit report", "do the thing"}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		p.Parse(inputs[i%len(inputs)], now, nyc)
+		i++
+	}
+}
