@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -33,6 +32,10 @@ const (
 	releaseName = "t"
 	namespace   = "taskpilot"
 )
+
+// kubeVersion is the cluster version the chart is rendered and linted for
+// (the Kubernetes API types are v0.37's; the chart needs 1.27 or newer).
+var kubeVersion = &chartutil.KubeVersion{Version: "v1.33.0", Major: "1", Minor: "33"}
 
 // repoRoot is the repository root (this file is deploy/test/render_test.go).
 func repoRoot(t testing.TB) string {
@@ -96,7 +99,7 @@ func render(t testing.TB, vals map[string]any) (*rendered, error) {
 	install.Replace = true
 	install.ReleaseName = releaseName
 	install.Namespace = namespace
-	install.KubeVersion = &chartutil.KubeVersion{Version: "v1.33.0", Major: "1", Minor: "33"}
+	install.KubeVersion = kubeVersion
 	install.APIVersions = chartutil.VersionSet{"monitoring.coreos.com/v1"}
 	rel, err := install.RunWithContext(context.Background(), loadChart(t), vals)
 	if err != nil {
@@ -255,5 +258,3 @@ func dumpOnFailure(t *testing.T, r *rendered) {
 		t.Log(b.String())
 	})
 }
-
-var _ = io.Discard
