@@ -211,8 +211,8 @@ func markdownAnchors(md string) map[string]bool {
 
 type dashboard struct {
 	file        string
-	UID         string `json:"uid"`
-	Title       string `json:"title"`
+	UID         string                        `json:"uid"`
+	Title       string                        `json:"title"`
 	Templating  struct{ List []dashVariable } `json:"templating"`
 	Panels      []dashPanel                   `json:"panels"`
 	SchemaVer   int                           `json:"schemaVersion"`
@@ -377,13 +377,13 @@ func TestDashboards(t *testing.T) {
 func TestMetricChecksCatchMistakes(t *testing.T) {
 	contract := contractMetrics(t)
 	bad := []string{
-		`rate(taskpilot_requests_total[5m])`,                  // not in the contract
-		`taskpilot_http_requests_total`,                       // counter without rate
-		`rate(taskpilot_chatkit_active_streams[5m])`,          // gauge under rate
+		`rate(taskpilot_requests_total[5m])`,                               // not in the contract
+		`taskpilot_http_requests_total`,                                    // counter without rate
+		`rate(taskpilot_chatkit_active_streams[5m])`,                       // gauge under rate
 		`histogram_quantile(0.9, taskpilot_chatkit_turn_duration_seconds)`, // histogram without series
-		`taskpilot_http_request_duration_seconds_bucket`,      // bucket without rate
-		`rate(taskpilot_http_requests_total_bucket[5m])`,      // counter as histogram
-		`rate(node_cpu_seconds_total[5m])`,                    // foreign exporter
+		`taskpilot_http_request_duration_seconds_bucket`,                   // bucket without rate
+		`rate(taskpilot_http_requests_total_bucket[5m])`,                   // counter as histogram
+		`rate(node_cpu_seconds_total[5m])`,                                 // foreign exporter
 	}
 	for _, expr := range bad {
 		uses, err := metricsIn(expr)
