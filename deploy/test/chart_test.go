@@ -292,7 +292,9 @@ func checkServiceContainer(t *testing.T, objs map[string]any, d *appsv1.Deployme
 			continue
 		}
 		ref := e.ValueFrom.SecretKeyRef
-		assert.Equal(t, e.Name, ref.Key)
+		if e.Name != "DATABASE_URL" || ref.Key != "uri" { // databaseURLFrom
+			assert.Equal(t, e.Name, ref.Key)
+		}
 		if s, ok := objs["Secret/"+ref.Name].(*corev1.Secret); ok && (ref.Optional == nil || !*ref.Optional) {
 			assert.Contains(t, s.StringData, ref.Key, "required key %s in Secret %s", ref.Key, ref.Name)
 		}
@@ -683,4 +685,37 @@ func toAny(m map[string]string) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// deploy/values-*.yaml (the documented examples) render and decode too; the
+// production example reads DATABASE_URL from CloudNativePG's app Secret.
+func TestExampleValues(t *testing.T) {
+	for _, f := range []string{"values-dev.yaml", "values-production.yaml"} {
+		t.Run(f, func(t *testing.T) {
+			r := mustRender(t, readValues(t, filepath.Join(repoRoot(t), "deploy", f)))
+			dumpOnFailure(t, r)
+			objs := r.objects(t)
+			checkHardenedAll(t, objs)
+			if f != "values-production.yaml" {
+				return
+			}
+			assert.Empty(t, ofKind[*corev1.Secret](objs))
+			d := typed[*appsv1.Deployment](t, objs, "Deployment", "t-taskpilot-chat-service")
+			var db *corev1.EnvVar
+			for i, e := range d.Spec.Template.Spec.Containers[0].Env {
+				if e.Name == "DATABASE_URL" {
+					db = &d.Spec.Template.Spec.Containers[0].Env[i]
+				}
+			}
+			require.NotNil(t, db)
+			assert.Equal(t, "taskpilot-db-app", db.ValueFrom.SecretKeyRef.Name)
+			assert.Equal(t, "uri", db.ValueFrom.SecretKeyRef.Key)
+		})
+	}
+}
+
+func checkHardenedAll(t *testing.T, objs map[string]any) {
+	for name, spec := range podSpecs(objs) {
+		t.Run(name, func(t *testing.T) { checkHardened(t, spec) })
+	}
 }

@@ -91,14 +91,28 @@ type manifestDoc struct {
 // exactly as on a real install, without a cluster.
 func render(t testing.TB, vals map[string]any) (*rendered, error) {
 	t.Helper()
+	return renderAs(t, releaseName, namespace, vals)
+}
+
+// renderRelease renders a release of the given name and namespace (as
+// skaffold installs it) and decodes it strictly.
+func renderRelease(t testing.TB, name, ns string, vals map[string]any) map[string]any {
+	t.Helper()
+	r, err := renderAs(t, name, ns, vals)
+	require.NoError(t, err)
+	return r.objects(t)
+}
+
+func renderAs(t testing.TB, name, ns string, vals map[string]any) (*rendered, error) {
+	t.Helper()
 	cfg := &action.Configuration{Log: func(string, ...any) {}}
 	install := action.NewInstall(cfg)
 	install.DryRun = true
 	install.DryRunOption = "client"
 	install.ClientOnly = true
 	install.Replace = true
-	install.ReleaseName = releaseName
-	install.Namespace = namespace
+	install.ReleaseName = name
+	install.Namespace = ns
 	install.KubeVersion = kubeVersion
 	install.APIVersions = chartutil.VersionSet{"monitoring.coreos.com/v1"}
 	rel, err := install.RunWithContext(context.Background(), loadChart(t), vals)

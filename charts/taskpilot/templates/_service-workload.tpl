@@ -35,12 +35,18 @@ resource attributes).
 - name: OTEL_RESOURCE_ATTRIBUTES
   value: "k8s.pod.name=$(POD_NAME),k8s.namespace.name=$(POD_NAMESPACE),service.version={{ .root.Chart.AppVersion }}"
 {{- $secret := include "taskpilot.secretName" .root }}
+{{- $dbFrom := .root.Values.secrets.databaseURLFrom }}
 {{- range .secretKeys }}
 - name: {{ .key }}
   valueFrom:
     secretKeyRef:
+      {{- if and (eq .key "DATABASE_URL") $dbFrom.name }}
+      name: {{ $dbFrom.name }}
+      key: {{ $dbFrom.key }}
+      {{- else }}
       name: {{ $secret }}
       key: {{ .key }}
+      {{- end }}
       {{- if .optional }}
       optional: true
       {{- end }}
