@@ -363,7 +363,7 @@ func (c *Config) Warnings() []string {
 	if c.ChatKitMode == ModeHosted {
 		w = append(w, "CHATKIT_MODE=hosted relies on OpenAI Agent Builder, announced to shut down on 2026-11-30; self-hosted mode is the migration path")
 	}
-	if _, sqlite := SQLitePath(c.DatabaseURL.Reveal()); sqlite && c.Target != AllInOne {
+	if _, sqlite := SQLitePath(c.DatabaseURL.Reveal()); sqlite && c.Target == ChatService {
 		w = append(w, "DATABASE_URL is SQLite in a service deployment: state is per pod, so run one replica or use PostgreSQL")
 	}
 	if c.Target != AllInOne && !c.RedisURL.IsSet() && c.RateLimitPerMinute > 0 {

@@ -189,3 +189,18 @@ func TestSigningKeyGeneratedOnceAndKeptPrivate(t *testing.T) {
 	_, err = c.SigningKey()
 	assert.ErrorContains(t, err, "need at least 32")
 }
+
+func TestWarnings(t *testing.T) {
+	key := strings.Repeat("k", 32)
+	chat, err := config.Load(config.MapLookup(map[string]string{"SESSION_SIGNING_KEY": key}), config.ChatService)
+	require.NoError(t, err)
+	assert.Contains(t, strings.Join(chat.Warnings(), "\n"), "SQLite", "chat-service replicas need PostgreSQL")
+
+	sess, err := config.Load(config.MapLookup(map[string]string{"SESSION_SIGNING_KEY": key}), config.SessionService)
+	require.NoError(t, err)
+	assert.NotContains(t, strings.Join(sess.Warnings(), "\n"), "SQLite", "session-service has no store")
+
+	local, err := config.Load(config.MapLookup(nil), config.AllInOne)
+	require.NoError(t, err)
+	assert.Empty(t, local.Warnings(), "the local defaults are fine")
+}
