@@ -719,3 +719,21 @@ func checkHardenedAll(t *testing.T, objs map[string]any) {
 		t.Run(name, func(t *testing.T) { checkHardened(t, spec) })
 	}
 }
+
+// NOTES.txt tells how to reach the app and warns about the dev database and
+// per-replica rate limits, only when they apply.
+func TestNotes(t *testing.T) {
+	r := mustRender(t, map[string]any{})
+	assert.Contains(t, r.notes, "http://<ingress address>/")
+	assert.Contains(t, r.notes, "bundled single-instance PostgreSQL is for development only")
+	assert.Contains(t, r.notes, "without REDIS_URL")
+
+	r = mustRender(t, readValues(t, filepath.Join(chartDir(t), "ci", "minimal-values.yaml")))
+	assert.Contains(t, r.notes, "port-forward svc/t-taskpilot-chat-service 8082:80")
+	assert.NotContains(t, r.notes, "t-taskpilot-frontend", "no front end in this install")
+	assert.NotContains(t, r.notes, "PostgreSQL is for development")
+	assert.NotContains(t, r.notes, "without REDIS_URL", "one replica")
+
+	r = mustRender(t, map[string]any{"ingress": map[string]any{"hosts": []any{"tasks.example.com"}, "tls": map[string]any{"enabled": true, "secretName": "tls"}}})
+	assert.Contains(t, r.notes, "https://tasks.example.com/")
+}
