@@ -13,6 +13,19 @@ ENV NEXT_TELEMETRY_DISABLED=1 CI=true
 COPY frontend/package.json frontend/package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 COPY frontend/ ./
+# The pages' build-time settings (frontend/lib/public-env.ts). The API URL
+# stays empty: the pages call their own origin, which the Ingress routes.
+# A public host needs its ChatKit domain key for the official UI:
+#   docker build --build-arg NEXT_PUBLIC_CHATKIT_DOMAIN_KEY=domain_pk_... (or
+#   skaffold's docker.buildArgs).
+ARG NEXT_PUBLIC_API_URL=""
+ARG NEXT_PUBLIC_CHATKIT_DOMAIN_KEY=""
+ARG NEXT_PUBLIC_CHATKIT_UI=""
+ARG NEXT_PUBLIC_CHATKIT_LOAD_TIMEOUT_MS=""
+ENV NEXT_PUBLIC_API_URL=${NEXT_PUBLIC_API_URL} \
+    NEXT_PUBLIC_CHATKIT_DOMAIN_KEY=${NEXT_PUBLIC_CHATKIT_DOMAIN_KEY} \
+    NEXT_PUBLIC_CHATKIT_UI=${NEXT_PUBLIC_CHATKIT_UI} \
+    NEXT_PUBLIC_CHATKIT_LOAD_TIMEOUT_MS=${NEXT_PUBLIC_CHATKIT_LOAD_TIMEOUT_MS}
 RUN npm run build && test -f out/index.html
 
 FROM nginxinc/nginx-unprivileged:1.29-alpine

@@ -269,3 +269,36 @@ func TestDockerignore(t *testing.T) {
 		assert.Contains(t, patterns, heavy)
 	}
 }
+
+// Every NEXT_PUBLIC_ setting the pages read (frontend/lib/public-env.ts) can
+// be given to the front-end image build, and the API URL defaults to the
+// page's own origin (what the Ingress serves).
+func TestFrontendBuildArgs(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join(repoRoot(t), "frontend", "lib", "public-env.ts"))
+	if os.IsNotExist(err) {
+		t.Skip("frontend/lib/public-env.ts not present")
+	}
+	require.NoError(t, err)
+	read := regexp.MustCompile(`process\.env\.(NEXT_PUBLIC_[A-Z0-9_]+)`).FindAllStringSubmatch(string(src), -1)
+	require.NotEmpty(t, read)
+	stages := parseDockerfile(t, filepath.Join(repoRoot(t), "deploy", "frontend.Dockerfile"))
+	args := map[string]string{}
+	var env string
+	for _, in := range stages[0].ins {
+		switch in.cmd {
+		case "ARG":
+			k, v, _ := strings.Cut(in.args, "=")
+			args[k] = v
+		case "ENV":
+			env += " " + in.args
+		}
+	}
+	for _, m := range read {
+		v, ok := args[m[1]]
+		assert.True(t, ok, "ARG %s missing", m[1])
+		assert.Contains(t, env, m[1]+"=${"+m[1]+"}", "ENV passes %s to npm run build", m[1])
+		if m[1] == "NEXT_PUBLIC_API_URL" {
+			assert.Equal(t, `""`, v, "same origin by default")
+		}
+	}
+}
