@@ -52,4 +52,4 @@ test-deploy: ## The chart/dashboard/alert/skaffold/Dockerfile tests alone (deplo
 	$(GO) test $(GO_TEST_FLAGS) ./deploy/test/
 
 test-deploy-binaries: ## Build both services like their Dockerfiles and run them like their pods
-	DEPLOY_BINARY_TESTS=1 $(GO) test $(GO_TEST_FLAGS) -count=1 -timeout 40m -run 'TestServiceBinariesRunLikeTheirPods' ./deploy/test/
+	DEPLOY_BINARY_TESTS=1 $(GO) test $(GO_TEST_FLAGS) -count=1 -timeout 40m -run 'TestServiceBinariesRunLikeTheirPods|TestChatServiceReplicasShareOnePostgreSQL' ./deploy/test/

@@ -70,6 +70,41 @@ func buildLikeDockerfile(t *testing.T, svc, outDir string) string {
 	return out
 }
 
+var (
+	buildOnce sync.Once
+	buildDir  string
+	buildErr  error
+	built     map[string]string
+)
+
+// builtServices builds both services once per test binary (TestMain
+// removes them).
+func builtServices(t *testing.T) map[string]string {
+	t.Helper()
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "deploytest-bin-")
+		if buildErr != nil {
+			return
+		}
+		buildErr = os.Chmod(buildDir, 0o755)
+		built = map[string]string{}
+		for _, svc := range services {
+			built[svc] = buildLikeDockerfile(t, svc, buildDir)
+		}
+	})
+	require.NoError(t, buildErr)
+	require.Len(t, built, len(services), "an earlier build failed")
+	return built
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		_ = os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
 // pod is a service process started the way its container starts.
 type pod struct {
 	name   string
@@ -190,6 +225,11 @@ func newSandbox(t *testing.T) sandbox {
 // startPod starts bin with env in the sandbox and waits for /healthz.
 func startPod(t *testing.T, name, bin string, sb sandbox, env map[string]string) *pod {
 	t.Helper()
+	return startPodWait(t, name, bin, sb, env, true)
+}
+
+func startPodWait(t *testing.T, name, bin string, sb sandbox, env map[string]string, wait bool) *pod {
+	t.Helper()
 	p := &pod{name: name, logs: &syncBuffer{}, done: make(chan error, 1), tmpDir: sb.tmp}
 	addr := freeAddr(t)
 	env["LISTEN_ADDR"] = addr
@@ -220,6 +260,21 @@ func startPod(t *testing.T, name, bin string, sb sandbox, env map[string]string)
 		}
 	})
 
+	if wait {
+		waitHealthy(t, p)
+	}
+	return p
+}
+
+// launchPod starts a pod without waiting for it (replicas starting at once).
+func launchPod(t *testing.T, name, bin string, sb sandbox, env map[string]string) *pod {
+	t.Helper()
+	return startPodWait(t, name, bin, sb, env, false)
+}
+
+func waitHealthy(t *testing.T, p *pod) {
+	t.Helper()
+	name := p.name
 	deadline := time.Now().Add(90 * time.Second)
 	for {
 		select {
@@ -229,7 +284,7 @@ func startPod(t *testing.T, name, bin string, sb sandbox, env map[string]string)
 		}
 		res, err := httpGet(p.url + "/healthz")
 		if err == nil && res == http.StatusOK {
-			return p
+			return
 		}
 		require.True(t, time.Now().Before(deadline), "%s never answered /healthz: %v\n%s", name, err, p.logs.String())
 		time.Sleep(100 * time.Millisecond)
@@ -310,12 +365,7 @@ func TestServiceBinariesRunLikeTheirPods(t *testing.T) {
 	if os.Getenv(binariesEnv) == "" {
 		t.Skipf("builds both services (minutes on a cold cache): run with %s=1 (make test-deploy-binaries)", binariesEnv)
 	}
-	binDir := t.TempDir()
-	bins := map[string]string{}
-	for _, svc := range services {
-		bins[svc] = buildLikeDockerfile(t, svc, binDir)
-	}
-	require.NoError(t, os.Chmod(binDir, 0o755))
+	bins := builtServices(t)
 
 	const openAIKey = "sk-test-binaries-7d1f0c"
 	fake := fakeopenai.New(t, openAIKey)
