@@ -23,6 +23,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/yaml"
 )
 
@@ -736,4 +737,43 @@ func TestNotes(t *testing.T) {
 
 	r = mustRender(t, map[string]any{"ingress": map[string]any{"hosts": []any{"tasks.example.com"}, "tls": map[string]any{"enabled": true, "secretName": "tls"}}})
 	assert.Contains(t, r.notes, "https://tasks.example.com/")
+}
+
+// Object names, label values, container and port names are valid for the
+// API server (what a real install would reject), also with a long release
+// name, and distinct.
+func TestNamesAreValid(t *testing.T) {
+	for _, rel := range []string{"t", "taskpilot", "a-rather-long-release-name-for-the-staging-cluster-x"} {
+		t.Run(rel, func(t *testing.T) {
+			r, err := renderAs(t, rel, namespace, readValues(t, filepath.Join(chartDir(t), "ci", "production-values.yaml")))
+			require.NoError(t, err)
+			objs := r.objects(t)
+			names := map[string]bool{}
+			for _, d := range r.docs {
+				key := d.kind + "/" + d.name
+				assert.False(t, names[key], "%s twice", key)
+				names[key] = true
+				var errs []string
+				switch d.kind {
+				case "Service", "NetworkPolicy":
+					errs = validation.IsDNS1035Label(d.name)
+				default:
+					errs = validation.IsDNS1123Subdomain(d.name)
+				}
+				assert.Empty(t, errs, "%s name %q", d.kind, d.name)
+			}
+			for name, pod := range podSpecs(objs) {
+				for k, v := range pod.Labels {
+					assert.Empty(t, validation.IsQualifiedName(k), "%s label %s", name, k)
+					assert.Empty(t, validation.IsValidLabelValue(v), "%s label %s=%q", name, k, v)
+				}
+				for _, c := range pod.Spec.Containers {
+					assert.Empty(t, validation.IsDNS1123Label(c.Name), "%s container %q", name, c.Name)
+					for _, p := range c.Ports {
+						assert.Empty(t, validation.IsValidPortName(p.Name), "%s port %q", name, p.Name)
+					}
+				}
+			}
+		})
+	}
 }
