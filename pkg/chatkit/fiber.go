@@ -2,13 +2,13 @@ package chatkit
 
 import (
 	"bufio"
-	"context"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/taskpilotai/taskpilot/pkg/apperr"
 	"github.com/taskpilotai/taskpilot/pkg/auth"
+	"github.com/taskpilotai/taskpilot/pkg/httpserver"
 )
 
 // Header names read by Handler.
@@ -52,8 +52,11 @@ func (s *Server) Handler() fiber.Handler {
 		c.Set(fiber.HeaderCacheControl, "no-cache")
 		c.Set("X-Accel-Buffering", "no")
 		c.Status(fiber.StatusOK)
+		// The stream outlives the handler; only the server's shutdown (and
+		// a broken connection, which WriteStream detects) ends it early.
+		stop := httpserver.StopContext(c.App())
 		c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-			resp.WriteStream(context.WithoutCancel(ctx), w)
+			resp.WriteStream(stop, w)
 		})
 		return nil
 	}

@@ -28,6 +28,10 @@ const (
 	outcomeBusy      = "busy"
 )
 
+// StoppingMessage is the error that ends a stream the server cut short
+// because it is shutting down (the partial reply is kept).
+const StoppingMessage = "The server is restarting, so this reply was cut short. Please try again in a moment."
+
 // BusyMessage is the error shown when a turn waited LockTimeout for
 // another turn on the same thread.
 const BusyMessage = "Another reply is still being written in this conversation. Wait for it to finish, then send your message again."
@@ -162,8 +166,9 @@ type frame struct {
 // goroutine; the turn runs on another and hands events over a channel. A
 // write or flush error means the client is gone: the turn's context is
 // cancelled and the turn finishes its persistence (partial reply, the
-// cancellation note) before WriteStream returns. Cancelling ctx cancels
-// the turn the same way.
+// cancellation note) before WriteStream returns. Cancelling ctx (the
+// server is shutting down) cancels the turn the same way, then ends the
+// stream with a retryable error event (StoppingMessage).
 func (r *Response) WriteStream(ctx context.Context, w FlushWriter) {
 	p := r.turn
 	if p == nil {
@@ -180,9 +185,10 @@ func (r *Response) WriteStream(ctx context.Context, w FlushWriter) {
 	stop := context.AfterFunc(ctx, cancel)
 	defer stop()
 	frames := make(chan frame, 16)
+	var outcome string
 	go func() {
 		defer close(frames)
-		p.run(turnCtx, frames)
+		outcome = p.run(turnCtx, frames)
 	}()
 	var tick <-chan time.Time
 	if s.keepAlive > 0 {
@@ -208,6 +214,17 @@ func (r *Response) WriteStream(ctx context.Context, w FlushWriter) {
 		select {
 		case f, ok := <-frames:
 			if !ok {
+				if outcome == outcomeCancelled && !broken && ctx.Err() != nil {
+					// ctx ended the turn (the server is stopping), not the
+					// client: end the stream with a retryable error event
+					// instead of cutting it.
+					if data, err := jsonMarshal(ErrorEvent{Code: ErrorCodeCustom, Message: StoppingMessage, AllowRetry: true}); err == nil {
+						write([]byte("data: "), data, []byte("\n\n"))
+						if !broken {
+							s.metrics.eventsSent.WithLabelValues(EventError).Inc()
+						}
+					}
+				}
 				return
 			}
 			if broken {
@@ -225,12 +242,12 @@ func (r *Response) WriteStream(ctx context.Context, w FlushWriter) {
 	}
 }
 
-// run executes the turn, sending frames; it returns when persistence is
-// complete.
-func (p *turnPlan) run(ctx context.Context, frames chan<- frame) {
+// run executes the turn, sending frames; it returns the turn's outcome
+// when persistence is complete.
+func (p *turnPlan) run(ctx context.Context, frames chan<- frame) (outcome string) {
 	s := p.s
 	start := time.Now()
-	outcome := outcomeOK
+	outcome = outcomeOK
 	defer func() {
 		s.metrics.requests.WithLabelValues(string(p.req.Type), outcome).Inc()
 		s.metrics.turnDuration.WithLabelValues(outcome).Observe(time.Since(start).Seconds())
@@ -265,6 +282,7 @@ func (p *turnPlan) run(ctx context.Context, frames chan<- frame) {
 	defer unlock()
 
 	outcome = p.execute(persist, t)
+	return outcome
 }
 
 // execute runs the request-specific prologue and the response phase.

@@ -52,6 +52,12 @@ func RunListener(ctx context.Context, app *fiber.App, ln net.Listener, drainDela
 	// The parent context is already cancelled: shutdown gets its own clock.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()
+	// Responses still running near the end of the timeout (SSE streams)
+	// are told to wrap up, leaving them time to end with a final event.
+	if st := states.get(app); st != nil {
+		wrapUp := time.AfterFunc(shutdownTimeout-wrapUpMargin(shutdownTimeout), st.stopCancel)
+		defer wrapUp.Stop()
+	}
 	if err := app.ShutdownWithContext(sctx); err != nil {
 		return fmt.Errorf("shut down server: %w", err)
 	}
@@ -59,6 +65,24 @@ func RunListener(ctx context.Context, app *fiber.App, ln net.Listener, drainDela
 		return fmt.Errorf("serve on %s: %w", ln.Addr(), err)
 	}
 	return nil
+}
+
+// wrapUpMargin is how long before the shutdown timeout StopContext is
+// cancelled: a quarter of the timeout, at most 5s.
+func wrapUpMargin(timeout time.Duration) time.Duration {
+	return min(timeout/4, 5*time.Second)
+}
+
+// StopContext returns a context that is cancelled when responses of app
+// that may last indefinitely (SSE streams) must end: shortly before Run's
+// shutdown timeout expires, so that they can still write a final event and
+// save their state before the server closes. It is never cancelled for an
+// app that is not shutting down, nor for apps not built by New.
+func StopContext(app *fiber.App) context.Context {
+	if st := states.get(app); st != nil {
+		return st.stop
+	}
+	return context.Background()
 }
 
 // MarkNotReady makes /readyz of app answer 503 from now on, as Run does

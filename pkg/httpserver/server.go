@@ -119,7 +119,7 @@ func New(opts Options) *fiber.App {
 		DisableStartupMessage: true,
 		ErrorHandler:          ErrorHandler(opts.Logger),
 	})
-	st := &state{}
+	st := newState()
 	states.put(app, st)
 
 	m := newHTTPMetrics(opts.Registry, opts.Service)
@@ -161,6 +161,16 @@ func normalizeOrigins(origins []string) string {
 // state is the per-app lifecycle Run flips and /readyz reads.
 type state struct {
 	draining atomic.Bool
+	// stop is cancelled when long-running responses must wrap up (see
+	// StopContext).
+	stop       context.Context
+	stopCancel context.CancelFunc
+}
+
+func newState() *state {
+	st := &state{}
+	st.stop, st.stopCancel = context.WithCancel(context.Background())
+	return st
 }
 
 func readyHandler(st *state, ready func(context.Context) error, timeout time.Duration, logger *slog.Logger) fiber.Handler {

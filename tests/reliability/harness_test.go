@@ -2,6 +2,7 @@ package reliability_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -248,4 +249,61 @@ func eventually(t *testing.T, timeout time.Duration, cond func() bool, msg strin
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+// streamResult is what one client read from a turn's stream.
+type streamResult struct {
+	status  int
+	res     *chatkittest.Result
+	readErr error // reading the body failed (connection cut)
+	parse   error // the SSE framing was broken
+}
+
+// openStream starts a threads.create turn and reports when its first frame
+// arrived; the result is sent on out when the stream ends.
+func openStream(ctx context.Context, c *chatkittest.Client, text string, opened chan<- struct{}, out chan<- streamResult) {
+	resp, err := c.Post(ctx, chatkittest.Request(chatkit.ReqThreadsCreate, map[string]any{"input": chatkittest.Input(text)}))
+	if err != nil {
+		opened <- struct{}{}
+		out <- streamResult{readErr: err}
+		return
+	}
+	defer resp.Body.Close()
+	r := bufio.NewReader(resp.Body)
+	_, _ = r.Peek(1) // the first byte of the first frame
+	opened <- struct{}{}
+	data, err := io.ReadAll(r)
+	sr := streamResult{status: resp.StatusCode, readErr: err, res: &chatkittest.Result{Status: resp.StatusCode, Body: data}}
+	frames, perr := chatkittest.ParseSSE(bytesReader(data))
+	sr.parse = perr
+	for _, f := range frames {
+		ev, err := chatkit.UnmarshalEvent(f)
+		if err != nil {
+			sr.parse = err
+			break
+		}
+		sr.res.Events = append(sr.res.Events, ev)
+	}
+	out <- sr
+}
+
+// completed reports whether a stream ended normally: its assistant
+// message is done and no error event came.
+func completed(res *chatkittest.Result) bool {
+	if _, failed := lastError(res); failed {
+		return false
+	}
+	for i := len(res.Events) - 1; i >= 0; i-- {
+		switch ev := res.Events[i].(type) {
+		case chatkit.ThreadUpdatedEvent:
+			continue
+		case chatkit.ThreadItemDoneEvent:
+			_, ok := ev.Item.(*chatkit.AssistantMessageItem)
+			return ok
+		}
+		return false
+	}
+	return false
 }
