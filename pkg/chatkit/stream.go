@@ -267,10 +267,20 @@ func (p *turnPlan) run(ctx context.Context, frames chan<- frame) (outcome string
 
 	lockCtx, cancelLock := context.WithTimeout(ctx, s.lockTimeout)
 	unlock, err := s.store.LockThread(lockCtx, p.user, p.threadID)
+	timedOut := lockCtx.Err() != nil
 	cancelLock()
 	if err != nil {
 		if ctx.Err() != nil {
 			outcome = outcomeCancelled
+			return
+		}
+		if !timedOut {
+			// The store failed (e.g. the database is unreachable): not
+			// another turn, so not the busy message.
+			outcome = outcomeError
+			s.log.LogAttrs(persist, slog.LevelError, "chatkit turn could not lock the thread",
+				slog.String("thread_id", p.threadID), slog.String("error", err.Error()))
+			t.send(ErrorEvent{Code: ErrorCodeStream, AllowRetry: true})
 			return
 		}
 		outcome = outcomeBusy

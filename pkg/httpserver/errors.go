@@ -1,10 +1,14 @@
 package httpserver
 
 import (
+	"database/sql/driver"
 	"errors"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
+	"syscall"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -54,8 +58,27 @@ func Describe(err error) (int, ErrorBody) {
 	if errors.As(err, &fe) {
 		return fe.Code, ErrorBody{Error: ErrorDetail{Code: codeForStatus(fe.Code), Message: fe.Message}}
 	}
+	if dependencyUnreachable(err) {
+		return http.StatusServiceUnavailable, ErrorBody{Error: ErrorDetail{
+			Code: apperr.CodeUnavailable, Message: "a service this request needs is unreachable; try again shortly"}}
+	}
 	return http.StatusInternalServerError, ErrorBody{Error: ErrorDetail{
 		Code: apperr.CodeInternal, Message: "internal server error"}}
+}
+
+// dependencyUnreachable reports whether err is a network-level failure to
+// reach a backing service (the database is down or restarting): a
+// temporary outage (503), not a bug (500). Upstream APIs classify their
+// own failures as *apperr.Error before they get here.
+func dependencyUnreachable(err error) bool {
+	var opErr *net.OpError
+	// Drivers (pgx) mark failures that happened before the request reached
+	// the server, such as a connection closed under it, as safe to retry.
+	var retryable interface{ SafeToRetry() bool }
+	return errors.As(err, &opErr) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, driver.ErrBadConn) ||
+		(errors.As(err, &retryable) && retryable.SafeToRetry())
 }
 
 func codeForStatus(status int) string {

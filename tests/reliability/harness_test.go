@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -70,6 +71,9 @@ func startApp(t *testing.T, env map[string]string) *app {
 	cfg, err := config.Load(config.MapLookup(full), config.AllInOne)
 	require.NoError(t, err)
 	logger := slog.New(slog.DiscardHandler)
+	if os.Getenv("RELIABILITY_LOG") != "" {
+		logger = telemetry.NewLogger(os.Stderr, slog.LevelInfo)
+	}
 	reg := telemetry.NewRegistry()
 	ctx, cancel := context.WithCancel(context.Background())
 	tp := noop.NewTracerProvider()
@@ -289,21 +293,19 @@ func openStream(ctx context.Context, c *chatkittest.Client, text string, opened 
 	out <- sr
 }
 
-// completed reports whether a stream ended normally: its assistant
-// message is done and no error event came.
+// completed reports whether a stream that was read to its end answered:
+// no error event, and an assistant message completed. (A ChatKit stream
+// has no terminal event; a cut stream shows as a read error.)
 func completed(res *chatkittest.Result) bool {
 	if _, failed := lastError(res); failed {
 		return false
 	}
-	for i := len(res.Events) - 1; i >= 0; i-- {
-		switch ev := res.Events[i].(type) {
-		case chatkit.ThreadUpdatedEvent:
-			continue
-		case chatkit.ThreadItemDoneEvent:
-			_, ok := ev.Item.(*chatkit.AssistantMessageItem)
-			return ok
+	for _, ev := range res.Events {
+		if d, ok := ev.(chatkit.ThreadItemDoneEvent); ok {
+			if _, ok := d.Item.(*chatkit.AssistantMessageItem); ok {
+				return true
+			}
 		}
-		return false
 	}
 	return false
 }
