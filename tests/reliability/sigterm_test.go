@@ -5,7 +5,6 @@ package reliability_test
 import (
 	"context"
 
-	"io"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -163,20 +162,4 @@ func TestSIGTERMDuringOpenStreams(t *testing.T) {
 			}
 		})
 	}
-}
-
-func get(url string) (int, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return 0, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	_ = resp.Body.Close()
-	return resp.StatusCode, nil
 }
