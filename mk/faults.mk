@@ -7,10 +7,14 @@
 
 GO ?= go
 
+TEST_TARGETS += test-faults
+
 .PHONY: test-faults soak
 
-test-faults: ## Reliability tests incl. the slow ones (stall, SIGTERM, kill -9, PostgreSQL outage)
-	$(GO) test $(GO_TEST_FLAGS) -count=1 -tags faults -timeout 15m ./tests/reliability/
+# The fast ones already run in test-go; this runs the TestFault* tests,
+# in parallel (they mostly wait: -parallel above the 2 cores).
+test-faults: ## Slow reliability tests: stalled model, SIGTERM and kill -9 on the binary, PostgreSQL outage
+	$(GO) test $(GO_TEST_FLAGS) -count=1 -tags faults -run '^TestFault' -parallel 8 -timeout 15m ./tests/reliability/
 
 soak: ## 10-minute soak of the all-in-one binary at moderate load; reports RSS and goroutines (not in CI)
 	bash tests/reliability/soak.sh

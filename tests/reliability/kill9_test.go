@@ -30,12 +30,13 @@ type acked struct {
 	tasks map[*user][]int64   // tasks whose POST answered 201
 }
 
-// TestKill9DuringWritesLosesNothingAcknowledged kills the real binary with
+// TestFaultKill9DuringWritesLosesNothingAcknowledged kills the real binary with
 // SIGKILL while several clients write (chat turns with the offline agent,
 // which add tasks, and REST task creation). The SQLite file then passes
 // PRAGMA integrity_check and foreign_key_check, and after a restart on the
 // same file every acknowledged item and task is there.
-func TestKill9DuringWritesLosesNothingAcknowledged(t *testing.T) {
+func TestFaultKill9DuringWritesLosesNothingAcknowledged(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "taskpilot.db")
 	env := map[string]string{

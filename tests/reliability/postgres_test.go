@@ -64,13 +64,14 @@ func (o *outcomes) String() string {
 	return strings.TrimSpace(b.String())
 }
 
-// TestPostgresOutageUnderLoad runs the composed app on PostgreSQL through a
+// TestFaultPostgresOutageUnderLoad runs the composed app on PostgreSQL through a
 // TCP proxy and cuts the proxy (every connection reset, new ones refused)
 // while clients keep sending REST and chat requests, then restores it. The
 // machine's shared PostgreSQL server is never touched. /readyz drops to
 // 503 and comes back; requests during the outage get 503 or a clear error
 // (never a 500 storm, never a cut stream); afterwards everything works.
-func TestPostgresOutageUnderLoad(t *testing.T) {
+func TestFaultPostgresOutageUnderLoad(t *testing.T) {
+	t.Parallel()
 	schema := storagetest.NewPostgresSchema(t)
 	pgURL, err := url.Parse(storagetest.PostgresURL())
 	require.NoError(t, err)

@@ -17,7 +17,7 @@ import (
 )
 
 // TestShutdownEndsStreamsThatOutlastTheTimeoutCleanly is the in-process
-// version of the SIGTERM test (the binary one runs with -tags faults):
+// version of the SIGTERM test (the binary one is TestFaultSIGTERMDuringOpenStreams, -tags faults):
 // streams from a model slower than SHUTDOWN_TIMEOUT end with a retryable
 // error event shortly before the timeout, after saving what they had
 // streamed, and the shutdown is clean.

@@ -22,14 +22,15 @@ import (
 	"github.com/taskpilotai/taskpilot/tests/reliability"
 )
 
-// TestSIGTERMDuringOpenStreams sends SIGTERM to the real binary while 50
+// TestFaultSIGTERMDuringOpenStreams sends SIGTERM to the real binary while 50
 // turns are streaming from a slow model. /readyz turns 503 during the drain
 // delay; afterwards new connections are refused; every stream either
 // completes or ends with a clean error event (no stream is cut without its
 // final event); the process exits 0 within the shutdown timeout; and after
 // a restart on the same SQLite file every thread holds its user message,
 // with the full reply for every stream that completed.
-func TestSIGTERMDuringOpenStreams(t *testing.T) {
+func TestFaultSIGTERMDuringOpenStreams(t *testing.T) {
+	t.Parallel()
 	const streams = 50
 	cases := []struct {
 		name            string
