@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Soak: the all-in-one binary (SQLite, offline agent) under moderate load
+# for SOAK_DURATION (default 10m) with the load tool's `turn` scenario at 8
+# concurrent clients, sampling the server's RSS (/proc) and goroutines
+# (go_goroutines on /metrics) every SOAK_INTERVAL. After a warm-up fifth,
+# memory and goroutines must be flat: the last quarter's mean RSS within
+# 25% (and 32 MiB) of the first quarter's, the goroutine count within +20;
+# and once the load stops, goroutines fall back to the idle level.
+# Usage: tests/reliability/soak.sh   (make soak)
+set -euo pipefail
+
+duration=${SOAK_DURATION:-10m}
+interval=${SOAK_INTERVAL:-10}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d)
+port=${SOAK_PORT:-18190}
+base=http://127.0.0.1:$port
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "soak: building into $work"
+(cd "$root" && go build -o "$work/taskpilot" ./cmd/taskpilot && go build -o "$work/load" ./bench/cmd/load)
+
+mkdir -p "$work/data"
+env LISTEN_ADDR=127.0.0.1:$port DATABASE_URL="sqlite://$work/data/taskpilot.db" DATA_DIR="$work/data" \
+  STATIC_DIR="$work/none" LOG_LEVEL=warn RATE_LIMIT_PER_MINUTE=0 OPENAI_API_KEY= \
+  "$work/taskpilot" >"$work/server.log" 2>&1 &
+server=$!
+pids+=("$server")
+for _ in $(seq 1 100); do curl -fsS -o /dev/null "$base/healthz" 2>/dev/null && break; sleep 0.1; done
+curl -fsS -o /dev/null "$base/healthz"
+
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$server/status"; }
+goroutines() { curl -fsS "$base/metrics" | awk '/^go_goroutines / {print $2}'; }
+streams() { curl -fsS "$base/metrics" | awk '/^taskpilot_chatkit_active_streams / {print $2}'; }
+
+idle_before=$(goroutines)
+echo "soak: server pid $server, idle: RSS $(rss_kib) KiB, $idle_before goroutines; load for $duration"
+"$work/load" run -scenario turn -target "$base" -c 8 -d "$duration" -warmup 2s -pid "$server" -out "$work/results" \
+  >"$work/load.txt" 2>&1 &
+load=$!
+pids+=("$load")
+
+samples="$work/samples.tsv"
+printf 'elapsed_s\trss_kib\tgoroutines\tactive_streams\n' >"$samples"
+start=$(date +%s)
+while kill -0 "$load" 2>/dev/null; do
+  sleep "$interval"
+  kill -0 "$load" 2>/dev/null || break
+  printf '%s\t%s\t%s\t%s\n' $(($(date +%s) - start)) "$(rss_kib)" "$(goroutines)" "$(streams)" >>"$samples"
+done
+load_status=0
+wait "$load" || load_status=$?
+# fasthttp keeps idle workers for 10s: let them go before counting.
+sleep 15
+idle_after=$(goroutines)
+rss_after=$(rss_kib)
+
+echo
+echo "== load tool"
+cat "$work/load.txt"
+echo
+echo "== samples (every ${interval}s)"
+column -t "$samples" 2>/dev/null || cat "$samples"
+echo
+
+kill -0 "$server" 2>/dev/null || { echo "soak: FAIL: the server died"; tail -20 "$work/server.log"; exit 1; }
+if [ "$load_status" -ne 0 ]; then echo "soak: FAIL: the load tool exited $load_status"; exit 1; fi
+
+awk -F'\t' -v idle_before="$idle_before" -v idle_after="$idle_after" -v rss_after="$rss_after" '
+NR == 1 { next }
+{ t[n] = $1; rss[n] = $2; g[n] = $3; n++ }
+END {
+  if (n < 8) { print "soak: FAIL: only " n " samples (run longer)"; exit 1 }
+  w = int(n / 5)                      # warm-up samples skipped
+  m = n - w; q = int(m / 4); if (q < 1) q = 1
+  for (i = w; i < w + q; i++) { r1 += rss[i]; g1 += g[i] }
+  for (i = n - q; i < n; i++) { r2 += rss[i]; g2 += g[i] }
+  r1 /= q; r2 /= q; g1 /= q; g2 /= q
+  for (i = w; i < n; i++) { if (g[i] > gmax) gmax = g[i]; if (rss[i] > rmax) rmax = rss[i] }
+  growth = (r2 - r1) / r1 * 100
+  printf "RSS: first quarter %.1f MiB, last quarter %.1f MiB (%+.1f%%), max %.1f MiB, after the load %.1f MiB\n", r1/1024, r2/1024, growth, rmax/1024, rss_after/1024
+  printf "goroutines: first quarter %.1f, last quarter %.1f, max %d; idle before %d, idle after %d\n", g1, g2, gmax, idle_before, idle_after
+  fail = 0
+  if (r2 - r1 > 32 * 1024 && growth > 25) { print "soak: FAIL: RSS grows"; fail = 1 }
+  if (g2 - g1 > 20) { print "soak: FAIL: goroutines grow"; fail = 1 }
+  if (idle_after > idle_before + 5) { print "soak: FAIL: goroutines left behind after the load"; fail = 1 }
+  if (!fail) print "soak: OK: memory and goroutines flat"
+  exit fail
+}' "$samples"
