@@ -126,15 +126,15 @@ func startBinary(t *testing.T, env map[string]string) *proc {
 
 // signal sends sig and returns when the process exits (or timeout), with
 // its exit error and how long it took.
-func (p *proc) signal(t *testing.T, sig syscall.Signal, timeout time.Duration) (error, time.Duration) {
+func (p *proc) signal(t *testing.T, sig syscall.Signal, timeout time.Duration) (time.Duration, error) {
 	t.Helper()
 	start := time.Now()
 	require.NoError(t, p.cmd.Process.Signal(sig))
 	select {
 	case <-p.exited:
-		return p.waitErr, time.Since(start)
+		return time.Since(start), p.waitErr
 	case <-time.After(timeout):
 		t.Fatalf("still running %s after %v\n%s", timeout, sig, p.stderr.String())
-		return nil, 0
+		return 0, nil
 	}
 }

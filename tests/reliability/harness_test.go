@@ -175,7 +175,7 @@ func (u *user) items(t *testing.T, threadID string) []chatkit.Item {
 func itemTypes(items []chatkit.Item) []string {
 	out := make([]string, len(items))
 	for i, it := range items {
-		out[i] = string(it.ItemType())
+		out[i] = it.ItemType()
 	}
 	return out
 }

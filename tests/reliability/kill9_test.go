@@ -69,7 +69,7 @@ func TestFaultKill9DuringWritesLosesNothingAcknowledged(t *testing.T) {
 		return len(got.items) >= 6 && n >= 30
 	}, "the writers made progress")
 	time.Sleep(300 * time.Millisecond)
-	err, _ := p.signal(t, syscall.SIGKILL, 10*time.Second)
+	_, err := p.signal(t, syscall.SIGKILL, 10*time.Second)
 	require.Error(t, err, "killed")
 	stop()
 	writers.Wait()

@@ -75,7 +75,7 @@ func TestFaultPostgresOutageUnderLoad(t *testing.T) {
 	schema := storagetest.NewPostgresSchema(t)
 	pgURL, err := url.Parse(storagetest.PostgresURL())
 	require.NoError(t, err)
-	proxy, err := reliability.NewTCPProxy(pgURL.Host)
+	proxy, err := reliability.NewTCPProxy(t.Context(), pgURL.Host)
 	require.NoError(t, err)
 	t.Cleanup(proxy.Close)
 	pgURL.Host = proxy.Addr

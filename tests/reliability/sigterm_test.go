@@ -111,7 +111,7 @@ func TestFaultSIGTERMDuringOpenStreams(t *testing.T) {
 					}
 				}
 			}()
-			err, took := p.signal(t, syscall.SIGTERM, tc.shutdownTimeout+30*time.Second)
+			took, err := p.signal(t, syscall.SIGTERM, tc.shutdownTimeout+30*time.Second)
 			close(stopProbing)
 			probes.Wait()
 			assert.NoError(t, err, "exit status 0 after SIGTERM; stderr:\n%s", p.stderr.String())
@@ -155,7 +155,7 @@ func TestFaultSIGTERMDuringOpenStreams(t *testing.T) {
 			for id, complete := range threads {
 				items := u.items(t, id)
 				require.NotEmpty(t, items, "thread %s", id)
-				assert.Equal(t, "user_message", string(items[0].ItemType()))
+				assert.Equal(t, "user_message", items[0].ItemType())
 				if complete {
 					require.Equal(t, []string{"user_message", "assistant_message"}, itemTypes(items))
 					assert.Equal(t, "Here is the answer.", items[1].(*chatkit.AssistantMessageItem).Text())

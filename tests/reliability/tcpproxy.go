@@ -1,6 +1,7 @@
 package reliability
 
 import (
+	"context"
 	"io"
 	"net"
 	"sync"
@@ -15,6 +16,8 @@ type TCPProxy struct {
 	Addr string
 
 	target string
+	ctx    context.Context
+	stop   context.CancelFunc
 	ln     net.Listener
 	mu     sync.Mutex
 	cut    bool
@@ -22,13 +25,16 @@ type TCPProxy struct {
 	wg     sync.WaitGroup
 }
 
-// NewTCPProxy listens on 127.0.0.1:0 and relays to target.
-func NewTCPProxy(target string) (*TCPProxy, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// NewTCPProxy listens on 127.0.0.1:0 and relays to target until Close
+// (or until ctx ends, for new connections).
+func NewTCPProxy(ctx context.Context, target string) (*TCPProxy, error) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
 	p := &TCPProxy{Addr: ln.Addr().String(), target: target, ln: ln, conns: map[net.Conn]struct{}{}}
+	p.ctx, p.stop = context.WithCancel(ctx)
 	p.wg.Add(1)
 	go p.accept()
 	return p, nil
@@ -55,7 +61,8 @@ func (p *TCPProxy) accept() {
 
 func (p *TCPProxy) relay(c net.Conn) {
 	defer p.wg.Done()
-	up, err := net.Dial("tcp", p.target)
+	var d net.Dialer
+	up, err := d.DialContext(p.ctx, "tcp", p.target)
 	if err != nil {
 		reset(c)
 		return
@@ -105,6 +112,7 @@ func (p *TCPProxy) Restore() {
 
 // Close stops the proxy and its connections.
 func (p *TCPProxy) Close() {
+	p.stop()
 	_ = p.ln.Close()
 	p.Cut()
 	p.wg.Wait()
