@@ -44,6 +44,11 @@ func run() error {
 		return err
 	}
 	defer func() { _ = shutdownTracing(context.WithoutCancel(ctx)) }()
+	if addr, ok := os.LookupEnv(pprofEnv); ok && addr != "" {
+		if _, err := startPprof(ctx, addr, logger); err != nil {
+			return err
+		}
+	}
 
 	app, cleanup, err := build(ctx, cfg, logger, telemetry.NewRegistry(), otel.GetTracerProvider())
 	if err != nil {
