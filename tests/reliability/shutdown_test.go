@@ -3,6 +3,7 @@ package reliability_test
 import (
 	"context"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -23,7 +24,8 @@ import (
 // streamed, and the shutdown is clean.
 func TestShutdownEndsStreamsThatOutlastTheTimeoutCleanly(t *testing.T) {
 	const streams = 5
-	a := startOpenAIApp(t, config.APIStyleResponses, map[string]string{"SHUTDOWN_TIMEOUT": "2s"})
+	dbURL := "sqlite://" + filepath.Join(t.TempDir(), "taskpilot.db")
+	a := startOpenAIApp(t, config.APIStyleResponses, map[string]string{"SHUTDOWN_TIMEOUT": "2s", "DATABASE_URL": dbURL})
 	// The first text delta arrives quickly, the rest never in time.
 	a.proxy.SetDefault(reliability.Fault{StallAfter: firstDelta[config.APIStyleResponses]})
 	for range streams {
@@ -43,6 +45,7 @@ func TestShutdownEndsStreamsThatOutlastTheTimeoutCleanly(t *testing.T) {
 	eventually(t, 30*time.Second, func() bool { return a.proxy.Started() == streams }, "every turn reached the model")
 
 	assert.NoError(t, a.Stop(), "clean shutdown")
+	var threads []string
 	for range streams {
 		sr := <-results
 		require.Equal(t, http.StatusOK, sr.status)
@@ -53,5 +56,16 @@ func TestShutdownEndsStreamsThatOutlastTheTimeoutCleanly(t *testing.T) {
 			assert.True(t, ev.AllowRetry)
 			assert.Equal(t, chatkit.StoppingMessage, ev.Message)
 		}
+		threads = append(threads, threadID(t, sr.res))
+	}
+
+	// Restarted on the same database, each thread kept the user's message
+	// and the part of the reply that was streamed.
+	b := startApp(t, map[string]string{"DATABASE_URL": dbURL})
+	u.base = b.URL
+	for _, id := range threads {
+		items := u.items(t, id)
+		require.Equal(t, []string{"user_message", "assistant_message"}, itemTypes(items))
+		assert.Equal(t, "Partial ", items[1].(*chatkit.AssistantMessageItem).Text())
 	}
 }
