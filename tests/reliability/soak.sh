@@ -28,7 +28,7 @@ echo "soak: building into $work"
 
 mkdir -p "$work/data"
 env LISTEN_ADDR=127.0.0.1:$port DATABASE_URL="sqlite://$work/data/taskpilot.db" DATA_DIR="$work/data" \
-  STATIC_DIR="$work/none" LOG_LEVEL=warn RATE_LIMIT_PER_MINUTE=0 OPENAI_API_KEY= \
+  STATIC_DIR="$work/none" LOG_LEVEL=warn RATE_LIMIT_PER_MINUTE=0 OPENAI_API_KEY= SESSION_TTL=24h \
   "$work/taskpilot" >"$work/server.log" 2>&1 &
 server=$!
 pids+=("$server")
@@ -38,6 +38,7 @@ curl -fsS -o /dev/null "$base/healthz"
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$server/status"; }
 goroutines() { curl -fsS "$base/metrics" | awk '/^go_goroutines / {print $2}'; }
 streams() { curl -fsS "$base/metrics" | awk '/^taskpilot_chatkit_active_streams / {print $2}'; }
+heap_kib() { curl -fsS "$base/metrics" | awk '/^go_memstats_heap_inuse_bytes / {printf "%d", $2 / 1024}'; }
 
 idle_before=$(goroutines)
 echo "soak: server pid $server, idle: RSS $(rss_kib) KiB, $idle_before goroutines; load for $duration"
@@ -47,12 +48,12 @@ load=$!
 pids+=("$load")
 
 samples="$work/samples.tsv"
-printf 'elapsed_s\trss_kib\tgoroutines\tactive_streams\n' >"$samples"
+printf 'elapsed_s\trss_kib\tgoroutines\tactive_streams\theap_inuse_kib\n' >"$samples"
 start=$(date +%s)
 while kill -0 "$load" 2>/dev/null; do
   sleep "$interval"
   kill -0 "$load" 2>/dev/null || break
-  printf '%s\t%s\t%s\t%s\n' $(($(date +%s) - start)) "$(rss_kib)" "$(goroutines)" "$(streams)" >>"$samples"
+  printf '%s\t%s\t%s\t%s\t%s\n' $(($(date +%s) - start)) "$(rss_kib)" "$(goroutines)" "$(streams)" "$(heap_kib)" >>"$samples"
 done
 load_status=0
 wait "$load" || load_status=$?
@@ -71,20 +72,27 @@ echo
 
 kill -0 "$server" 2>/dev/null || { echo "soak: FAIL: the server died"; tail -20 "$work/server.log"; exit 1; }
 if [ "$load_status" -ne 0 ]; then echo "soak: FAIL: the load tool exited $load_status"; exit 1; fi
+errors=$(grep -o 'errors=[0-9]*' "$work/load.txt" | head -1 | cut -d= -f2)
+if [ "${errors:-1}" != 0 ]; then
+  echo "soak: FAIL: the load tool saw ${errors:-unknown} errors:"
+  grep -ho '"error_sample":[^]]*' "$work/results"/*.json 2>/dev/null | head -c 2000 || true
+  exit 1
+fi
 
 awk -F'\t' -v idle_before="$idle_before" -v idle_after="$idle_after" -v rss_after="$rss_after" '
 NR == 1 { next }
-{ t[n] = $1; rss[n] = $2; g[n] = $3; n++ }
+{ t[n] = $1; rss[n] = $2; g[n] = $3; h[n] = $5; n++ }
 END {
   if (n < 8) { print "soak: FAIL: only " n " samples (run longer)"; exit 1 }
   w = int(n / 5)                      # warm-up samples skipped
   m = n - w; q = int(m / 4); if (q < 1) q = 1
-  for (i = w; i < w + q; i++) { r1 += rss[i]; g1 += g[i] }
-  for (i = n - q; i < n; i++) { r2 += rss[i]; g2 += g[i] }
-  r1 /= q; r2 /= q; g1 /= q; g2 /= q
+  for (i = w; i < w + q; i++) { r1 += rss[i]; g1 += g[i]; h1 += h[i] }
+  for (i = n - q; i < n; i++) { r2 += rss[i]; g2 += g[i]; h2 += h[i] }
+  r1 /= q; r2 /= q; g1 /= q; g2 /= q; h1 /= q; h2 /= q
   for (i = w; i < n; i++) { if (g[i] > gmax) gmax = g[i]; if (rss[i] > rmax) rmax = rss[i] }
   growth = (r2 - r1) / r1 * 100
   printf "RSS: first quarter %.1f MiB, last quarter %.1f MiB (%+.1f%%), max %.1f MiB, after the load %.1f MiB\n", r1/1024, r2/1024, growth, rmax/1024, rss_after/1024
+  printf "Go heap in use: first quarter %.1f MiB, last quarter %.1f MiB\n", h1/1024, h2/1024
   printf "goroutines: first quarter %.1f, last quarter %.1f, max %d; idle before %d, idle after %d\n", g1, g2, gmax, idle_before, idle_after
   fail = 0
   if (r2 - r1 > 32 * 1024 && growth > 25) { print "soak: FAIL: RSS grows"; fail = 1 }
