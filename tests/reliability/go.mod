@@ -9,6 +9,7 @@ require (
 	github.com/taskpilotai/taskpilot/services/chat-service v0.0.0
 	github.com/taskpilotai/taskpilot/services/session-service v0.0.0
 	go.opentelemetry.io/otel/trace v1.47.0
+	modernc.org/sqlite v1.62.0
 )
 
 require (
@@ -87,7 +88,6 @@ require (
 	modernc.org/libc v1.80.2 // indirect
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
-	modernc.org/sqlite v1.62.0 // indirect
 )
 
 replace (
