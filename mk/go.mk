@@ -13,7 +13,7 @@ ifneq ($(and $(wildcard frontend/package.json),$(wildcard mk/frontend.mk),$(shel
 RUN_DEPS += frontend/out
 endif
 
-.PHONY: run build test-go test-race vet lint bench fmt check-fmt tidy-check
+.PHONY: run build test-go test-race vet lint bench bench-go fmt check-fmt tidy-check
 
 run: $(RUN_DEPS) ## Build and start the all-in-one app on :8000 (front end, both services, SQLite)
 	@if [ -f frontend/package.json ] && [ ! -d frontend/out ]; then \
@@ -43,7 +43,9 @@ lint: vet $(GOLANGCI_LINT) ## go vet, then golangci-lint v2 in every module
 	  (cd "$$m" && $(CURDIR)/$(GOLANGCI_LINT) run --config $(CURDIR)/.golangci.yml ./...); \
 	done
 
-bench: ## Go benchmarks of every package (go test -bench)
+bench: bench-go bench-load ## Go benchmarks, then a short load pass of every scenario with ratios (mk/bench.mk)
+
+bench-go: ## Go benchmarks of every package (go test -bench)
 	$(GO) test -run '^$$' -bench . -benchmem work
 
 fmt: ## gofmt -s every Go file
