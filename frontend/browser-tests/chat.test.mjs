@@ -373,6 +373,52 @@ describe("task chat in a real browser (CDN blocked, offline agent)", { skip: mis
     }
   });
 
+  it("an error event offers Retry, which re-runs the answer with threads.retry_after_item", async () => {
+    const ctx = await offlineContext(browser, backend.baseURL);
+    try {
+      const { page } = await openChat(ctx);
+      const input = page.getByRole("textbox", { name: "Message" });
+      await input.fill("add a task to water the plants");
+      await input.press("Enter");
+      await taskItem(page, /water the plants/i).waitFor({ timeout: TIMEOUT });
+
+      // The next turn really runs on the server, but the page only gets the stored
+      // user message and then an error event, as when the answer fails mid-way.
+      let userItemId = "";
+      await page.route("**/api/v1/chatkit", async (route) => {
+        if (!(route.request().postData() ?? "").includes('"threads.add_user_message"')) return route.fallback();
+        const real = await route.fetch();
+        const events = parseSSE((await real.body()).toString("utf8"));
+        const kept = events.filter((e) => (e.type === "thread.item.done" && e.item.type === "user_message") || e.type === "stream_options");
+        userItemId = kept.find((e) => e.type === "thread.item.done").item.id;
+        kept.push({ type: "error", code: "stream.error", allow_retry: true });
+        return route.fulfill({
+          status: 200,
+          headers: { "Content-Type": "text/event-stream; charset=utf-8" },
+          body: kept.map((e) => `data: ${JSON.stringify(e)}\n\n`).join(""),
+        });
+      });
+      await input.fill("show my pending tasks");
+      await input.press("Enter");
+      const alert = page.getByRole("alert").filter({ hasText: "Something went wrong" });
+      await alert.waitFor({ timeout: TIMEOUT });
+      await shot(page, "10-error-event");
+      await page.unroute("**/api/v1/chatkit");
+
+      await alert.getByRole("button", { name: "Retry" }).click();
+      const { request, events } = await streamEvents(page, "threads.retry_after_item");
+      assert.equal(request.params.item_id, userItemId, "retry names the stored user message");
+      assert.ok(events.some((e) => e.type === "thread.item.done" && e.item.type !== "user_message"), "the answer is produced again");
+      const log = page.getByRole("log", { name: "Messages" });
+      await waitForText(log, /show my pending tasks[\s\S]*water the plants[\s\S]*$/i);
+      assert.equal(await page.getByRole("alert").filter({ hasText: "Something went wrong" }).count(), 0);
+      // The retried question is not duplicated.
+      assert.equal((await log.innerText()).match(/show my pending tasks/g)?.length, 1);
+    } finally {
+      await ctx.context.close();
+    }
+  });
+
   it("explains a misconfigured backend (hosted mode without OPENAI_API_KEY)", async () => {
     const hosted = await startBackend({ CHATKIT_MODE: "hosted" });
     const ctx = await offlineContext(browser, hosted.baseURL);
@@ -406,7 +452,7 @@ describe("task chat in a real browser (CDN blocked, offline agent)", { skip: mis
       await alert.waitFor({ timeout: TIMEOUT });
       assert.match(await alert.innerText(), /Try again in 7 seconds\./);
       assert.ok(await alert.getByRole("button", { name: /Retry in \d+ s/ }).isDisabled());
-      await shot(page, "10-rate-limited");
+      await shot(page, "12-rate-limited");
 
       await page.unroute("**/api/chatkit/sessions");
       await page.route("**/api/chatkit/sessions", (route) => route.abort("connectionrefused"));
