@@ -72,7 +72,7 @@ func chatMessages(instructions string, history []entry) []openai.ChatCompletionM
 
 func (s *chatStepper) step(ctx context.Context, req stepRequest, onText func(string) error) (stepOutput, error) {
 	params := openai.ChatCompletionNewParams{
-		Model:         shared.ChatModel(s.model),
+		Model:         s.model,
 		Messages:      chatMessages(req.instructions, req.history),
 		Temperature:   openai.Float(s.temperature),
 		Tools:         s.tools,

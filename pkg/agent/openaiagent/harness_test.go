@@ -37,7 +37,7 @@ var styles = []string{openaiagent.StyleResponses, openaiagent.StyleChatCompletio
 // harness wires the agent to the fake upstream, the real task tools on
 // SQLite and an in-memory chat store, and records what the agent emits.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	fake   *fakeopenai.Server
 	agent  *openaiagent.Agent
 	chat   *memstore.Store
@@ -48,7 +48,7 @@ type harness struct {
 	clock  *chatkit.MonotonicClock
 }
 
-func newHarness(t *testing.T, style string, configure ...func(*openaiagent.Options)) *harness {
+func newHarness(t testing.TB, style string, configure ...func(*openaiagent.Options)) *harness {
 	t.Helper()
 	h := &harness{t: t, fake: fakeopenai.New(t, apiKey), chat: memstore.New(), reg: prometheus.NewRegistry(),
 		logs: &syncBuffer{}, clock: chatkit.NewMonotonicClock(nil)}

@@ -5,7 +5,6 @@ import (
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/responses"
-	"github.com/openai/openai-go/v3/shared"
 
 	"github.com/taskpilotai/taskpilot/pkg/tasks"
 )
@@ -67,7 +66,7 @@ func responsesInput(history []entry) responses.ResponseInputParam {
 
 func (s *responsesStepper) step(ctx context.Context, req stepRequest, onText func(string) error) (stepOutput, error) {
 	params := responses.ResponseNewParams{
-		Model:        shared.ResponsesModel(s.model),
+		Model:        s.model,
 		Instructions: openai.String(req.instructions),
 		Input:        responses.ResponseNewParamsInputUnion{OfInputItemList: responsesInput(req.history)},
 		Temperature:  openai.Float(s.temperature),

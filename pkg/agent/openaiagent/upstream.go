@@ -95,15 +95,15 @@ func classify(parent context.Context, err error) error {
 		if ue.code == "" {
 			ue.code = apiErr.Type
 		}
-		switch {
-		case apiErr.StatusCode == http.StatusTooManyRequests:
+		switch apiErr.StatusCode {
+		case http.StatusTooManyRequests:
 			ue.outcome = outcomeRateLimited
 			if apiErr.Response != nil {
 				ue.retryAfter = retryAfter(apiErr.Response.Header)
 			}
-		case apiErr.StatusCode == http.StatusUnauthorized || apiErr.StatusCode == http.StatusForbidden:
+		case http.StatusUnauthorized, http.StatusForbidden:
 			ue.outcome = outcomeNotConfigured
-		case apiErr.StatusCode == http.StatusRequestTimeout || apiErr.StatusCode == http.StatusGatewayTimeout:
+		case http.StatusRequestTimeout, http.StatusGatewayTimeout:
 			ue.outcome = outcomeUpstreamTimeout
 		}
 		return ue

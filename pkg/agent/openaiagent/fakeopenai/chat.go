@@ -80,7 +80,7 @@ func parseChatRequest(req *Request) string {
 		case "tool":
 			id, _ := msg["tool_call_id"].(string)
 			if !open[id] {
-				return fmt.Sprintf("Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls' (tool_call_id %q).", id)
+				return fmt.Sprintf("Invalid parameter: messages with role 'tool' must be a response to a preceding message with 'tool_calls' (tool_call_id %q).", id)
 			}
 			delete(open, id)
 			text, p := textOf(msg["content"], "text")
