@@ -24,8 +24,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/trace"
-	// Registers the "sqlite" database/sql driver (modernc.org/sqlite, pure Go).
-	_ "modernc.org/sqlite"
 )
 
 // Dialect names the SQL flavour behind a DB.
@@ -177,10 +175,8 @@ func openSQLite(ctx context.Context, rest string, o options) (*DB, error) {
 	// the write lock at BEGIN so a transaction never fails half-way upgrading.
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 	fileURL := (&url.URL{Scheme: "file", Path: path}).String()
-	writer, err := sql.Open("sqlite", fileURL+"?"+pragmas+"&_txlock=immediate")
-	if err != nil {
-		return nil, fmt.Errorf("storage: open sqlite: %w", err)
-	}
+	// Both pools keep prepared statements per connection (stmtcache.go).
+	writer := sql.OpenDB(newCachingConnector(fileURL + "?" + pragmas + "&_txlock=immediate"))
 	writer.SetMaxOpenConns(1)
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxIdleTime(0)
@@ -191,11 +187,7 @@ func openSQLite(ctx context.Context, rest string, o options) (*DB, error) {
 		_ = writer.Close()
 		return nil, fmt.Errorf("storage: open sqlite: %w", err)
 	}
-	reader, err := sql.Open("sqlite", fileURL+"?"+pragmas+"&_pragma=query_only(1)")
-	if err != nil {
-		_ = writer.Close()
-		return nil, fmt.Errorf("storage: open sqlite: %w", err)
-	}
+	reader := sql.OpenDB(newCachingConnector(fileURL + "?" + pragmas + "&_pragma=query_only(1)"))
 	readers := o.maxOpenConns
 	if readers <= 0 {
 		readers = max(4, 2*runtime.GOMAXPROCS(0))
