@@ -1,7 +1,6 @@
 package chatkit
 
 import (
-	"bufio"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -53,11 +52,11 @@ func (s *Server) Handler() fiber.Handler {
 		c.Set("X-Accel-Buffering", "no")
 		c.Status(fiber.StatusOK)
 		// The stream outlives the handler; only the server's shutdown (and
-		// a broken connection, which WriteStream detects) ends it early.
-		stop := httpserver.StopContext(c.App())
-		c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-			resp.WriteStream(stop, w)
-		})
+		// a broken connection: fasthttp then closes the reader) ends it
+		// early. fasthttp reads it on the connection's own goroutine and
+		// flushes every chunk, so a stream costs no extra goroutine or
+		// buffer (SetBodyStreamWriter would add both, and a pipe).
+		c.Context().SetBodyStream(resp.Reader(httpserver.StopContext(c.App())), -1)
 		return nil
 	}
 }

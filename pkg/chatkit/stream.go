@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"reflect"
 	"runtime/debug"
@@ -162,84 +163,169 @@ type frame struct {
 }
 
 // WriteStream runs the turn and writes its events to w as SSE ("data:
-// <json>\n\n", flushed per event). All writes happen on the calling
-// goroutine; the turn runs on another and hands events over a channel. A
-// write or flush error means the client is gone: the turn's context is
-// cancelled and the turn finishes its persistence (partial reply, the
-// cancellation note) before WriteStream returns. Cancelling ctx (the
-// server is shutting down) cancels the turn the same way, then ends the
-// stream with a retryable error event (StoppingMessage).
+// <json>\n\n", flushed per event). A write or flush error means the client
+// is gone: the turn's context is cancelled and the turn finishes its
+// persistence (partial reply, the cancellation note) before WriteStream
+// returns. Cancelling ctx (the server is shutting down) cancels the turn the
+// same way, then ends the stream with a retryable error event
+// (StoppingMessage). Handler streams through Reader instead, which needs no
+// goroutine or buffer of its own.
 func (r *Response) WriteStream(ctx context.Context, w FlushWriter) {
+	sr := r.Reader(ctx)
+	if sr == nil {
+		return
+	}
+	defer sr.Close()
+	buf := make([]byte, 4096)
+	for {
+		n, err := sr.Read(buf)
+		if n > 0 {
+			if _, werr := w.Write(buf[:n]); werr != nil {
+				return // Close cancels the turn and waits for it
+			}
+			if sr.eventEnd() {
+				if ferr := w.Flush(); ferr != nil {
+					return
+				}
+			}
+		}
+		if err != nil {
+			_ = w.Flush()
+			return
+		}
+	}
+}
+
+// Reader starts the turn and returns its SSE bytes as a stream: each Read
+// returns at most one event (the caller flushes after every Read, as
+// fasthttp's chunked body writer does). The turn runs on its own goroutine
+// and hands events over a channel; Read blocks until the next one. Closing
+// the reader before it reported io.EOF means the client is gone: the turn is
+// cancelled and Close returns once its persistence is complete. Cancelling
+// ctx (the server is shutting down) cancels the turn, and the stream then
+// ends with a retryable error event (StoppingMessage). Nil when the response
+// is not a stream.
+func (r *Response) Reader(ctx context.Context) *StreamReader {
 	p := r.turn
 	if p == nil {
-		return
+		return nil
 	}
 	s := p.s
 	s.metrics.activeStreams.Inc()
-	defer s.metrics.activeStreams.Dec()
 	// The turn keeps the request's values (user, span, request info) but
 	// not its cancellation: only ctx (the caller's) and a broken
 	// connection cancel it.
 	turnCtx, cancel := context.WithCancel(context.WithoutCancel(p.ctx))
-	defer cancel()
-	stop := context.AfterFunc(ctx, cancel)
-	defer stop()
-	frames := make(chan frame, 16)
-	var outcome string
-	go func() {
-		defer close(frames)
-		outcome = p.run(turnCtx, frames)
-	}()
-	var tick <-chan time.Time
+	sr := &StreamReader{s: s, ctx: ctx, cancel: cancel, frames: make(chan frame, 16)}
+	sr.stop = context.AfterFunc(ctx, cancel)
 	if s.keepAlive > 0 {
-		t := time.NewTicker(s.keepAlive)
-		defer t.Stop()
-		tick = t.C
+		sr.ticker = time.NewTicker(s.keepAlive)
 	}
-	broken := false
-	write := func(b ...[]byte) {
-		for _, part := range b {
-			if _, err := w.Write(part); err != nil {
-				broken = true
-				cancel()
-				return
-			}
+	go func() {
+		defer close(sr.frames)
+		sr.outcome = p.run(turnCtx, sr.frames)
+	}()
+	return sr
+}
+
+// StreamReader is a running turn's SSE stream (see Response.Reader).
+type StreamReader struct {
+	s       *Server
+	ctx     context.Context
+	cancel  context.CancelFunc
+	stop    func() bool
+	ticker  *time.Ticker
+	frames  chan frame
+	outcome string // set before frames is closed
+
+	pending []byte // the rest of the event being read
+	event   string // its type, counted once it has been read whole
+	eof     bool
+	closed  bool
+}
+
+var (
+	sseData      = []byte("data: ")
+	sseEnd       = []byte("\n\n")
+	sseKeepAlive = []byte(": keep-alive\n\n")
+)
+
+// Read implements io.Reader.
+func (sr *StreamReader) Read(p []byte) (int, error) {
+	if len(sr.pending) == 0 {
+		if sr.eof || sr.closed {
+			return 0, io.EOF
 		}
-		if err := w.Flush(); err != nil {
-			broken = true
-			cancel()
+		if !sr.next() {
+			sr.eof = true
+			return 0, io.EOF
 		}
 	}
-	for {
-		select {
-		case f, ok := <-frames:
-			if !ok {
-				if outcome == outcomeCancelled && !broken && ctx.Err() != nil {
-					// ctx ended the turn (the server is stopping), not the
-					// client: end the stream with a retryable error event
-					// instead of cutting it.
-					if data, err := jsonMarshal(ErrorEvent{Code: ErrorCodeCustom, Message: StoppingMessage, AllowRetry: true}); err == nil {
-						write([]byte("data: "), data, []byte("\n\n"))
-						if !broken {
-							s.metrics.eventsSent.WithLabelValues(EventError).Inc()
-						}
-					}
+	n := copy(p, sr.pending)
+	sr.pending = sr.pending[n:]
+	if len(sr.pending) == 0 && sr.event != "" {
+		sr.s.metrics.eventsSent.WithLabelValues(sr.event).Inc()
+		sr.event = ""
+	}
+	return n, nil
+}
+
+// eventEnd reports whether the last Read completed an event.
+func (sr *StreamReader) eventEnd() bool { return len(sr.pending) == 0 }
+
+// next waits for the next event (or keep-alive comment) and puts its bytes
+// into pending; false means the stream is over.
+func (sr *StreamReader) next() bool {
+	var tick <-chan time.Time
+	if sr.ticker != nil {
+		tick = sr.ticker.C
+	}
+	select {
+	case f, ok := <-sr.frames:
+		if !ok {
+			if sr.outcome == outcomeCancelled && sr.ctx.Err() != nil {
+				// ctx ended the turn (the server is stopping), not the
+				// client: end the stream with a retryable error event
+				// instead of cutting it.
+				if data, err := jsonMarshal(ErrorEvent{Code: ErrorCodeCustom, Message: StoppingMessage, AllowRetry: true}); err == nil {
+					sr.setPending(EventError, data)
+					sr.eof = true
+					return true
 				}
-				return
 			}
-			if broken {
-				continue
-			}
-			write([]byte("data: "), f.data, []byte("\n\n"))
-			if !broken {
-				s.metrics.eventsSent.WithLabelValues(f.event).Inc()
-			}
-		case <-tick:
-			if !broken {
-				write([]byte(": keep-alive\n\n"))
-			}
+			return false
 		}
+		sr.setPending(f.event, f.data)
+	case <-tick:
+		sr.pending, sr.event = sseKeepAlive, ""
 	}
+	return true
+}
+
+func (sr *StreamReader) setPending(event string, data []byte) {
+	b := make([]byte, 0, len(sseData)+len(data)+len(sseEnd))
+	b = append(append(append(b, sseData...), data...), sseEnd...)
+	sr.pending, sr.event = b, event
+}
+
+// Close implements io.Closer: it cancels the turn when the stream did not
+// reach its end (the client is gone) and returns once the turn has finished
+// its persistence.
+func (sr *StreamReader) Close() error {
+	if sr.closed {
+		return nil
+	}
+	sr.closed = true
+	sr.cancel()
+	for range sr.frames { // discard the rest; the turn persists regardless
+	}
+	sr.stop()
+	if sr.ticker != nil {
+		sr.ticker.Stop()
+	}
+	sr.pending = nil
+	sr.s.metrics.activeStreams.Dec()
+	return nil
 }
 
 // run executes the turn, sending frames; it returns the turn's outcome

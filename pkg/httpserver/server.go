@@ -110,12 +110,17 @@ func New(opts Options) *fiber.App {
 	}
 
 	app := fiber.New(fiber.Config{
-		AppName:               opts.Service,
-		Immutable:             true,
-		BodyLimit:             opts.BodyLimit,
-		ReadTimeout:           opts.ReadTimeout,
-		IdleTimeout:           opts.IdleTimeout,
-		ReadBufferSize:        16 << 10, // room for JWTs in Authorization headers
+		AppName:        opts.Service,
+		Immutable:      true,
+		BodyLimit:      opts.BodyLimit,
+		ReadTimeout:    opts.ReadTimeout,
+		IdleTimeout:    opts.IdleTimeout,
+		ReadBufferSize: 16 << 10, // room for JWTs in Authorization headers
+		// Return a connection's read buffer (16 KiB) to the pool once its
+		// request is read, and the write buffer once a response is sent:
+		// an open SSE stream or an idle keep-alive connection then holds
+		// neither (bench/RESULTS.md, streams).
+		ReduceMemoryUsage:     true,
 		DisableStartupMessage: true,
 		ErrorHandler:          ErrorHandler(opts.Logger),
 	})
