@@ -82,8 +82,8 @@ func NewSigner(key []byte, ttl time.Duration, now func() time.Time) (*Signer, er
 	return &Signer{
 		key:  k,
 		macs: sync.Pool{New: func() any { return hmac.New(sha256.New, k) }},
-		ttl: ttl,
-		now: now,
+		ttl:  ttl,
+		now:  now,
 		parser: jwt.NewParser(
 			jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 			jwt.WithIssuer(SessionIssuer),
