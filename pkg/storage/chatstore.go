@@ -69,7 +69,7 @@ func (s *ChatStore) SaveThread(ctx context.Context, userID string, t chatkit.Thr
 	if t.Title != "" {
 		title = t.Title
 	}
-	res, err := s.db.SQL.ExecContext(ctx, s.db.Rebind(`
+	n, err := s.db.execWrite(ctx, s.db.Rebind(`
 INSERT INTO chat_threads (user_id, id, title, status, metadata, allowed_image_domains, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET
@@ -81,9 +81,7 @@ WHERE chat_threads.user_id = excluded.user_id`),
 	if err != nil {
 		return fmt.Errorf("save thread %s: %w", t.ID, err)
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("save thread %s: %w", t.ID, err)
-	} else if n == 0 {
+	if n == 0 {
 		return notFound("thread", t.ID) // the id is another user's
 	}
 	return nil
@@ -231,7 +229,7 @@ func (s *ChatStore) upsertItem(ctx context.Context, userID, threadID string, ite
 	if err != nil {
 		return fmt.Errorf("save item %s: encode: %w", h.ID, err)
 	}
-	_, err = s.db.SQL.ExecContext(ctx, s.db.Rebind(`
+	_, err = s.db.execWrite(ctx, s.db.Rebind(`
 INSERT INTO chat_items (user_id, id, thread_id, type, hidden, created_at, payload)
 VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (user_id, thread_id, id) DO UPDATE SET
@@ -374,7 +372,7 @@ func (s *ChatStore) SaveAttachment(ctx context.Context, userID string, a chatkit
 	if a.ThreadID != "" {
 		threadID = a.ThreadID
 	}
-	res, err := s.db.SQL.ExecContext(ctx, s.db.Rebind(`
+	n, err := s.db.execWrite(ctx, s.db.Rebind(`
 INSERT INTO chat_attachments (user_id, id, thread_id, created_at, payload) VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET thread_id = excluded.thread_id, payload = excluded.payload
 WHERE chat_attachments.user_id = excluded.user_id`),
@@ -382,9 +380,7 @@ WHERE chat_attachments.user_id = excluded.user_id`),
 	if err != nil {
 		return fmt.Errorf("save attachment %s: %w", a.ID, err)
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("save attachment %s: %w", a.ID, err)
-	} else if n == 0 {
+	if n == 0 {
 		return notFound("attachment", a.ID)
 	}
 	return nil
@@ -412,13 +408,11 @@ func (s *ChatStore) LoadAttachment(ctx context.Context, userID, attachmentID str
 func (s *ChatStore) DeleteAttachment(ctx context.Context, userID, attachmentID string) (err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "delete_attachment")
 	defer func() { done(err) }()
-	res, err := s.db.SQL.ExecContext(ctx, s.db.Rebind(`DELETE FROM chat_attachments WHERE user_id = ? AND id = ?`), userID, attachmentID)
+	n, err := s.db.execWrite(ctx, s.db.Rebind(`DELETE FROM chat_attachments WHERE user_id = ? AND id = ?`), userID, attachmentID)
 	if err != nil {
 		return fmt.Errorf("delete attachment %s: %w", attachmentID, err)
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("delete attachment %s: %w", attachmentID, err)
-	} else if n == 0 {
+	if n == 0 {
 		return notFound("attachment", attachmentID)
 	}
 	return nil

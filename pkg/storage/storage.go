@@ -56,6 +56,8 @@ type DB struct {
 	locks *sql.DB
 	// path is the SQLite file path (empty on PostgreSQL).
 	path string
+	// batch group-commits single-statement writes (SQLite only; batch.go).
+	batch *batcher
 
 	inst *instrumentation
 }
@@ -200,7 +202,7 @@ func openSQLite(ctx context.Context, rest string, o options) (*DB, error) {
 		_ = reader.Close()
 		return nil, fmt.Errorf("storage: open sqlite: %w", err)
 	}
-	return &DB{SQL: writer, Read: reader, Dialect: SQLite, path: path}, nil
+	return &DB{SQL: writer, Read: reader, Dialect: SQLite, path: path, batch: newBatcher(writer)}, nil
 }
 
 func openPostgres(ctx context.Context, rawURL string, o options) (*DB, error) {
@@ -255,6 +257,9 @@ func (db *DB) Ping(ctx context.Context) error {
 // the database file is complete on its own.
 func (db *DB) Close() error {
 	var errs []error
+	if db.batch != nil {
+		db.batch.close()
+	}
 	if db.Dialect == SQLite {
 		if _, err := db.SQL.ExecContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
 			errs = append(errs, fmt.Errorf("checkpoint: %w", err))
