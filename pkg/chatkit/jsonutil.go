@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -206,14 +207,24 @@ func rawOrEmptyObject(r json.RawMessage) json.RawMessage {
 // jsonMarshal is json.Marshal without HTML escaping of <, > and &, like the
 // reference's serializer (Markdown and widget text keep their characters).
 func jsonMarshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	buf := encodeBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 64<<10 { // don't keep the odd huge one
+			buf.Reset()
+			encodeBuffers.Put(buf)
+		}
+	}()
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return bytes.Clone(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))), nil
 }
+
+// encodeBuffers recycles jsonMarshal's scratch buffers (every event and
+// every nested item part goes through it).
+var encodeBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // Marshal encodes v the way the Server sends it: compact JSON without HTML
 // escaping.

@@ -3,6 +3,7 @@ package chatkit
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -179,7 +180,17 @@ func (s *Server) Process(ctx context.Context, userID string, info RequestInfo, b
 	if err != nil {
 		return nil, err
 	}
-	data, err := jsonMarshal(out)
+	var data []byte
+	switch page := out.(type) {
+	case Page[Item]: // already compact: skip encoding/json's re-scan
+		data, err = page.MarshalJSON()
+	case Page[Thread]:
+		data, err = page.MarshalJSON()
+	case Page[json.RawMessage]:
+		data, err = page.MarshalJSON()
+	default:
+		data, err = jsonMarshal(out)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("encode %s response: %w", req.Type, err)
 	}
@@ -259,6 +270,13 @@ func (s *Server) processJSON(ctx context.Context, user string, req *Request) (an
 	case *ListParams:
 		opts := ListOptions{Limit: p.Limit, Order: p.Order, After: p.After}
 		if req.Type == ReqItemsList {
+			if raw, ok := s.store.(RawItemLister); ok {
+				items, err := raw.ListItemsJSON(ctx, user, p.ThreadID, opts)
+				if err != nil {
+					return nil, notFound(err, "thread")
+				}
+				return items, nil
+			}
 			items, err := s.store.ListItems(ctx, user, p.ThreadID, opts)
 			if err != nil {
 				return nil, notFound(err, "thread")

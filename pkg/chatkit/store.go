@@ -2,6 +2,7 @@ package chatkit
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 )
 
@@ -118,4 +119,12 @@ type AttachmentStore interface {
 	// DeleteAttachment deletes the bytes of an attachment (no error when
 	// there are none).
 	DeleteAttachment(ctx context.Context, userID, attachmentID string) error
+}
+
+// RawItemLister is implemented by stores that keep each item's encoding
+// (chatkit.Marshal's output) and can list it without decoding: items.list
+// then sends those bytes as they are. The page must be exactly what
+// ListItems would return, encoded.
+type RawItemLister interface {
+	ListItemsJSON(ctx context.Context, userID, threadID string, opts ListOptions) (Page[json.RawMessage], error)
 }

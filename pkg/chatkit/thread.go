@@ -3,6 +3,7 @@ package chatkit
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -114,13 +115,34 @@ type Page[T any] struct {
 	After   string `json:"after,omitempty"`
 }
 
-// MarshalJSON writes data as [] when empty.
+// MarshalJSON writes data as [] when empty. It joins the elements' own
+// encodings instead of handing the page to encoding/json, which would
+// re-scan every element's MarshalJSON output (the bulk of an items.list
+// page's CPU); the bytes are the same.
 func (p Page[T]) MarshalJSON() ([]byte, error) {
-	type plain Page[T]
-	if p.Data == nil {
-		p.Data = []T{}
+	out := make([]byte, 0, 256*len(p.Data)+64)
+	out = append(out, `{"data":[`...)
+	for i, d := range p.Data {
+		b, err := jsonMarshal(d)
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, b...)
 	}
-	return jsonMarshal(plain(p))
+	out = append(out, `],"has_more":`...)
+	out = strconv.AppendBool(out, p.HasMore)
+	if p.After != "" {
+		after, err := jsonMarshal(p.After)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, `,"after":`...)
+		out = append(out, after...)
+	}
+	return append(out, '}'), nil
 }
 
 // UnmarshalJSON decodes a page; a Page[Item] decodes each element with

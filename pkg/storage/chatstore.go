@@ -21,7 +21,10 @@ type ChatStore struct {
 	locks threadLocks // SQLite only
 }
 
-var _ chatkit.Store = (*ChatStore)(nil)
+var (
+	_ chatkit.Store         = (*ChatStore)(nil)
+	_ chatkit.RawItemLister = (*ChatStore)(nil)
+)
 
 // NewChatStore returns the chat store on db (whose migrations must have run,
 // as Open does by default).
@@ -225,7 +228,8 @@ func (s *ChatStore) SaveItem(ctx context.Context, userID, threadID string, item 
 
 func (s *ChatStore) upsertItem(ctx context.Context, userID, threadID string, item chatkit.Item) error {
 	h := item.Header()
-	payload, err := json.Marshal(item)
+	// chatkit.Marshal: the wire encoding, so ListItemsJSON can serve it as is.
+	payload, err := chatkit.Marshal(item)
 	if err != nil {
 		return fmt.Errorf("save item %s: encode: %w", h.ID, err)
 	}
@@ -291,6 +295,31 @@ func (s *ChatStore) DeleteItem(ctx context.Context, userID, threadID, itemID str
 func (s *ChatStore) ListItems(ctx context.Context, userID, threadID string, opts chatkit.ListOptions) (page chatkit.Page[chatkit.Item], err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "list_items")
 	defer func() { done(err) }()
+	raw, err := s.listItems(ctx, userID, threadID, opts)
+	if err != nil {
+		return page, err
+	}
+	page = chatkit.Page[chatkit.Item]{Data: make([]chatkit.Item, 0, len(raw.Data)), HasMore: raw.HasMore, After: raw.After}
+	for _, payload := range raw.Data {
+		it, err := chatkit.UnmarshalItem(payload)
+		if err != nil {
+			return chatkit.Page[chatkit.Item]{}, fmt.Errorf("list items of %s: decode: %w", threadID, err)
+		}
+		page.Data = append(page.Data, it)
+	}
+	return page, nil
+}
+
+// ListItemsJSON implements chatkit.RawItemLister: the page of ListItems as
+// the items' stored encodings (written by chatkit.Marshal), so items.list
+// skips decoding and re-encoding every item.
+func (s *ChatStore) ListItemsJSON(ctx context.Context, userID, threadID string, opts chatkit.ListOptions) (page chatkit.Page[json.RawMessage], err error) {
+	ctx, done := s.db.Observe(ctx, storeName, "list_items")
+	defer func() { done(err) }()
+	return s.listItems(ctx, userID, threadID, opts)
+}
+
+func (s *ChatStore) listItems(ctx context.Context, userID, threadID string, opts chatkit.ListOptions) (page chatkit.Page[json.RawMessage], err error) {
 	opts = opts.Normalized()
 	dir, cmp := keyset(opts.Order)
 	q := `SELECT id, payload FROM chat_items WHERE user_id = ? AND thread_id = ?`
@@ -310,29 +339,25 @@ func (s *ChatStore) ListItems(ctx context.Context, userID, threadID string, opts
 		return page, fmt.Errorf("list items of %s: %w", threadID, err)
 	}
 	defer func() { _ = rows.Close() }()
-	page.Data = make([]chatkit.Item, 0, min(opts.Limit+1, 128))
+	page.Data = make([]json.RawMessage, 0, min(opts.Limit+1, 128))
 	ids := make([]string, 0, cap(page.Data))
 	for rows.Next() {
 		var id string
 		var payload []byte
 		if err := rows.Scan(&id, &payload); err != nil {
-			return chatkit.Page[chatkit.Item]{}, fmt.Errorf("list items of %s: %w", threadID, err)
+			return chatkit.Page[json.RawMessage]{}, fmt.Errorf("list items of %s: %w", threadID, err)
 		}
-		it, err := chatkit.UnmarshalItem(payload)
-		if err != nil {
-			return chatkit.Page[chatkit.Item]{}, fmt.Errorf("list items of %s: decode %s: %w", threadID, id, err)
-		}
-		page.Data = append(page.Data, it)
+		page.Data = append(page.Data, payload)
 		ids = append(ids, id)
 	}
 	if err := rows.Err(); err != nil {
-		return chatkit.Page[chatkit.Item]{}, fmt.Errorf("list items of %s: %w", threadID, err)
+		return chatkit.Page[json.RawMessage]{}, fmt.Errorf("list items of %s: %w", threadID, err)
 	}
 	_ = rows.Close()
 	if len(page.Data) == 0 {
 		// Rows imply the thread exists (foreign key); no rows may mean it does not.
 		if err := s.threadExists(ctx, s.db.Read, userID, threadID); err != nil {
-			return chatkit.Page[chatkit.Item]{}, err
+			return chatkit.Page[json.RawMessage]{}, err
 		}
 	}
 	if len(page.Data) > opts.Limit {
