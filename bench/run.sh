@@ -26,6 +26,15 @@ case $mode in
   *) echo "usage: $0 [short|full]" >&2; exit 2 ;;
 esac
 
+# Each held stream costs the server two descriptors (the client's
+# connection and its own to the slow model): cap the streams at what the
+# descriptor limit allows, and say so.
+fdmax=$(ulimit -n)
+if [ "$fdmax" != unlimited ] && [ $((streams * 2 + 200)) -gt "$fdmax" ]; then
+  echo "note: open-file limit $fdmax allows $(((fdmax - 200) / 2)) streams, not $streams (raise ulimit -n for more)"
+  streams=$(((fdmax - 200) / 2))
+fi
+
 echo "building into $bin"
 go build -o "$bin/taskpilot" ./cmd/taskpilot
 go build -o "$bin/load" ./bench/cmd/load

@@ -91,6 +91,33 @@ func Table(w io.Writer, results []Result) {
 			lat.P50, lat.P90, lat.P99, lat.Max, fe, float64(r.RSSBytes)/(1<<20), per, ratio)
 	}
 	tw.Flush()
+	// The limit streams the same bytes with no work behind them, so its time
+	// to first event is the client, loopback and HTTP share; what taskpilot
+	// takes beyond it is server-side work before the first event.
+	var tpTurn, limTurn *Result
+	for i := range results {
+		if results[i].Scenario == "turn" && results[i].Label == Subject {
+			tpTurn = &results[i]
+		}
+		if results[i].Scenario == "turn" && results[i].Label == "limit" {
+			limTurn = &results[i]
+		}
+	}
+	if tpTurn != nil && limTurn != nil {
+		a, b := tpTurn.Latency["first_event"], limTurn.Latency["first_event"]
+		if a.Count > 0 && b.Count > 0 {
+			fmt.Fprintf(w, "  turn: server-side time before the first event ≈ taskpilot − limit first_p50 = %.2f ms (c=%d)\n", a.P50-b.P50, tpTurn.Concurrency)
+		}
+	}
+	for _, r := range results {
+		if r.Scenario == "history" {
+			if il, ok := r.Latency["items_list"]; ok && il.Count > 0 {
+				tl := r.Latency["threads_list"]
+				fmt.Fprintf(w, "  history@%s: items.list (50) p50 %.2f ms p99 %.2f ms; threads.list (20) p50 %.2f ms p99 %.2f ms\n",
+					r.Label, il.P50, il.P99, tl.P50, tl.P99)
+			}
+		}
+	}
 	for _, r := range results {
 		var notes []string
 		if r.Notes != "" {
