@@ -36,9 +36,10 @@ go build -o "$bin/slowmodel" ./bench/cmd/slowmodel
 
 extra=()
 if [ "$scenario" = streams ]; then
-  "$bin/slowmodel" -addr 127.0.0.1:18113 -chunks 20 -interval 1s &
+  "$bin/slowmodel" -addr 127.0.0.1:18113 -chunks 20 -interval 1s -tls-cert "$work/model.pem" &
   pids+=($!)
-  extra=(OPENAI_API_KEY=sk-bench OPENAI_BASE_URL=http://127.0.0.1:18113/v1 OPENAI_API_STYLE=chat_completions OPENAI_TIMEOUT=5m)
+  for _ in $(seq 1 50); do [ -s "$work/model.pem" ] && break; sleep 0.1; done
+  extra=(SSL_CERT_FILE="$work/model.pem" OPENAI_API_KEY=sk-bench OPENAI_BASE_URL=https://127.0.0.1:18113/v1 OPENAI_API_STYLE=chat_completions OPENAI_TIMEOUT=5m)
 fi
 mkdir -p "$work/tp"
 env LISTEN_ADDR=127.0.0.1:$port DATABASE_URL="sqlite://$work/tp/taskpilot.db" DATA_DIR="$work/tp" \

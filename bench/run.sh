@@ -26,13 +26,13 @@ case $mode in
   *) echo "usage: $0 [short|full]" >&2; exit 2 ;;
 esac
 
-# Each held stream costs the server two descriptors (the client's
-# connection and its own to the slow model): cap the streams at what the
-# descriptor limit allows, and say so.
+# Each held stream costs the server and the load tool one descriptor (the
+# model's streams share a few HTTP/2 connections): cap the streams at what
+# the descriptor limit allows, and say so.
 fdmax=$(ulimit -n)
-if [ "$fdmax" != unlimited ] && [ $((streams * 2 + 200)) -gt "$fdmax" ]; then
-  echo "note: open-file limit $fdmax allows $(((fdmax - 200) / 2)) streams, not $streams (raise ulimit -n for more)"
-  streams=$(((fdmax - 200) / 2))
+if [ "$fdmax" != unlimited ] && [ $((streams + 200)) -gt "$fdmax" ]; then
+  echo "note: open-file limit $fdmax allows $((fdmax - 200)) streams, not $streams (raise ulimit -n for more)"
+  streams=$((fdmax - 200))
 fi
 
 echo "building into $bin"
@@ -101,10 +101,14 @@ if [ -n "$peer" ]; then
 fi
 
 # Streams: a second server whose model (an OpenAI-compatible fake) answers
-# slowly, so every turn stays open while the next ones arrive.
-"$bin/slowmodel" -addr 127.0.0.1:18103 -chunks 20 -interval 1s &
+# slowly, so every turn stays open while the next ones arrive. The model is
+# served over TLS with HTTP/2, as api.openai.com is (the server trusts its
+# self-signed certificate through SSL_CERT_FILE), so streams share upstream
+# connections as they do in production.
+"$bin/slowmodel" -addr 127.0.0.1:18103 -chunks 20 -interval 1s -tls-cert "$work/model.pem" &
 pids+=($!)
-start_taskpilot 18104 "$work/streams" OPENAI_API_KEY=sk-bench OPENAI_BASE_URL=http://127.0.0.1:18103/v1 \
+for _ in $(seq 1 50); do [ -s "$work/model.pem" ] && break; sleep 0.1; done
+start_taskpilot 18104 "$work/streams" SSL_CERT_FILE="$work/model.pem" OPENAI_API_KEY=sk-bench OPENAI_BASE_URL=https://127.0.0.1:18103/v1 \
   OPENAI_API_STYLE=chat_completions OPENAI_TIMEOUT=5m
 streams_pid=${pids[-1]}
 "$bin/load" run -out "$out" -scenario streams -label taskpilot -target http://127.0.0.1:18104 \
