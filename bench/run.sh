@@ -36,7 +36,14 @@ if [ "$fdmax" != unlimited ] && [ $((streams + 200)) -gt "$fdmax" ]; then
 fi
 
 echo "building into $bin"
-go build -o "$bin/taskpilot" ./cmd/taskpilot
+# TASKPILOT_BIN runs another build of the server (e.g. an older commit's,
+# for a before/after table from one machine state) with this load tool.
+if [ -n "${TASKPILOT_BIN:-}" ]; then
+  cp "$TASKPILOT_BIN" "$work/taskpilot-under-test"
+else
+  go build -o "$work/taskpilot-under-test" ./cmd/taskpilot
+  cp "$work/taskpilot-under-test" "$bin/taskpilot"
+fi
 go build -o "$bin/load" ./bench/cmd/load
 go build -o "$bin/limit" ./bench/cmd/limit
 go build -o "$bin/slowmodel" ./bench/cmd/slowmodel
@@ -56,7 +63,7 @@ start_taskpilot() { # port datadir extra-env...
   mkdir -p "$dir"
   env LISTEN_ADDR=127.0.0.1:$port DATABASE_URL="sqlite://$dir/taskpilot.db" DATA_DIR="$dir" \
     LOG_LEVEL=error RATE_LIMIT_PER_MINUTE=100000000 STATIC_DIR="$dir/none" "$@" \
-    "$bin/taskpilot" >"$dir/server.log" 2>&1 &
+    "$work/taskpilot-under-test" >"$dir/server.log" 2>&1 &
   pids+=($!)
   wait_http "http://127.0.0.1:$port/healthz"
 }
