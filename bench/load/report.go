@@ -17,7 +17,7 @@ const Subject = "taskpilot"
 
 // WriteJSON appends r to dir as <scenario>-<label>.json.
 func WriteJSON(dir string, r Result) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return fmt.Errorf("results dir: %w", err)
 	}
 	b, err := json.MarshalIndent(r, "", "  ")
@@ -25,7 +25,7 @@ func WriteJSON(dir string, r Result) error {
 		return fmt.Errorf("encode result: %w", err)
 	}
 	name := filepath.Join(dir, r.Scenario+"-"+r.Label+".json")
-	if err := os.WriteFile(name, b, 0o644); err != nil {
+	if err := os.WriteFile(name, b, 0o600); err != nil {
 		return fmt.Errorf("write result: %w", err)
 	}
 	return nil

@@ -59,7 +59,6 @@ type op func(ctx context.Context, w *worker, rec map[string]*Series) error
 type worker struct {
 	id     int
 	client *Client
-	state  any
 }
 
 // closedLoop runs o.Concurrency workers, each repeating fn back to back:
@@ -343,7 +342,7 @@ func runStreams(ctx context.Context, o Options) (Result, error) {
 	n, sample := errs.count()
 	res := Result{
 		Scenario: "streams", Target: o.Target, Label: o.Label, Concurrency: o.Streams,
-		Duration: time.Since(start).Seconds(), Requests: int(total.Summarize().Count), Errors: n, ErrorSample: sample,
+		Duration: time.Since(start).Seconds(), Requests: total.Summarize().Count, Errors: n, ErrorSample: sample,
 		Latency:  map[string]Summary{"first_event": first.Summarize(), "request": total.Summarize()},
 		RSSBytes: peak, RSSIdleBytes: idle,
 	}

@@ -9,10 +9,11 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/taskpilotai/taskpilot/pkg/apperr"
-	"github.com/taskpilotai/taskpilot/pkg/chatkit"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/taskpilotai/taskpilot/pkg/apperr"
+	"github.com/taskpilotai/taskpilot/pkg/chatkit"
 )
 
 // Rebind turns `?` placeholders into `$1..$n` on PostgreSQL and returns the

@@ -158,7 +158,7 @@ func (c *cachingConn) PrepareContext(ctx context.Context, query string) (driver.
 	return c.base.PrepareContext(ctx, query)
 }
 
-//nolint:staticcheck // driver.Conn requires Begin; database/sql calls BeginTx.
+// Begin implements driver.Conn (database/sql calls BeginTx).
 func (c *cachingConn) Begin() (driver.Tx, error) { return c.base.Begin() }
 
 func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
