@@ -158,7 +158,11 @@ type taskID int64
 func (id *taskID) UnmarshalJSON(b []byte) error {
 	s := strings.Trim(string(bytes.TrimSpace(b)), `"`)
 	s = strings.TrimPrefix(strings.TrimSpace(s), "#")
-	if f, err := strconv.ParseFloat(s, 64); err == nil && f == float64(int64(f)) {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		*id = taskID(n)
+		return nil
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil && f >= 1 && f <= 1<<53 && f == float64(int64(f)) {
 		*id = taskID(int64(f))
 		return nil
 	}

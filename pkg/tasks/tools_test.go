@@ -388,3 +388,41 @@ func TestTaskJSONRoundTrip(t *testing.T) {
 	require.NoError(t, json.Unmarshal(b, &back))
 	assert.Equal(t, in, back)
 }
+
+// FuzzToolsCall: whatever the model sends, a tool answers with a valid
+// JSON result (OK or an explainable error), never a Go error or a panic.
+func FuzzToolsCall(f *testing.F) {
+	seeds := []struct{ tool, args string }{
+		{"add_task", `{"title":"Buy milk","due_at":"2026-12-01T17:00:00Z","tags":["#a"]}`},
+		{"add_task", `{"title":null}`},
+		{"list_tasks", `{"status":"pending","query":"%_\\","overdue":true}`},
+		{"list_tasks", `{"due_before":"2026-12-01T00:00:00Z","due_after":"2027-01-01T00:00:00Z"}`},
+		{"complete_task", `{"task_id":1}`},
+		{"complete_task", `{"task_id":-5}`},
+		{"update_task", `{"task_id":"1","tags":[],"clear_due":true,"status":"pending"}`},
+		{"update_task", `{"task_id":1e300}`},
+		{"delete_task", `{"task_id":1}`},
+		{"delete_task", `"just a string"`},
+		{"nope", `{}`},
+		{"add_task", ``},
+		{"add_task", `{"title":"` + strings.Repeat("x", 300) + `"}`},
+	}
+	for _, s := range seeds {
+		f.Add(s.tool, s.args)
+	}
+	db := storagetest.SQLite(f)
+	svc := tasks.NewService(tasks.NewSQLStore(db), nil)
+	tools, err := tasks.NewTools(svc, nil)
+	require.NoError(f, err)
+	f.Fuzz(func(t *testing.T, tool, args string) {
+		res, err := tools.Call(context.Background(), "fuzz", tool, json.RawMessage(args))
+		require.NoError(t, err)
+		require.True(t, json.Valid(res.JSON), "result JSON: %s", res.JSON)
+		if res.OK {
+			assert.Empty(t, res.Error)
+		} else {
+			assert.NotEmpty(t, res.Error)
+			assert.NotEqual(t, tasks.CodeOK, res.Code)
+		}
+	})
+}
