@@ -14,6 +14,7 @@ import (
 
 	"github.com/taskpilotai/taskpilot/pkg/config"
 	"github.com/taskpilotai/taskpilot/pkg/httpserver"
+	"github.com/taskpilotai/taskpilot/pkg/startup"
 	"github.com/taskpilotai/taskpilot/pkg/telemetry"
 	"github.com/taskpilotai/taskpilot/services/chat-service/chatsvc"
 )
@@ -28,21 +29,12 @@ func main() {
 func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	cfg, err := config.Load(os.LookupEnv, config.ChatService)
-	if err != nil {
-		return fmt.Errorf("invalid configuration:\n%w", err)
-	}
-	logger := telemetry.NewLogger(os.Stdout, cfg.LogLevel)
-	for _, w := range cfg.Warnings() {
-		logger.Warn(w)
-	}
-	headers, _ := cfg.OTLPHeaderMap()
-	shutdownTracing, err := telemetry.Setup(ctx, telemetry.Options{ServiceName: cfg.OTelServiceName,
-		Endpoint: cfg.OTLPEndpoint, Headers: headers, SampleRatio: cfg.TraceSampleRate})
+	p, err := startup.Begin(ctx, os.LookupEnv, config.ChatService, os.Stdout)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = shutdownTracing(context.WithoutCancel(ctx)) }()
+	defer func() { _ = p.Shutdown(context.WithoutCancel(ctx)) }()
+	cfg, logger := p.Config, p.Logger
 	reg := telemetry.NewRegistry()
 
 	svc, cleanup, err := chatsvc.Build(ctx, cfg, logger, reg, otel.GetTracerProvider())
