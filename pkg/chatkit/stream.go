@@ -250,55 +250,81 @@ var (
 	sseKeepAlive = []byte(": keep-alive\n\n")
 )
 
-// Read implements io.Reader.
+// Read implements io.Reader. It blocks for the first event only; the events
+// already queued behind it are added to the same read while they fit, so a
+// burst of events (a turn's prologue, a fast model's deltas) reaches the
+// socket in one chunk and one write instead of one write per event. An
+// event that does not fit is continued in the next Read.
 func (sr *StreamReader) Read(p []byte) (int, error) {
 	if len(sr.pending) == 0 {
 		if sr.eof || sr.closed {
 			return 0, io.EOF
 		}
-		if !sr.next() {
+		if !sr.next(true) {
 			sr.eof = true
 			return 0, io.EOF
 		}
 	}
-	n := copy(p, sr.pending)
-	sr.pending = sr.pending[n:]
-	if len(sr.pending) == 0 && sr.event != "" {
-		sr.s.metrics.eventsSent.WithLabelValues(sr.event).Inc()
-		sr.event = ""
+	n := 0
+	for {
+		c := copy(p[n:], sr.pending)
+		n += c
+		sr.pending = sr.pending[c:]
+		if len(sr.pending) > 0 {
+			return n, nil
+		}
+		if sr.event != "" {
+			sr.s.metrics.eventsSent.WithLabelValues(sr.event).Inc()
+			sr.event = ""
+		}
+		if n == len(p) || sr.eof || !sr.next(false) {
+			return n, nil
+		}
 	}
-	return n, nil
 }
 
 // eventEnd reports whether the last Read completed an event.
 func (sr *StreamReader) eventEnd() bool { return len(sr.pending) == 0 }
 
-// next waits for the next event (or keep-alive comment) and puts its bytes
-// into pending; false means the stream is over.
-func (sr *StreamReader) next() bool {
+// next puts the next event (or keep-alive comment) into pending; false
+// means there is none: the stream is over, or (when block is false) no
+// event is queued yet. When block is set it waits for one.
+func (sr *StreamReader) next(block bool) bool {
 	var tick <-chan time.Time
-	if sr.ticker != nil {
+	if sr.ticker != nil && block {
 		tick = sr.ticker.C
 	}
-	select {
-	case f, ok := <-sr.frames:
-		if !ok {
-			if sr.outcome == outcomeCancelled && sr.ctx.Err() != nil {
-				// ctx ended the turn (the server is stopping), not the
-				// client: end the stream with a retryable error event
-				// instead of cutting it.
-				if data, err := jsonMarshal(ErrorEvent{Code: ErrorCodeCustom, Message: StoppingMessage, AllowRetry: true}); err == nil {
-					sr.setPending(EventError, data)
-					sr.eof = true
-					return true
-				}
-			}
+	var f frame
+	var ok bool
+	if block {
+		select {
+		case f, ok = <-sr.frames:
+		case <-tick:
+			sr.pending, sr.event = sseKeepAlive, ""
+			return true
+		}
+	} else {
+		select {
+		case f, ok = <-sr.frames:
+		default:
 			return false
 		}
-		sr.setPending(f.event, f.data)
-	case <-tick:
-		sr.pending, sr.event = sseKeepAlive, ""
 	}
+	if !ok {
+		if sr.outcome == outcomeCancelled && sr.ctx.Err() != nil {
+			// ctx ended the turn (the server is stopping), not the
+			// client: end the stream with a retryable error event
+			// instead of cutting it.
+			if data, err := jsonMarshal(ErrorEvent{Code: ErrorCodeCustom, Message: StoppingMessage, AllowRetry: true}); err == nil {
+				sr.setPending(EventError, data)
+				sr.eof = true
+				return true
+			}
+		}
+		sr.eof = true
+		return false
+	}
+	sr.setPending(f.event, f.data)
 	return true
 }
 
