@@ -2,6 +2,7 @@ package chatkit
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 )
 
@@ -147,54 +148,24 @@ func (ClientEffectEvent) EventType() string       { return EventClientEffect }
 func (NoticeEvent) EventType() string             { return EventNotice }
 func (ErrorEvent) EventType() string              { return EventError }
 
-// MarshalJSON implementations: the type discriminator comes first.
-func (e ThreadCreatedEvent) MarshalJSON() ([]byte, error) {
-	return typed(e.EventType(), struct {
-		Thread Thread `json:"thread"`
-	}{e.Thread})
-}
+// MarshalJSON implementations: the type discriminator comes first. The
+// events of a streamed reply are written by encodeEvent directly.
+func (e ThreadCreatedEvent) MarshalJSON() ([]byte, error)      { return encodeEvent(e) }
+func (e ThreadUpdatedEvent) MarshalJSON() ([]byte, error)      { return encodeEvent(e) }
+func (e ThreadItemAddedEvent) MarshalJSON() ([]byte, error)    { return encodeEvent(e) }
+func (e ThreadItemDoneEvent) MarshalJSON() ([]byte, error)     { return encodeEvent(e) }
+func (e ThreadItemReplacedEvent) MarshalJSON() ([]byte, error) { return encodeEvent(e) }
+func (e ThreadItemUpdatedEvent) MarshalJSON() ([]byte, error)  { return encodeEvent(e) }
+func (e StreamOptionsEvent) MarshalJSON() ([]byte, error)      { return encodeEvent(e) }
 
-func (e ThreadUpdatedEvent) MarshalJSON() ([]byte, error) {
-	return typed(e.EventType(), struct {
-		Thread Thread `json:"thread"`
-	}{e.Thread})
-}
+func errNoItem(typ string) error { return fmt.Errorf("chatkit: %s without item", typ) }
 
-func (e ThreadItemAddedEvent) MarshalJSON() ([]byte, error) { return itemEvent(e.EventType(), e.Item) }
-func (e ThreadItemDoneEvent) MarshalJSON() ([]byte, error)  { return itemEvent(e.EventType(), e.Item) }
-func (e ThreadItemReplacedEvent) MarshalJSON() ([]byte, error) {
-	return itemEvent(e.EventType(), e.Item)
-}
-
-func itemEvent(typ string, it Item) ([]byte, error) {
-	if it == nil {
-		return nil, fmt.Errorf("chatkit: %s without item", typ)
-	}
-	return typed(typ, struct {
-		Item Item `json:"item"`
-	}{it})
-}
-
-func (e ThreadItemUpdatedEvent) MarshalJSON() ([]byte, error) {
-	if e.Update == nil {
-		return nil, fmt.Errorf("chatkit: thread.item.updated without update")
-	}
-	return typed(e.EventType(), struct {
-		ItemID string     `json:"item_id"`
-		Update ItemUpdate `json:"update"`
-	}{e.ItemID, e.Update})
-}
+var errNoUpdate = errors.New("chatkit: thread.item.updated without update")
 
 func (e ThreadItemRemovedEvent) MarshalJSON() ([]byte, error) {
 	return typed(e.EventType(), struct {
 		ItemID string `json:"item_id"`
 	}{e.ItemID})
-}
-
-func (e StreamOptionsEvent) MarshalJSON() ([]byte, error) {
-	return typed(e.EventType(), struct {
-		StreamOptions StreamOptions `json:"stream_options"`
-	}{e.StreamOptions})
 }
 
 func (e ProgressUpdateEvent) MarshalJSON() ([]byte, error) {

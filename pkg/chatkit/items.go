@@ -99,6 +99,13 @@ func (*UserMessageItem) ItemType() string { return ItemUserMessage }
 
 // MarshalJSON implements Item.
 func (it UserMessageItem) MarshalJSON() ([]byte, error) {
+	if out, ok := appendUserMessage(make([]byte, 0, 256), &it); ok {
+		return out, nil
+	}
+	return it.marshalGeneric()
+}
+
+func (it UserMessageItem) marshalGeneric() ([]byte, error) {
 	type plain UserMessageItem
 	it.ItemBase = utc(it.ItemBase)
 	if it.Content == nil {
@@ -130,6 +137,13 @@ func (*AssistantMessageItem) ItemType() string { return ItemAssistantMessage }
 
 // MarshalJSON implements Item.
 func (it AssistantMessageItem) MarshalJSON() ([]byte, error) {
+	if out, ok := appendAssistantMessage(make([]byte, 0, 256), &it); ok {
+		return out, nil
+	}
+	return it.marshalGeneric()
+}
+
+func (it AssistantMessageItem) marshalGeneric() ([]byte, error) {
 	type plain AssistantMessageItem
 	it.ItemBase = utc(it.ItemBase)
 	if it.Content == nil {
@@ -416,6 +430,20 @@ func UnmarshalItem(data []byte) (Item, error) {
 
 // CloneItem returns a deep copy of it (through its JSON form).
 func CloneItem(it Item) (Item, error) {
+	if am, ok := it.(*AssistantMessageItem); ok && am != nil {
+		// Every streamed reply starts with one: copy it directly when its
+		// parts carry no annotations (nothing nested to share).
+		c := *am
+		c.Content = make([]OutputText, len(am.Content))
+		plain := true
+		for i, o := range am.Content {
+			plain = plain && len(o.Annotations) == 0
+			c.Content[i] = OutputText{Text: o.Text, Annotations: []Annotation{}}
+		}
+		if plain {
+			return &c, nil
+		}
+	}
 	data, err := jsonMarshal(it)
 	if err != nil {
 		return nil, err

@@ -207,6 +207,13 @@ func rawOrEmptyObject(r json.RawMessage) json.RawMessage {
 // jsonMarshal is json.Marshal without HTML escaping of <, > and &, like the
 // reference's serializer (Markdown and widget text keep their characters).
 func jsonMarshal(v any) ([]byte, error) {
+	if it, ok := v.(Item); ok {
+		// Stores encode items through Marshal: skip encoding/json's
+		// reflection and re-validation for the covered ones.
+		if out, ok := appendItem(make([]byte, 0, 256), it); ok {
+			return out, nil
+		}
+	}
 	buf := encodeBuffers.Get().(*bytes.Buffer)
 	defer func() {
 		if buf.Cap() <= 64<<10 { // don't keep the odd huge one

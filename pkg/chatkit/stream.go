@@ -705,7 +705,7 @@ func (t *turnSink) setThread(meta ThreadMetadata) {
 // send marshals ev and queues it for the writer. It never fails: after a
 // disconnect the writer discards frames.
 func (t *turnSink) send(ev Event) {
-	data, err := jsonMarshal(ev)
+	data, err := encodeEvent(ev)
 	if err != nil {
 		t.s.log.LogAttrs(t.persist, slog.LevelError, "encode chatkit event failed",
 			slog.String("event", ev.EventType()), slog.String("error", err.Error()))
@@ -842,7 +842,7 @@ func (t *turnSink) flushThreadLocked(announce bool) {
 func threadEqual(a, b ThreadMetadata) bool {
 	return a.Title == b.Title && a.Status == b.Status &&
 		reflect.DeepEqual(a.AllowedImageDomains, b.AllowedImageDomains) &&
-		reflect.DeepEqual(nonNilMap(a.Metadata), nonNilMap(b.Metadata))
+		(len(a.Metadata) == 0 && len(b.Metadata) == 0 || reflect.DeepEqual(a.Metadata, b.Metadata))
 }
 
 // applyUpdate applies an update to a pending item (the client's rules):
