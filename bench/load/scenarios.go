@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -29,6 +30,10 @@ type Options struct {
 	HistoryItems int
 	// Streams is how many streams the streams scenario holds open at once.
 	Streams int
+	// Rate, when set, runs open loop: this many operations per second in
+	// total, on a fixed schedule, to whichever of the Concurrency workers
+	// is free; latencies run from each operation's slot on the schedule.
+	Rate float64
 }
 
 // Run executes o.Scenario and returns its result.
@@ -38,6 +43,12 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	if o.Message == "" {
 		o.Message = "add a task to buy milk tomorrow"
+	}
+	if o.Rate < 0 || (o.Rate > 0 && o.Duration <= 0) {
+		return Result{}, errors.New("an open-loop run (-rate) needs a rate above 0 and a duration (-d)")
+	}
+	if o.Rate > 0 && o.Scenario == "streams" {
+		return Result{}, errors.New("the streams scenario holds streams open; it has no rate (-rate)")
 	}
 	switch o.Scenario {
 	case "session":
@@ -52,104 +63,40 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	return Result{}, fmt.Errorf("unknown scenario %q (want session, turn, history or streams)", o.Scenario)
 }
 
-// op is one measured operation of a closed-loop worker; it records its own
-// latencies into the series it is given.
-type op func(ctx context.Context, w *worker, rec map[string]*Series) error
-
-type worker struct {
-	id     int
-	client *Client
-}
-
-// closedLoop runs o.Concurrency workers, each repeating fn back to back:
-// first for o.Warmup (not recorded), then for o.Duration or until
-// o.Requests operations in total.
-func closedLoop(ctx context.Context, o Options, workers []*worker, series []string, fn op) Result {
-	rec := map[string]*Series{}
-	for _, s := range series {
-		rec[s] = &Series{}
-	}
-	discard := map[string]*Series{}
-	for _, s := range series {
-		discard[s] = &Series{}
-	}
-	var errs errorLog
-	if o.Warmup > 0 {
-		wctx, cancel := context.WithTimeout(ctx, o.Warmup)
-		var wg sync.WaitGroup
+// loop runs fn closed-loop, or open-loop when o.Rate is set.
+func loop(ctx context.Context, o Options, workers []*worker, series []string, fn op) Result {
+	defer func() {
 		for _, w := range workers {
-			wg.Go(func() {
-				for wctx.Err() == nil {
-					_ = fn(wctx, w, discard)
-				}
-			})
+			w.client.Close()
 		}
-		wg.Wait()
-		cancel()
+	}()
+	if o.Rate > 0 {
+		return openLoop(ctx, o, workers, series, fn)
 	}
-	var budget atomic.Int64
-	budget.Store(int64(o.Requests))
-	mctx := ctx
-	var cancel context.CancelFunc = func() {}
-	if o.Duration > 0 {
-		mctx, cancel = context.WithTimeout(ctx, o.Duration)
-	}
-	defer cancel()
-	var done atomic.Int64
-	start := time.Now()
-	var wg sync.WaitGroup
-	for _, w := range workers {
-		wg.Go(func() {
-			for mctx.Err() == nil {
-				if o.Duration == 0 && budget.Add(-1) < 0 {
-					return
-				}
-				if err := fn(mctx, w, rec); err != nil {
-					if mctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
-						return // the measured window closed mid-request
-					}
-					errs.add(err)
-					continue
-				}
-				done.Add(1)
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	n, sample := errs.count()
-	res := Result{
-		Scenario: o.Scenario, Target: o.Target, Label: o.Label, Concurrency: o.Concurrency,
-		Duration: elapsed.Seconds(), Requests: int(done.Load()), Errors: n, ErrorSample: sample,
-		Throughput: float64(done.Load()) / elapsed.Seconds(), Latency: map[string]Summary{},
-	}
-	for name, s := range rec {
-		res.Latency[name] = s.Summarize()
-	}
-	res.RSSBytes = rss(o.ServerPID)
-	return res
+	return closedLoop(ctx, o, workers, series, fn)
 }
 
+// newWorkers gives each worker a client of its own (one connection each).
+// With shared, they all act for one user (the first one's secret and
+// cookies); else each mints its own secret and keeps its own cookies (one
+// anonymous user per worker).
 func newWorkers(ctx context.Context, o Options, shared bool) ([]*worker, error) {
-	hc := NewHTTPClient(o.Concurrency)
-	var base *Client
 	workers := make([]*worker, o.Concurrency)
+	var base *Client
 	for i := range workers {
 		var c *Client
-		switch {
-		case shared && base != nil:
-			cp := *base
-			c = &cp
-		default:
-			// One cookie jar per worker: one anonymous user per worker.
-			wc := &Client{Base: o.Target, ChatPath: o.ChatPath, NoAuth: o.NoAuth, HTTP: NewHTTPClient(1)}
-			wc.HTTP.Transport = hc.Transport
-			if err := wc.MintSecret(ctx); err != nil {
+		if shared && base != nil {
+			c = base.Clone()
+		} else {
+			c = &Client{Base: o.Target, ChatPath: o.ChatPath, NoAuth: o.NoAuth}
+			if err := c.MintSecret(ctx); err != nil {
+				for _, w := range workers[:i] {
+					w.client.Close()
+				}
 				return nil, fmt.Errorf("worker %d: %w", i, err)
 			}
-			c = wc
 			if shared {
-				base = wc
+				base = c
 			}
 		}
 		workers[i] = &worker{id: i, client: c}
@@ -162,14 +109,21 @@ func runSession(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return closedLoop(ctx, o, workers, []string{"request"}, func(ctx context.Context, w *worker, rec map[string]*Series) error {
-		t := time.Now()
+	return loop(ctx, o, workers, []string{"request"}, func(ctx context.Context, w *worker, start time.Time, rec map[string]*Series) error {
 		if err := w.client.Session(ctx); err != nil {
 			return err
 		}
-		rec["request"].Add(time.Since(t))
+		rec["request"].Add(time.Since(start))
 		return nil
 	}), nil
+}
+
+func encode(req any) []byte {
+	b, err := json.Marshal(req)
+	if err != nil {
+		panic(fmt.Sprintf("encode %v: %v", req, err)) // maps of strings always encode
+	}
+	return b
 }
 
 func createReq(text string) map[string]any {
@@ -189,9 +143,9 @@ func runTurn(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	req := createReq(o.Message)
-	return closedLoop(ctx, o, workers, []string{"request", "first_event"}, func(ctx context.Context, w *worker, rec map[string]*Series) error {
-		st, err := w.client.Stream(ctx, req, nil)
+	req := encode(createReq(o.Message))
+	return loop(ctx, o, workers, []string{"request", "first_event"}, func(ctx context.Context, w *worker, start time.Time, rec map[string]*Series) error {
+		st, err := w.client.Stream(ctx, req, StreamOptions{Start: start})
 		if err != nil {
 			return err
 		}
@@ -209,7 +163,7 @@ func runHistory(ctx context.Context, o Options) (Result, error) {
 		return Result{}, err
 	}
 	c := workers[0].client
-	st, err := c.Stream(ctx, createReq("hello"), nil)
+	st, err := c.Stream(ctx, encode(createReq("hello")), StreamOptions{ThreadID: true})
 	if err != nil {
 		return Result{}, fmt.Errorf("history setup: %w", err)
 	}
@@ -247,7 +201,7 @@ func runHistory(ctx context.Context, o Options) (Result, error) {
 	}
 	for have < o.HistoryItems {
 		turn := map[string]any{"type": "threads.add_user_message", "params": map[string]any{"thread_id": st.ThreadID, "input": userInput("show my tasks")}}
-		if _, err := c.Stream(ctx, turn, nil); err != nil {
+		if _, err := c.Stream(ctx, encode(turn), StreamOptions{}); err != nil {
 			return Result{}, fmt.Errorf("history setup: %w", err)
 		}
 		have += 2 // at least the user message and the reply
@@ -257,18 +211,17 @@ func runHistory(ctx context.Context, o Options) (Result, error) {
 			}
 		}
 	}
-	listItems := map[string]any{"type": "items.list", "params": map[string]any{"thread_id": st.ThreadID, "limit": 50, "order": "desc"}}
-	listThreads := map[string]any{"type": "threads.list", "params": map[string]any{"limit": 20}}
-	res := closedLoop(ctx, o, workers, []string{"request", "items_list", "threads_list"}, func(ctx context.Context, w *worker, rec map[string]*Series) error {
-		t := time.Now()
-		if err := w.client.JSON(ctx, listItems, nil); err != nil {
+	listItems := encode(map[string]any{"type": "items.list", "params": map[string]any{"thread_id": st.ThreadID, "limit": 50, "order": "desc"}})
+	listThreads := encode(map[string]any{"type": "threads.list", "params": map[string]any{"limit": 20}})
+	res := loop(ctx, o, workers, []string{"request", "items_list", "threads_list"}, func(ctx context.Context, w *worker, start time.Time, rec map[string]*Series) error {
+		if _, err := w.client.Raw(ctx, listItems); err != nil {
 			return err
 		}
-		d := time.Since(t)
+		d := time.Since(start)
 		rec["items_list"].Add(d)
 		rec["request"].Add(d)
-		t = time.Now()
-		if err := w.client.JSON(ctx, listThreads, nil); err != nil {
+		t := time.Now()
+		if _, err := w.client.Raw(ctx, listThreads); err != nil {
 			return err
 		}
 		d = time.Since(t)
@@ -287,11 +240,11 @@ func runStreams(ctx context.Context, o Options) (Result, error) {
 	if o.Streams <= 0 {
 		o.Streams = o.Concurrency
 	}
-	hc := NewHTTPClient(o.Streams)
-	base := &Client{Base: o.Target, ChatPath: o.ChatPath, NoAuth: o.NoAuth, HTTP: hc}
+	base := &Client{Base: o.Target, ChatPath: o.ChatPath, NoAuth: o.NoAuth}
 	if err := base.MintSecret(ctx); err != nil {
 		return Result{}, err
 	}
+	base.Close()
 	idle := rss(o.ServerPID)
 	var (
 		opened  atomic.Int64
@@ -302,7 +255,7 @@ func runStreams(ctx context.Context, o Options) (Result, error) {
 		total   Series
 		wg      sync.WaitGroup
 	)
-	req := createReq(o.Message)
+	req := encode(createReq(o.Message))
 	start := time.Now()
 	// Open at a bounded rate so the accept queue is not the thing measured.
 	gate := make(chan struct{}, max(o.Concurrency, 1))
@@ -317,12 +270,14 @@ func runStreams(ctx context.Context, o Options) (Result, error) {
 				}
 			}
 			defer release()
-			st, err := base.Stream(ctx, req, func() {
+			c := base.Clone()
+			defer c.Close()
+			st, err := c.Stream(ctx, req, StreamOptions{OnOpen: func() {
 				release()
 				if opened.Add(1) == int64(o.Streams) {
 					once.Do(func() { close(allOpen) })
 				}
-			})
+			}})
 			if err != nil {
 				errs.add(err)
 				return

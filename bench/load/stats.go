@@ -1,6 +1,9 @@
 // Package load drives TaskPilotAI's HTTP API (sessions, the ChatKit endpoint
-// and its SSE streams) at a fixed concurrency and reports latency
-// percentiles, throughput, errors and the server's memory.
+// and its SSE streams) at a fixed concurrency (closed loop: each worker sends
+// its next request when the last one ends) or at a fixed rate (open loop:
+// requests go out on a schedule and latency runs from each one's slot), and
+// reports latency percentiles, throughput, errors, CPU per request and the
+// server's memory.
 package load
 
 import (
@@ -81,7 +84,31 @@ type Result struct {
 	RSSIdleBytes int64   `json:"rss_idle_bytes,omitempty"`
 	BytesPerUnit float64 `json:"bytes_per_stream,omitempty"`
 	Notes        string  `json:"notes,omitempty"`
+
+	// Mode is ModeClosed or ModeOpen (results written before it existed
+	// are closed-loop).
+	Mode string `json:"mode,omitempty"`
+	// Open loop: the rate asked for, the rate achieved (also in Throughput),
+	// whether it was achieved (else the latencies do not stand for that
+	// rate), and the measured slots the run's hard stop left unsent.
+	OfferedRate  float64 `json:"offered_per_s,omitempty"`
+	AchievedRate float64 `json:"achieved_per_s,omitempty"`
+	RateAchieved *bool   `json:"rate_achieved,omitempty"`
+	Missed       int     `json:"missed,omitempty"`
+	// CPU time per operation over the measured window: the load tool's own
+	// and (with -pid) the server's.
+	ToolCPUPerOp   float64 `json:"tool_cpu_us_per_op,omitempty"`
+	ServerCPUPerOp float64 `json:"server_cpu_us_per_op,omitempty"`
 }
+
+// Modes of a run.
+const (
+	ModeClosed = "closed-loop"
+	ModeOpen   = "open-loop"
+)
+
+// Open reports whether r ran at a fixed rate.
+func (r Result) Open() bool { return r.Mode == ModeOpen }
 
 // errorLog counts errors and keeps the first few distinct messages.
 type errorLog struct {
@@ -109,6 +136,19 @@ func (e *errorLog) count() (int, []string) {
 // String renders a one-line human summary.
 func (r Result) String() string {
 	lat := r.Latency["request"]
-	return fmt.Sprintf("%s@%s c=%d: %.0f/s p50=%.2fms p99=%.2fms errors=%d",
+	s := fmt.Sprintf("%s@%s c=%d: %.0f/s p50=%.2fms p99=%.2fms errors=%d",
 		r.Scenario, r.Label, r.Concurrency, r.Throughput, lat.P50, lat.P99, r.Errors)
+	if r.Open() {
+		s += fmt.Sprintf(" offered=%.0f/s", r.OfferedRate)
+		if r.RateAchieved == nil || !*r.RateAchieved {
+			s += fmt.Sprintf(" RATE NOT ACHIEVED (%.0f/s, %d missed): latencies not valid for this rate", r.AchievedRate, r.Missed)
+		}
+	}
+	if r.ToolCPUPerOp > 0 {
+		s += fmt.Sprintf(" tool_cpu=%.1fus/op", r.ToolCPUPerOp)
+	}
+	if r.ServerCPUPerOp > 0 {
+		s += fmt.Sprintf(" server_cpu=%.1fus/op", r.ServerCPUPerOp)
+	}
+	return s
 }

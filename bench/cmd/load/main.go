@@ -1,6 +1,7 @@
 // Command load drives TaskPilotAI's API and prints latency and throughput.
 //
 //	load run -scenario turn -target http://127.0.0.1:8000 -c 64 -d 10s -out bench/results
+//	load run -scenario session -c 256 -rate 10000 -d 10s   (open loop: a fixed rate)
 //	load report bench/results
 package main
 
@@ -10,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -57,9 +59,18 @@ func run(args []string) error {
 		fs.StringVar(&o.Message, "message", "", "user text of each turn")
 		fs.IntVar(&o.HistoryItems, "items", 1000, "history: items in the thread")
 		fs.IntVar(&o.Streams, "streams", 1000, "streams: streams held open at once")
+		fs.Float64Var(&o.Rate, "rate", 0, "open loop: operations per second in total, on a fixed schedule over the -c workers; latency runs from each one's slot (0: closed loop)")
 		fs.StringVar(&out, "out", "", "directory for the JSON result")
+		cpuprofile := fs.String("cpuprofile", "", "write the load tool's own CPU profile to this file")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
+		}
+		if *cpuprofile != "" {
+			stopProfile, err := startProfile(*cpuprofile)
+			if err != nil {
+				return err
+			}
+			defer stopProfile()
 		}
 		res, err := load.Run(ctx, o)
 		if err != nil {
@@ -72,4 +83,19 @@ func run(args []string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func startProfile(path string) (func(), error) {
+	f, err := os.Create(path) //nolint:gosec // a path the user asked for
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}, nil
 }
