@@ -234,3 +234,25 @@ func BenchmarkParse(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkParseEach parses one message per sub-benchmark: the turn load
+// scenario's message first, then one of each common kind.
+func BenchmarkParseEach(b *testing.B) {
+	p := NewParser()
+	for _, bc := range []struct{ name, text string }{
+		{"add_load", "add a task to buy milk tomorrow"},
+		{"add_full", "Create a high priority task to submit the report by Friday #work"},
+		{"list", "What's due this week?"},
+		{"complete", "Mark the first one as done"},
+		{"rename", "Rename task 3 to Urgent: submit report"},
+		{"unknown", "do the thing"},
+		{"greeting", "hi"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				p.Parse(bc.text, now, nyc)
+			}
+		})
+	}
+}
