@@ -31,8 +31,9 @@ type Client struct {
 	cookie  string // the Cookie header's value
 
 	host, addr string
-	mu         sync.Mutex // guards cn against interrupt
+	mu         sync.Mutex // guards cn, cancelled and gen against interrupt
 	cn         *conn
+	gen        uint64        // of the watched context
 	wbuf       []byte        // the request being written
 	body       []byte        // the last JSON answer
 	events     *bufio.Reader // SSE lines over cn
@@ -350,17 +351,24 @@ func (c *Client) watch(ctx context.Context) error {
 		c.cn = nil
 	}
 	c.cancelled = false
+	// An earlier context's interrupt may still be on its way (AfterFunc
+	// runs it on a goroutine of its own); the generation makes it a no-op.
+	c.gen++
+	gen := c.gen
 	c.mu.Unlock()
 	c.watched = ctx
 	if ctx.Done() != nil {
-		c.stopWatch = context.AfterFunc(ctx, c.interrupt)
+		c.stopWatch = context.AfterFunc(ctx, func() { c.interrupt(gen) })
 	}
 	return nil
 }
 
-func (c *Client) interrupt() {
+func (c *Client) interrupt(gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
 	c.cancelled = true
 	if c.cn != nil {
 		_ = c.cn.nc.SetDeadline(time.Unix(1, 0))

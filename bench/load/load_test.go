@@ -211,6 +211,35 @@ func TestClientStopsAtTheContextsEnd(t *testing.T) {
 	}
 }
 
+// A context that ends just before the next one is used must not cut the
+// requests made under the next one (its interrupt runs on a goroutine of
+// its own and may come late).
+func TestClientOutlivesEachContextsEnd(t *testing.T) {
+	f := newFake(t, 2)
+	c := &Client{Base: f.srv.URL, NoAuth: true}
+	defer c.Close()
+	for i := range 300 {
+		ctx, cancel := context.WithCancel(context.Background())
+		err := c.Session(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("Session %d: %v", i, err)
+		}
+	}
+}
+
+func TestClosedLoopWithWarmupHasNoErrors(t *testing.T) {
+	f := newFake(t, 3)
+	res, err := Run(context.Background(), Options{Scenario: "turn", Target: f.srv.URL, Label: "x", Concurrency: 4,
+		Warmup: 100 * time.Millisecond, Duration: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if res.Errors != 0 || res.Requests == 0 {
+		t.Fatalf("got %d requests and %d errors, want some and none (%v)", res.Requests, res.Errors, res.ErrorSample)
+	}
+}
+
 // rawServer answers every request on a connection with one canned
 // response, allocating nothing per request, so that allocation counts
 // measure the client alone.
