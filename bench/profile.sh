@@ -8,7 +8,10 @@
 #   bench/profile.sh streams -streams 2000      (slow model, like run.sh)
 #
 # Profiles land in bench/results/profile-<scenario>-<stamp>/ (git-ignored);
-# open one with `go tool pprof -http : bin/taskpilot <dir>/cpu.pprof`.
+# open one with `go tool pprof -http : <dir>/taskpilot.bin <dir>/cpu.pprof`.
+# The load tool's own CPU profile is there too (load.pprof, with load.bin),
+# to see what the load generator takes from the shared cores. TASKPILOT_BIN
+# profiles another build of the server (it must honour PPROF_ADDR).
 set -euo pipefail
 
 scenario=${1:?usage: bench/profile.sh session|turn|history|streams [load flags...]}
@@ -30,7 +33,11 @@ cleanup() {
 trap cleanup EXIT
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
 
-go build -o "$bin/taskpilot" ./cmd/taskpilot
+if [ -n "${TASKPILOT_BIN:-}" ]; then
+  cp "$TASKPILOT_BIN" "$work/taskpilot-under-test"
+else
+  go build -o "$work/taskpilot-under-test" ./cmd/taskpilot
+fi
 go build -o "$bin/load" ./bench/cmd/load
 go build -o "$bin/slowmodel" ./bench/cmd/slowmodel
 
@@ -44,7 +51,7 @@ fi
 mkdir -p "$work/tp"
 env LISTEN_ADDR=127.0.0.1:$port DATABASE_URL="sqlite://$work/tp/taskpilot.db" DATA_DIR="$work/tp" \
   LOG_LEVEL=error RATE_LIMIT_PER_MINUTE=100000000 STATIC_DIR="$work/none" PPROF_ADDR=127.0.0.1:$pport \
-  "${extra[@]}" "$bin/taskpilot" >"$work/server.log" 2>&1 &
+  "${extra[@]}" "$work/taskpilot-under-test" >"$work/server.log" 2>&1 &
 tp_pid=$!
 pids+=($tp_pid)
 for _ in $(seq 1 100); do
@@ -54,7 +61,7 @@ done
 
 pprof=http://127.0.0.1:$pport/debug/pprof
 "$bin/load" run -out "$out" -scenario "$scenario" -target "http://127.0.0.1:$port" -pid "$tp_pid" \
-  -d "$((dur + 2))s" -warmup 1s "$@" &
+  -d "$((dur + 2))s" -warmup 1s -cpuprofile "$out/load.pprof" "$@" &
 load_pid=$!
 if [ "$scenario" = streams ]; then
   sleep 8 # let the streams open (the CPU profile then covers them streaming)
@@ -73,6 +80,10 @@ curl -fsS -o "$out/heap.pprof" "$pprof/heap"
 curl -fsS -o "$out/allocs.pprof" "$pprof/allocs"
 curl -fsS -o "$out/goroutine.txt" "$pprof/goroutine?debug=1"
 wait "$load_pid"
-cp "$bin/taskpilot" "$out/taskpilot.bin"
+cp "$work/taskpilot-under-test" "$out/taskpilot.bin"
+cp "$bin/load" "$out/load.bin"
 echo "profiles in $out"
 go tool pprof -top -nodecount=35 "$out/taskpilot.bin" "$out/cpu.pprof" 2>/dev/null | head -45
+echo
+echo "load tool's own CPU (go tool pprof -top $out/load.bin $out/load.pprof):"
+go tool pprof -top -nodecount=1 "$out/load.bin" "$out/load.pprof" 2>/dev/null | grep -E '^(Duration|Showing nodes)' || true

@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
 # Runs every load scenario against the all-in-one binary, the bare-Fiber
 # limit and (when installed: make bench-peers) the Node peer, in one run, and
-# prints the table with ratios. Servers listen on loopback only and are
-# stopped on exit. Usage: bench/run.sh [short|full]
+# prints the table with ratios and the issue's targets. Servers listen on
+# loopback only and are stopped on exit. Usage: bench/run.sh [short|full]
+#
+# First the saturation rows (closed loop: each connection sends its next
+# request when its last one ends, so latency there is Little's law), then
+# fixed-rate rows (open loop: requests on a schedule, latency from each
+# one's slot) at RATE_SHARE (default 0.5) of what taskpilot achieved closed
+# loop in this run: sessions at 256 connections, turns at 64. SESSION_RATE
+# and TURN_RATE (requests per second) fix the rates instead.
 set -euo pipefail
 
 mode=${1:-short}
@@ -105,6 +112,25 @@ fi
 run -scenario history -label taskpilot -target "$tp" -c 16 -items "$items" -pid "$tp_pid"
 if [ -n "$peer" ]; then
   run -scenario history -label node-peer -target "$peer" -no-auth -c 16 -items "$items"
+fi
+
+# Fixed-rate rows: a share of taskpilot's closed-loop throughput above.
+throughput() { # result file → its throughput_per_s
+  sed -nE 's/.*"throughput_per_s": *([0-9.eE+-]+).*/\1/p' "$1" | head -1
+}
+share=${RATE_SHARE:-0.5}
+rate_of() { # result file → share × its throughput, rounded to 10/s
+  awk -v t="$(throughput "$1")" -v s="$share" 'BEGIN { r = int(t * s / 10 + 0.5) * 10; if (r < 10) r = 10; print r }'
+}
+session_rate=${SESSION_RATE:-$(rate_of "$out/session-taskpilot.json")}
+turn_rate=${TURN_RATE:-$(rate_of "$out/turn-taskpilot.json")}
+echo "fixed rates: sessions $session_rate/s at c=$sconc, turns $turn_rate/s at c=$tconc"
+run -scenario session -label taskpilot -target "$tp" -c "$sconc" -rate "$session_rate" -pid "$tp_pid"
+run -scenario session -label limit -target http://127.0.0.1:18101 -c "$sconc" -rate "$session_rate"
+run -scenario turn -label taskpilot -target "$tp" -c "$tconc" -rate "$turn_rate" -pid "$tp_pid"
+run -scenario turn -label limit -target http://127.0.0.1:18101 -c "$tconc" -rate "$turn_rate"
+if [ -n "$peer" ]; then
+  run -scenario turn -label node-peer -target "$peer" -no-auth -c "$tconc" -rate "$turn_rate"
 fi
 
 # Streams: a second server whose model (an OpenAI-compatible fake) answers

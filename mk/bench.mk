@@ -1,10 +1,14 @@
 # Load benchmarks (issue: performance). `make bench-load` runs a short pass of
 # every scenario against the all-in-one binary, the bare-Fiber limit and the
-# Node peer (after `make bench-peers`), and prints the table with ratios.
+# Node peer (after `make bench-peers`): saturation rows (closed loop), then
+# fixed-rate rows (open loop, latency from each request's slot) at half of
+# taskpilot's closed-loop throughput (SESSION_RATE, TURN_RATE or RATE_SHARE
+# change that), and prints the table with ratios and the issue's targets
+# (met or missed). TASKPILOT_BIN=<binary> measures another build.
 
 .PHONY: bench-load bench-load-full bench-peers
 
-bench-load: ## Short load pass of every scenario (taskpilot vs limit vs Node peer)
+bench-load: ## Short load pass of every scenario (taskpilot vs limit vs Node peer), saturation and fixed rate, with the targets
 	bash bench/run.sh short
 
 bench-load-full: ## Full-size load pass (10k streams, 100k-item thread; several minutes)
