@@ -277,7 +277,7 @@ func (c *Client) roundTrip(ctx context.Context, path string, payload []byte, aut
 	}
 	c.wbuf = c.appendRequest(c.wbuf[:0], path, payload, authed)
 	for attempt := 0; ; attempt++ {
-		cn, err := c.connect()
+		cn, err := c.connect(ctx)
 		if err != nil {
 			return nil, c.ctxErr(ctx, err)
 		}
@@ -295,7 +295,7 @@ func (c *Client) roundTrip(ctx context.Context, path string, payload []byte, aut
 	}
 }
 
-func (c *Client) connect() (*conn, error) {
+func (c *Client) connect(ctx context.Context) (*conn, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.cancelled {
@@ -304,7 +304,7 @@ func (c *Client) connect() (*conn, error) {
 	if c.cn != nil {
 		return c.cn, nil
 	}
-	cn, err := dial(c.addr)
+	cn, err := dial(ctx, c.addr)
 	if err != nil {
 		return nil, err
 	}
@@ -378,7 +378,7 @@ func (c *Client) interrupt(gen uint64) {
 // ctxErr prefers the context's error when it ended the request.
 func (c *Client) ctxErr(ctx context.Context, err error) error {
 	if cerr := ctx.Err(); cerr != nil {
-		return fmt.Errorf("%w (%v)", cerr, err)
+		return fmt.Errorf("%w: %w", cerr, err)
 	}
 	return err
 }

@@ -3,6 +3,7 @@ package load
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -38,8 +39,9 @@ type conn struct {
 
 const connBufSize = 4 << 10
 
-func dial(addr string) (*conn, error) {
-	nc, err := net.DialTimeout("tcp", addr, 10*time.Second)
+func dial(ctx context.Context, addr string) (*conn, error) {
+	d := net.Dialer{Timeout: 10 * time.Second}
+	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
 	}

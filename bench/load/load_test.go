@@ -385,14 +385,13 @@ func TestOpenLoopCountsAStallInEveryTurnDueDuringIt(t *testing.T) {
 		stalled atomic.Bool
 	)
 	f.hold = func() {
+		// Every answer passes the lock (as behind a lock or a pause); the
+		// 20th request holds it for 400 ms.
+		mu.Lock()
+		defer mu.Unlock()
 		if n.Add(1) == 20 && stalled.CompareAndSwap(false, true) {
-			mu.Lock()
 			time.Sleep(400 * time.Millisecond)
-			mu.Unlock()
-			return
 		}
-		mu.Lock() // queued behind the stall, as behind a lock or a pause
-		mu.Unlock()
 	}
 	res, err := Run(context.Background(), Options{Scenario: "turn", Target: f.srv.URL, Label: "x",
 		Concurrency: 2, Rate: 100, Duration: time.Second})
@@ -405,6 +404,10 @@ func TestOpenLoopCountsAStallInEveryTurnDueDuringIt(t *testing.T) {
 	if res.Mode != ModeOpen || res.OfferedRate != 100 || res.Requests+res.Errors+res.Missed != 100 || res.Errors != 0 {
 		t.Fatalf("got mode %q offered %.0f, %d requests %d errors %d missed; want open, 100, 100 slots without errors (%v)",
 			res.Mode, res.OfferedRate, res.Requests, res.Errors, res.Missed, res.ErrorSample)
+	}
+	// They waited for a free connection: the send itself was late.
+	if lag := res.Latency["send_lag"]; lag.P90 < 200 || res.Latency["tool_lag"].Count != 100 {
+		t.Errorf("send_lag p90 = %.1f ms, want ≥ 200 ms; tool_lag count %d, want 100", lag.P90, res.Latency["tool_lag"].Count)
 	}
 	for _, name := range []string{"first_event", "request"} {
 		if p90 := res.Latency[name].P90; p90 < 200 {

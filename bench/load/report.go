@@ -136,18 +136,19 @@ func Table(w io.Writer, in []Result) {
 	tw.Flush()
 	if len(open) > 0 {
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, "fixed rate (open loop: requests go out on a schedule; latency runs from each one's slot, so waiting for a free connection counts)")
+		fmt.Fprintln(w, "fixed rate (open loop: requests go out on a schedule; latency runs from each one's slot, so waiting for a free connection counts;")
+		fmt.Fprintln(w, "lag: send − slot; tool_lag: the part of it after a connection was free, i.e. the load tool's own delay)")
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "scenario\ttarget\tconc\toffered/s\tachieved/s\trate\treqs\terr\tp50_ms\tp90_ms\tp99_ms\tmax_ms\tfirst_p50\tfirst_p99\tlag_p99\ttool_us/op\tsrv_us/op\t")
+		fmt.Fprintln(tw, "scenario\ttarget\tconc\toffered/s\tachieved/s\trate\treqs\terr\tp50_ms\tp90_ms\tp99_ms\tmax_ms\tfirst_p50\tfirst_p99\tlag_p99\ttool_lag_p99\ttool_us/op\tsrv_us/op\t")
 		for _, r := range open {
 			lat, fe := r.Latency["request"], r.Latency["first_event"]
 			fe50, fe99 := "-", "-"
 			if fe.Count > 0 {
 				fe50, fe99 = fmt.Sprintf("%.2f", fe.P50), fmt.Sprintf("%.2f", fe.P99)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%.0f\t%s\t%d\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%s\t%s\t%.2f\t%s\t%s\t\n",
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%.0f\t%s\t%d\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%s\t%s\t%.2f\t%.2f\t%s\t%s\t\n",
 				r.Scenario, r.Label, r.Concurrency, r.OfferedRate, r.AchievedRate, rateCell(r), r.Requests, r.Errors,
-				lat.P50, lat.P90, lat.P99, lat.Max, fe50, fe99, r.Latency["send_lag"].P99,
+				lat.P50, lat.P90, lat.P99, lat.Max, fe50, fe99, r.Latency["send_lag"].P99, r.Latency["tool_lag"].P99,
 				cpuCell(r.ToolCPUPerOp), cpuCell(r.ServerCPUPerOp))
 		}
 		tw.Flush()

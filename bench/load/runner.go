@@ -121,6 +121,13 @@ func (s schedule) window() time.Duration   { return s.due(s.total()).Sub(s.windo
 func (s schedule) windowEnd() time.Time    { return s.due(s.total()) }
 func (s schedule) lastSlotDue() time.Time  { return s.due(s.total() - 1) }
 
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
 // timerSlack is how early an open-loop worker wakes for its slot: Go's
 // timers wait in epoll with millisecond resolution when the process is idle,
 // so a timer set for the slot fires up to 1 ms after it, and that delay
@@ -166,7 +173,7 @@ func (s schedule) verdict(ok, failed int64, lastSent time.Time) verdict {
 // late if need be, up to a hard stop of a window's length (at least 2 s)
 // after its end; slots left then are reported as missed.
 func openLoop(ctx context.Context, o Options, workers []*worker, series []string, fn op) Result {
-	rec, discard := newSeries(append(series, "send_lag")), newSeries(series)
+	rec, discard := newSeries(append(series, "send_lag", "tool_lag")), newSeries(series)
 	sch := newSchedule(time.Now().Add(20*time.Millisecond), o.Rate, o.Warmup, o.Duration)
 	hardStop := sch.windowEnd().Add(max(2*time.Second, sch.window()))
 	hctx, cancel := context.WithDeadline(ctx, hardStop)
@@ -200,6 +207,7 @@ func openLoop(ctx context.Context, o Options, workers []*worker, series []string
 				if i >= sch.total() {
 					return
 				}
+				picked := time.Now()
 				due := sch.due(i)
 				if d := time.Until(due) - timerSlack; d > 0 {
 					timer.Reset(d)
@@ -226,7 +234,11 @@ func openLoop(ctx context.Context, o Options, workers []*worker, series []string
 				if i == sch.warm {
 					cpuOnce.Do(func() { cpu = startCPU(o.ServerPID) })
 				}
+				// send_lag is all the wait past the slot; tool_lag the part
+				// of it after a worker was free for the slot (the tool's
+				// own delay: timer, scheduler, CPU).
 				rec["send_lag"].Add(sent.Sub(due))
+				rec["tool_lag"].Add(max(0, sent.Sub(later(picked, due))))
 				err := fn(hctx, w, start, rec)
 				switch {
 				case err == nil:
