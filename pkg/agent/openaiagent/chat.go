@@ -2,10 +2,14 @@ package openaiagent
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
 	"sort"
 
 	"github.com/openai/openai-go/v3"
-	"github.com/openai/openai-go/v3/packages/ssestream"
+	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/shared"
 
 	"github.com/taskpilotai/taskpilot/pkg/tasks"
@@ -71,76 +75,123 @@ func chatMessages(instructions string, history []entry) []openai.ChatCompletionM
 }
 
 func (s *chatStepper) step(ctx context.Context, req stepRequest, onText func(string) error) (stepOutput, error) {
+	events, err := s.open(ctx, req)
+	if err != nil {
+		return stepOutput{}, err
+	}
+	defer func() { _ = events.Close() }()
+
+	// The loop stays small: the turn's goroutine waits in events.next for
+	// most of its life, and its stack is as deep as this frame plus the
+	// read (see sse.go); decoding happens in chatChunks.add.
+	var acc chatChunks
+	for {
+		data, err := events.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return acc.out, err
+		}
+		if err := acc.add(data, onText); err != nil {
+			return acc.out, err
+		}
+	}
+	return acc.finish()
+}
+
+// open sends the request and returns the response's event stream. It is
+// not inlined so that the request's large locals are off the stack while
+// step waits.
+//
+//go:noinline
+func (s *chatStepper) open(ctx context.Context, req stepRequest) (*eventStream, error) {
 	params := openai.ChatCompletionNewParams{
 		Model:         s.model,
-		Messages:      chatMessages(req.instructions, req.history),
+		Messages:      chatMessages(req.systemPrompt(), req.history),
 		Temperature:   openai.Float(s.temperature),
 		Tools:         s.tools,
 		StreamOptions: openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)},
 	}
-	stream := s.client.Chat.Completions.NewStreaming(ctx, params)
-	defer stream.Close()
+	var raw *http.Response
+	stream := s.client.Chat.Completions.NewStreaming(ctx, params, option.WithResponseInto(&raw))
+	return openStream(raw, stream.Err())
+}
 
-	var out stepOutput
+// chatChunks accumulates a Chat Completions stream.
+type chatChunks struct {
+	out stepOutput
 	// Tool call fragments arrive keyed by index: the first carries id and
 	// name, later ones append to the arguments.
-	byIndex := map[int64]*toolCall{}
-	finished := false
-	for stream.Next() {
-		chunk := stream.Current()
-		if chunk.Usage.PromptTokens != 0 || chunk.Usage.CompletionTokens != 0 {
-			out.usage = tokenUsage{input: chunk.Usage.PromptTokens, output: chunk.Usage.CompletionTokens}
+	byIndex  map[int64]*toolCall
+	finished bool
+}
+
+// add decodes one chunk, passing its text to onText. It is not inlined so
+// that the decoded chunk (several KiB) is off the stack while step waits.
+//
+//go:noinline
+func (a *chatChunks) add(data []byte, onText func(string) error) error {
+	if code, ok := errorEvent(data); ok {
+		return inStreamError(code, "error event")
+	}
+	var chunk openai.ChatCompletionChunk
+	if err := json.Unmarshal(data, &chunk); err != nil {
+		return err
+	}
+	if chunk.Usage.PromptTokens != 0 || chunk.Usage.CompletionTokens != 0 {
+		a.out.usage = tokenUsage{input: chunk.Usage.PromptTokens, output: chunk.Usage.CompletionTokens}
+	}
+	for _, choice := range chunk.Choices {
+		if choice.Index != 0 {
+			continue
 		}
-		for _, choice := range chunk.Choices {
-			if choice.Index != 0 {
+		d := choice.Delta
+		for _, text := range []string{d.Content, d.Refusal} {
+			if text == "" {
 				continue
 			}
-			d := choice.Delta
-			for _, text := range []string{d.Content, d.Refusal} {
-				if text == "" {
-					continue
-				}
-				out.text += text
-				if err := onText(text); err != nil {
-					return out, err
-				}
-			}
-			for _, tc := range d.ToolCalls {
-				c := byIndex[tc.Index]
-				if c == nil {
-					c = &toolCall{}
-					byIndex[tc.Index] = c
-				}
-				if tc.ID != "" {
-					c.callID = tc.ID
-				}
-				if tc.Function.Name != "" {
-					c.name = tc.Function.Name
-				}
-				c.arguments += tc.Function.Arguments
-			}
-			if choice.FinishReason != "" {
-				finished = true
+			a.out.text += text
+			if err := onText(text); err != nil {
+				return err
 			}
 		}
-	}
-	if err := stream.Err(); err != nil {
-		var sseErr *ssestream.StreamError
-		if asStreamError(err, &sseErr) {
-			return out, inStreamError(chatErrorCode(sseErr), "error event")
+		for _, tc := range d.ToolCalls {
+			if a.byIndex == nil {
+				a.byIndex = map[int64]*toolCall{}
+			}
+			c := a.byIndex[tc.Index]
+			if c == nil {
+				c = &toolCall{}
+				a.byIndex[tc.Index] = c
+			}
+			if tc.ID != "" {
+				c.callID = tc.ID
+			}
+			if tc.Function.Name != "" {
+				c.name = tc.Function.Name
+			}
+			c.arguments += tc.Function.Arguments
 		}
-		return out, err
+		if choice.FinishReason != "" {
+			a.finished = true
+		}
 	}
-	if !finished {
-		return out, errStreamIncomplete
+	return nil
+}
+
+// finish returns the step's output once the stream ended.
+func (a *chatChunks) finish() (stepOutput, error) {
+	if !a.finished {
+		return a.out, errStreamIncomplete
 	}
-	idx := make([]int64, 0, len(byIndex))
-	for i := range byIndex {
+	idx := make([]int64, 0, len(a.byIndex))
+	for i := range a.byIndex {
 		idx = append(idx, i)
 	}
-	sort.Slice(idx, func(a, b int) bool { return idx[a] < idx[b] })
+	sort.Slice(idx, func(x, y int) bool { return idx[x] < idx[y] })
 	for _, i := range idx {
-		out.calls = append(out.calls, *byIndex[i])
+		a.out.calls = append(a.out.calls, *a.byIndex[i])
 	}
-	return out, nil
+	return a.out, nil
 }

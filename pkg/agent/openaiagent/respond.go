@@ -78,10 +78,9 @@ func (a *Agent) respond(ctx context.Context, turn *chatkit.Turn, sink chatkit.Si
 		loc = time.UTC
 	}
 	now := a.now().In(loc)
-	instructions := systemPrompt(now, turn.Info.TimeZone)
 
 	for step := 1; ; step++ {
-		out, err := a.modelStep(ctx, turn, sink, stepRequest{instructions: instructions, history: conv}, step)
+		out, err := a.modelStep(ctx, turn, sink, stepRequest{now: now, zone: turn.Info.TimeZone, history: conv}, step)
 		if err != nil {
 			return a.failOutcome(ctx, err), err
 		}

@@ -2,8 +2,13 @@ package openaiagent
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
 
 	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/responses"
 
 	"github.com/taskpilotai/taskpilot/pkg/tasks"
@@ -65,65 +70,108 @@ func responsesInput(history []entry) responses.ResponseInputParam {
 }
 
 func (s *responsesStepper) step(ctx context.Context, req stepRequest, onText func(string) error) (stepOutput, error) {
+	events, err := s.open(ctx, req)
+	if err != nil {
+		return stepOutput{}, err
+	}
+	defer func() { _ = events.Close() }()
+
+	// As in chatStepper.step: wait in a small frame, decode in add.
+	var acc responseEvents
+	for {
+		data, err := events.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return acc.out, err
+		}
+		if err := acc.add(data, onText); err != nil {
+			return acc.out, err
+		}
+	}
+	if !acc.completed {
+		return acc.out, errStreamIncomplete
+	}
+	return acc.out, nil
+}
+
+// open sends the request and returns the response's event stream. It is
+// not inlined so that the request's large locals are off the stack while
+// step waits.
+//
+//go:noinline
+func (s *responsesStepper) open(ctx context.Context, req stepRequest) (*eventStream, error) {
 	params := responses.ResponseNewParams{
 		Model:        s.model,
-		Instructions: openai.String(req.instructions),
+		Instructions: openai.String(req.systemPrompt()),
 		Input:        responses.ResponseNewParamsInputUnion{OfInputItemList: responsesInput(req.history)},
 		Temperature:  openai.Float(s.temperature),
 		Tools:        s.tools,
 		Store:        openai.Bool(false),
 	}
-	stream := s.client.Responses.NewStreaming(ctx, params)
-	defer stream.Close()
+	var raw *http.Response
+	stream := s.client.Responses.NewStreaming(ctx, params, option.WithResponseInto(&raw))
+	return openStream(raw, stream.Err())
+}
 
-	var out stepOutput
-	seen := map[string]bool{} // call ids already collected
-	completed := false
-	for stream.Next() {
-		ev := stream.Current()
-		switch ev.Type {
-		case "response.output_text.delta", "response.refusal.delta":
-			out.text += ev.Delta
-			if err := onText(ev.Delta); err != nil {
-				return out, err
-			}
-		case "response.output_item.done":
-			if ev.Item.Type == "function_call" {
-				fc := ev.Item.AsFunctionCall()
-				if !seen[fc.CallID] {
-					seen[fc.CallID] = true
-					out.calls = append(out.calls, toolCall{callID: fc.CallID, name: fc.Name, arguments: fc.Arguments})
-				}
-			}
-		case "response.completed":
-			completed = true
-			out.usage = tokenUsage{input: ev.Response.Usage.InputTokens, output: ev.Response.Usage.OutputTokens}
-			// Servers that skip output_item.done still list the calls here.
-			for _, item := range ev.Response.Output {
-				if item.Type != "function_call" {
-					continue
-				}
-				fc := item.AsFunctionCall()
-				if !seen[fc.CallID] {
-					seen[fc.CallID] = true
-					out.calls = append(out.calls, toolCall{callID: fc.CallID, name: fc.Name, arguments: fc.Arguments})
-				}
-			}
-		case "response.failed":
-			return out, inStreamError(string(ev.Response.Error.Code), "response failed")
-		case "response.incomplete":
-			return out, inStreamError(ev.Response.IncompleteDetails.Reason, "response incomplete")
-		case "error":
-			return out, inStreamError(ev.Code, "error event")
+// responseEvents accumulates a Responses stream.
+type responseEvents struct {
+	out       stepOutput
+	seen      map[string]bool // call ids already collected
+	completed bool
+}
+
+func (a *responseEvents) call(fc responses.ResponseFunctionToolCall) {
+	if a.seen[fc.CallID] {
+		return
+	}
+	if a.seen == nil {
+		a.seen = map[string]bool{}
+	}
+	a.seen[fc.CallID] = true
+	a.out.calls = append(a.out.calls, toolCall{callID: fc.CallID, name: fc.Name, arguments: fc.Arguments})
+}
+
+// add decodes one event, passing its text to onText. It is not inlined so
+// that the decoded event (several KiB) is off the stack while step waits.
+//
+//go:noinline
+func (a *responseEvents) add(data []byte, onText func(string) error) error {
+	if code, ok := errorEvent(data); ok {
+		return inStreamError(code, "error event")
+	}
+	var ev responses.ResponseStreamEventUnion
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return err
+	}
+	switch ev.Type {
+	case "response.output_text.delta", "response.refusal.delta":
+		a.out.text += ev.Delta
+		if err := onText(ev.Delta); err != nil {
+			return err
 		}
+	case "response.output_item.done":
+		if ev.Item.Type == "function_call" {
+			a.call(ev.Item.AsFunctionCall())
+		}
+	case "response.completed":
+		a.completed = true
+		a.out.usage = tokenUsage{input: ev.Response.Usage.InputTokens, output: ev.Response.Usage.OutputTokens}
+		// Servers that skip output_item.done still list the calls here.
+		for _, item := range ev.Response.Output {
+			if item.Type == "function_call" {
+				a.call(item.AsFunctionCall())
+			}
+		}
+	case "response.failed":
+		return inStreamError(string(ev.Response.Error.Code), "response failed")
+	case "response.incomplete":
+		return inStreamError(ev.Response.IncompleteDetails.Reason, "response incomplete")
+	case "error":
+		return inStreamError(ev.Code, "error event")
 	}
-	if err := stream.Err(); err != nil {
-		return out, err
-	}
-	if !completed {
-		return out, errStreamIncomplete
-	}
-	return out, nil
+	return nil
 }
 
 // inStreamError is a failure the upstream reported inside a started stream.

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/openai/openai-go/v3"
-	"github.com/openai/openai-go/v3/packages/ssestream"
 
 	"github.com/taskpilotai/taskpilot/pkg/tasks"
 )
@@ -24,12 +23,17 @@ const (
 	StyleChatCompletions = "chat_completions"
 )
 
-// stepRequest is one model call: the system prompt, the conversation and
-// the tools.
+// stepRequest is one model call: the time the system prompt states and the
+// conversation.
 type stepRequest struct {
-	instructions string
-	history      []entry
+	now     time.Time // in the user's zone
+	zone    string    // the user's zone name ("" → now's location)
+	history []entry
 }
+
+// systemPrompt is built for each call rather than kept for the turn: a
+// turn waits on the model far longer than the prompt takes to write.
+func (r stepRequest) systemPrompt() string { return systemPrompt(r.now, r.zone) }
 
 // toolCall is a function call the model made in a step.
 type toolCall struct {
@@ -120,15 +124,11 @@ func classify(parent context.Context, err error) error {
 	if errors.As(err, &syntaxErr) {
 		return &upstreamError{outcome: outcomeUpstreamError, detail: "malformed event in the stream"}
 	}
-	// Connection resets, unexpected EOF, in-stream error events: describe
-	// the kind only.
+	// Connection resets, unexpected EOF: describe the kind only.
 	detail := "request failed"
-	var sseErr *ssestream.StreamError
 	switch {
 	case errors.Is(err, errStreamIncomplete):
 		detail = errStreamIncomplete.Error()
-	case errors.As(err, &sseErr):
-		detail = "error event in the stream"
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF):
 		detail = "connection closed mid-stream"
 	}
@@ -156,24 +156,4 @@ func toolSchema(t tasks.Tool) (map[string]any, error) {
 		return nil, fmt.Errorf("tool %s: parameters schema: %w", t.Name, err)
 	}
 	return schema, nil
-}
-
-func asStreamError(err error, target **ssestream.StreamError) bool { return errors.As(err, target) }
-
-// chatErrorCode reads error.code (else error.type) of an in-stream
-// {"error":{...}} chunk.
-func chatErrorCode(e *ssestream.StreamError) string {
-	var body struct {
-		Error struct {
-			Code string `json:"code"`
-			Type string `json:"type"`
-		} `json:"error"`
-	}
-	if json.Unmarshal(e.Event.Data, &body) != nil {
-		return ""
-	}
-	if body.Error.Code != "" {
-		return body.Error.Code
-	}
-	return body.Error.Type
 }
