@@ -133,7 +133,9 @@ func New(opts Options) (*Agent, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	clientOpts := []option.RequestOption{option.WithAPIKey(opts.APIKey), option.WithMaxRetries(retries)}
+	clientOpts := []option.RequestOption{
+		option.WithAPIKey(opts.APIKey), option.WithMaxRetries(retries), option.WithMiddleware(releaseRequestBody),
+	}
 	if opts.BaseURL != "" {
 		clientOpts = append(clientOpts, option.WithBaseURL(opts.BaseURL))
 	}
