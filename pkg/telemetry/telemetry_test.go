@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
@@ -120,6 +121,48 @@ func TestHTTPClientPropagatesAndTraces(t *testing.T) {
 	}
 	require.NotNil(t, client_, "a client span is recorded")
 	assert.Equal(t, parent.SpanContext().SpanID(), client_.Parent().SpanID())
+}
+
+func TestHTTPClientWithoutTracingStillPropagates(t *testing.T) {
+	var got atomic.Value
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.Store(r.Header.Clone())
+		_, _ = io.WriteString(w, "ok")
+	}))
+	defer upstream.Close()
+
+	tr, err := telemetry.NewTracing(context.Background(), telemetry.Options{ServiceName: "t"})
+	require.NoError(t, err)
+	client := telemetry.NewHTTPClient(telemetry.ClientOptions{TracerProvider: tr.Provider, Propagator: tr.Propagator})
+	call := func(ctx context.Context) (sent, upstreamSaw http.Header) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, upstream.URL+"/v1/things", nil)
+		require.NoError(t, err)
+		req.Header.Set("X-Caller", "1")
+		resp, err := client.Do(req)
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		require.NoError(t, resp.Body.Close())
+		h, _ := got.Load().(http.Header)
+		return req.Header, h
+	}
+
+	// An incoming request's trace context, as the server middleware sees
+	// it: extracted, then a (non-recording) server span started from it.
+	const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	incoming := http.Header{"Traceparent": {traceparent}, "Baggage": {"tenant=acme"}}
+	ctx := tr.Propagator.Extract(context.Background(), propagation.HeaderCarrier(incoming))
+	ctx, span := tr.Provider.Tracer("server").Start(ctx, "handler")
+	defer span.End()
+
+	sent, saw := call(ctx)
+	assert.Equal(t, traceparent, saw.Get("traceparent"), "trace context reaches the upstream without a tracing backend")
+	assert.Equal(t, "tenant=acme", saw.Get("baggage"))
+	assert.Equal(t, "1", saw.Get("X-Caller"))
+	assert.Empty(t, sent.Get("traceparent"), "the caller's request is not modified")
+
+	_, saw = call(context.Background())
+	assert.Empty(t, saw.Get("traceparent"), "nothing to propagate, nothing added")
+	assert.Equal(t, "1", saw.Get("X-Caller"))
 }
 
 func TestSetupWithoutEndpointInstallsPropagatorOnly(t *testing.T) {

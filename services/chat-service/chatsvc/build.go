@@ -36,7 +36,7 @@ func Build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pro
 		cleanup()
 		return nil, func() {}, err
 	}
-	httpClient := telemetry.NewHTTPClient(telemetry.ClientOptions{})
+	httpClient := telemetry.NewHTTPClient(telemetry.ClientOptions{TracerProvider: tp})
 	kit, err := auth.FromConfig(ctx, cfg, httpClient, logger)
 	if err != nil {
 		return fail(err)
