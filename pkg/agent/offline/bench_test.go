@@ -24,7 +24,7 @@ type discardSink struct {
 	events int
 }
 
-func (s *discardSink) Emit(context.Context, chatkit.Event) error { s.events++; return nil }
+func (s *discardSink) Emit(context.Context, chatkit.Event) error     { s.events++; return nil }
 func (s *discardSink) UpdateThread(fn func(*chatkit.ThreadMetadata)) { fn(&s.thread) }
 func (s *discardSink) Thread() chatkit.ThreadMetadata                { return s.thread }
 func (s *discardSink) NewItemID(kind chatkit.IDKind) string          { return chatkit.NewID(kind) }

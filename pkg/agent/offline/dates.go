@@ -49,7 +49,27 @@ func newDateFinder() *dateFinder {
 	rs = append(rs, extraRules()...)
 	// common.SlashDMY is left out on purpose: it reads 12/3 as 12 March,
 	// which surprises most English speakers.
+	for i, r := range rs {
+		if f, ok := r.(*rules.F); ok {
+			rs[i] = guardedRule{rule: f, pre: newPrefilter(f.RegExp)}
+		}
+	}
 	return &dateFinder{rules: rs, opts: &rules.Options{Distance: 5, MatchByOrder: true}}
+}
+
+// guardedRule skips a rule's regexp on texts its prefilter rules out: most
+// messages name no date, and most dates name one kind of thing (a weekday,
+// "tomorrow"), so most of the rules cannot match.
+type guardedRule struct {
+	rule *rules.F
+	pre  prefilter
+}
+
+func (g guardedRule) Find(text string) *rules.Match {
+	if !g.pre.mayMatch(text) {
+		return nil
+	}
+	return g.rule.Find(text)
 }
 
 // find returns the first date expression in text, interpreted at now in loc.

@@ -24,12 +24,12 @@ func NewParser() *Parser {
 
 // re compiles a case-insensitive pattern once (patterns are constants of
 // this file; the cache keeps per-message matching free of compilation).
-func re(pattern string) *regexp.Regexp {
-	if v, ok := reCache.Load(pattern); ok {
-		return v.(*regexp.Regexp)
+func re(expr string) *pattern {
+	if v, ok := reCache.Load(expr); ok {
+		return v.(*pattern)
 	}
-	r := regexp.MustCompile(`(?i)` + pattern)
-	reCache.Store(pattern, r)
+	r := newPattern(regexp.MustCompile(`(?i)` + expr))
+	reCache.Store(expr, r)
 	return r
 }
 
@@ -220,7 +220,7 @@ func stripPoliteness(s string) string {
 }
 
 func parseComplete(s string) (Intent, bool) {
-	for _, r := range []*regexp.Regexp{reMarkDone, reIsDone, reIDone, reCompleteVb} {
+	for _, r := range []*pattern{reMarkDone, reIsDone, reIDone, reCompleteVb} {
 		if m := r.FindStringSubmatch(s); m != nil {
 			ref := parseRef(m[1])
 			if ref.Empty() {
@@ -237,7 +237,7 @@ func (p *Parser) parseUpdate(s string, now time.Time, loc *time.Location) (Inten
 	upd := func(ref string, f Fields) (Intent, bool) {
 		return Intent{Kind: KindUpdate, Ref: parseRef(ref), Fields: f}, true
 	}
-	for _, r := range []*regexp.Regexp{reRename, reTitleOf, reTitleOf2} {
+	for _, r := range []*pattern{reRename, reTitleOf, reTitleOf2} {
 		if m := r.FindStringSubmatch(s); m != nil {
 			title := cleanTitle(unquote(m[2]))
 			if title == "" {
@@ -252,7 +252,7 @@ func (p *Parser) parseUpdate(s string, now time.Time, loc *time.Location) (Inten
 	if m := rePrioOf.FindStringSubmatch(s); m != nil {
 		return upd(m[1], Fields{Priority: priorityOf(m[2])})
 	}
-	for _, r := range []*regexp.Regexp{rePrioSet, rePrioSet2} {
+	for _, r := range []*pattern{rePrioSet, rePrioSet2} {
 		if m := r.FindStringSubmatch(s); m != nil {
 			if prio := priorityOf(m[2]); prio != "" {
 				return upd(m[1], Fields{Priority: prio})
@@ -266,7 +266,7 @@ func (p *Parser) parseUpdate(s string, now time.Time, loc *time.Location) (Inten
 		}
 		return upd(m[2], Fields{Priority: prio})
 	}
-	for _, r := range []*regexp.Regexp{reDueOf, reMove, reMakeDue} {
+	for _, r := range []*pattern{reDueOf, reMove, reMakeDue} {
 		if m := r.FindStringSubmatch(s); m != nil {
 			return upd(m[1], p.dueFields(m[2], now, loc))
 		}
@@ -279,12 +279,12 @@ func (p *Parser) parseUpdate(s string, now time.Time, loc *time.Location) (Inten
 	if m := reTagWith.FindStringSubmatch(s); m != nil {
 		return upd(m[1], Fields{Tags: splitTags(m[2])})
 	}
-	for _, r := range []*regexp.Regexp{reAddTag, reAddHashTag} {
+	for _, r := range []*pattern{reAddTag, reAddHashTag} {
 		if m := r.FindStringSubmatch(s); m != nil {
 			return upd(m[2], Fields{Tags: splitTags(m[1])})
 		}
 	}
-	for _, r := range []*regexp.Regexp{reDescOf, reDescribe} {
+	for _, r := range []*pattern{reDescOf, reDescribe} {
 		if m := r.FindStringSubmatch(s); m != nil {
 			desc := strings.TrimSpace(unquote(m[2]))
 			return upd(m[1], Fields{Description: &desc})
@@ -524,7 +524,7 @@ func startOfWeek(t time.Time) time.Time {
 func parseRef(s string) Ref {
 	s = strings.TrimSpace(strings.Trim(strings.TrimSpace(s), ".,!?:;"))
 	l := strings.ToLower(s)
-	for _, r := range []*regexp.Regexp{reRefID, reRefNum} {
+	for _, r := range []*pattern{reRefID, reRefNum} {
 		if m := r.FindStringSubmatch(l); m != nil {
 			if n, err := strconv.ParseInt(m[1], 10, 32); err == nil {
 				return Ref{ID: int(n)}

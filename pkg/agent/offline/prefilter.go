@@ -1,0 +1,469 @@
+package offline
+
+import (
+	"regexp"
+	"regexp/syntax"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// A prefilter rejects, without running a regexp, texts the regexp cannot
+// match: most of the parser's patterns are tried on every message and match
+// almost none of them, and Go's regexp engines pay per position and per
+// alternative even to fail.
+//
+// It is derived from the pattern's syntax tree, never written by hand, and
+// only ever says "cannot match" when that follows from the tree:
+//
+//   - prefixes: a pattern anchored at the start (^ or \A on every path) whose
+//     first elements match a small finite set of strings ("rename",
+//     "retitle", "re-title") needs the text to start with one of them;
+//   - clauses: each clause is a set of strings of which the text must
+//     contain at least one (the words of an alternation, a literal); every
+//     clause must hold.
+//
+// Comparisons ignore ASCII case and tell no whitespace apart. They apply to ASCII texts only: under (?i)
+// Go folds k to the Kelvin sign and s to the long s, which a byte-wise check
+// would miss, so a text with any non-ASCII byte always goes to the regexp.
+type prefilter struct {
+	prefixes []string   // folded (see fold); nil: no prefix check
+	clauses  [][]string // folded, none empty
+}
+
+// Limits that keep the derived sets small (and the checks cheap).
+const (
+	maxExact    = 64 // strings in one finite set
+	maxExactLen = 24 // bytes in one of them
+	maxClass    = 16 // ASCII characters in a character class taken as a set
+)
+
+// newPrefilter derives the prefilter of a compiled regexp. A pattern it
+// cannot read gets an empty prefilter, which accepts every text.
+func newPrefilter(r *regexp.Regexp) prefilter {
+	tree, err := syntax.Parse(r.String(), syntax.Perl)
+	if err != nil {
+		return prefilter{}
+	}
+	tree = tree.Simplify()
+	var p prefilter
+	if pre, ok := anchoredPrefixes(tree); ok {
+		p.prefixes = minimalPrefixes(pre)
+	}
+	var all [][]string
+	for _, c := range clausesOf(tree) {
+		c = minimalClause(c)
+		if len(c) > 0 && !slices.Contains(c, "") &&
+			!slices.ContainsFunc(all, func(d []string) bool { return slices.Equal(c, d) }) {
+			all = append(all, c)
+		}
+	}
+	// A clause implied by another one adds nothing (of two equivalent
+	// ones, the first stays).
+	for i, c := range all {
+		redundant := false
+		for j, d := range all {
+			if j != i && implies(d, c) && (j < i || !implies(c, d)) {
+				redundant = true
+				break
+			}
+		}
+		if !redundant {
+			p.clauses = append(p.clauses, c)
+		}
+	}
+	// A clause the prefix check already implies adds nothing either.
+	if p.prefixes != nil {
+		p.clauses = slices.DeleteFunc(p.clauses, func(c []string) bool { return implies(p.prefixes, c) })
+	}
+	// Most selective first: the check stops at the first clause that fails.
+	slices.SortStableFunc(p.clauses, func(a, b []string) int { return score(b) - score(a) })
+	if len(p.clauses) > maxClauses {
+		p.clauses = p.clauses[:maxClauses]
+	}
+	return p
+}
+
+// mayMatch reports whether the regexp could match s: false only when it
+// certainly cannot.
+func (p *prefilter) mayMatch(s string) bool {
+	if len(p.prefixes) == 0 && len(p.clauses) == 0 {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return true
+		}
+	}
+	if p.prefixes != nil && !slices.ContainsFunc(p.prefixes, func(pre string) bool { return hasPrefixFold(s, pre) }) {
+		return false
+	}
+	for _, c := range p.clauses {
+		if !slices.ContainsFunc(c, func(w string) bool { return containsFold(s, w) }) {
+			return false
+		}
+	}
+	return true
+}
+
+// fold maps a byte to its class for the comparisons: ASCII letters to
+// lower case, the whitespace of \s (tab, newline, form feed, carriage
+// return) to a space. Texts and needles are compared folded, so a needle
+// "set " stands for "set\t" too.
+func fold(b byte) byte {
+	switch {
+	case 'A' <= b && b <= 'Z':
+		return b + 'a' - 'A'
+	case b == '\t' || b == '\n' || b == '\f' || b == '\r':
+		return ' '
+	}
+	return b
+}
+
+// hasPrefixFold reports whether s starts with the folded pre.
+func hasPrefixFold(s, pre string) bool {
+	if len(s) < len(pre) {
+		return false
+	}
+	for i := 0; i < len(pre); i++ {
+		if fold(s[i]) != pre[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// containsFold reports whether s contains the folded w.
+func containsFold(s, w string) bool {
+	if len(w) == 0 {
+		return true
+	}
+	first := w[0]
+	for i := 0; i+len(w) <= len(s); i++ {
+		if fold(s[i]) == first && hasPrefixFold(s[i:], w) {
+			return true
+		}
+	}
+	return false
+}
+
+// exact returns the finite set of strings re matches, folded, when
+// it is small; ok is false otherwise. Strings that can only match non-ASCII
+// text are left out (the prefilter never judges such texts).
+func exact(re *syntax.Regexp) (set []string, ok bool) {
+	switch re.Op {
+	case syntax.OpEmptyMatch, syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText, syntax.OpEndText,
+		syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+		return []string{""}, true
+	case syntax.OpLiteral:
+		var b strings.Builder
+		for _, r := range re.Rune {
+			if r >= utf8.RuneSelf {
+				return nil, false
+			}
+			b.WriteByte(fold(byte(r)))
+		}
+		if b.Len() > maxExactLen {
+			return nil, false
+		}
+		return []string{b.String()}, true
+	case syntax.OpCharClass:
+		var chars []string
+		for i := 0; i+1 < len(re.Rune); i += 2 {
+			lo, hi := re.Rune[i], min(re.Rune[i+1], utf8.RuneSelf-1)
+			for r := lo; r <= hi; r++ {
+				c := string(rune(fold(byte(r))))
+				if !slices.Contains(chars, c) {
+					chars = append(chars, c)
+				}
+				if len(chars) > maxClass {
+					return nil, false
+				}
+			}
+		}
+		if len(chars) == 0 {
+			return nil, false
+		}
+		return chars, true
+	case syntax.OpCapture:
+		return exact(re.Sub[0])
+	case syntax.OpQuest:
+		set, ok := exact(re.Sub[0])
+		if !ok {
+			return nil, false
+		}
+		return union(set, []string{""})
+	case syntax.OpAlternate:
+		var all []string
+		for _, sub := range re.Sub {
+			set, ok := exact(sub)
+			if !ok {
+				return nil, false
+			}
+			if all, ok = union(all, set); !ok {
+				return nil, false
+			}
+		}
+		return all, true
+	case syntax.OpConcat:
+		all := []string{""}
+		for _, sub := range re.Sub {
+			set, ok := exact(sub)
+			if !ok {
+				return nil, false
+			}
+			if all, ok = product(all, set); !ok {
+				return nil, false
+			}
+		}
+		return all, true
+	}
+	return nil, false
+}
+
+func union(a, b []string) ([]string, bool) {
+	out := slices.Clone(a)
+	for _, s := range b {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out, len(out) <= maxExact
+}
+
+func product(a, b []string) ([]string, bool) {
+	if len(a)*len(b) > maxExact {
+		return nil, false
+	}
+	var out []string
+	for _, x := range a {
+		for _, y := range b {
+			s := x + y
+			if len(s) > maxExactLen {
+				return nil, false
+			}
+			if !slices.Contains(out, s) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out, true
+}
+
+// anchoredPrefixes returns the strings every match starts with when re is
+// anchored at the start of the text; ok is false when it is not, or when
+// no useful prefix is known.
+func anchoredPrefixes(re *syntax.Regexp) ([]string, bool) {
+	switch re.Op {
+	case syntax.OpCapture:
+		return anchoredPrefixes(re.Sub[0])
+	case syntax.OpAlternate:
+		var all []string
+		for _, sub := range re.Sub {
+			set, ok := anchoredPrefixes(sub)
+			if !ok {
+				return nil, false
+			}
+			all = append(all, set...)
+		}
+		return all, true
+	case syntax.OpConcat:
+		switch {
+		case len(re.Sub) == 0:
+			return nil, false
+		case re.Sub[0].Op == syntax.OpBeginText:
+			set, _, ok := prefixSet(&syntax.Regexp{Op: syntax.OpConcat, Sub: re.Sub[1:]})
+			return set, ok && !slices.Contains(set, "")
+		case re.Sub[0].Op == syntax.OpAlternate || re.Sub[0].Op == syntax.OpCapture:
+			// ^a|^b factored as (?:^a|^b)c: the prefixes of the
+			// alternation, as long as every branch is anchored.
+			return anchoredPrefixes(re.Sub[0])
+		}
+	}
+	return nil, false
+}
+
+// prefixSet returns strings one of which starts every match of re (whole
+// reports that each is a whole match); ok is false when none is known.
+func prefixSet(re *syntax.Regexp) (set []string, whole, ok bool) {
+	if set, ok := exact(re); ok {
+		return set, true, true
+	}
+	switch re.Op {
+	case syntax.OpCapture:
+		return prefixSet(re.Sub[0])
+	case syntax.OpPlus:
+		set, _, ok := prefixSet(re.Sub[0])
+		return set, false, ok
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			set, _, ok := prefixSet(re.Sub[0])
+			return set, false, ok
+		}
+	case syntax.OpAlternate:
+		var all []string
+		for _, sub := range re.Sub {
+			set, _, ok := prefixSet(sub)
+			if !ok {
+				return nil, false, false
+			}
+			if all, ok = union(all, set); !ok {
+				return nil, false, false
+			}
+		}
+		return all, false, true
+	case syntax.OpConcat:
+		// The leading elements with finite sets, then the prefixes of the
+		// first one without.
+		all := []string{""}
+		for _, sub := range re.Sub {
+			set, whole, ok := prefixSet(sub)
+			if !ok {
+				break
+			}
+			next, ok := product(all, set)
+			if !ok {
+				break
+			}
+			all = next
+			if !whole {
+				break
+			}
+		}
+		if slices.Contains(all, "") {
+			return nil, false, false
+		}
+		return all, false, true
+	}
+	return nil, false, false
+}
+
+// maxClauses is how many clauses a prefilter keeps (the most selective).
+const maxClauses = 3
+
+// clausesOf returns clauses every match satisfies (see prefilter).
+func clausesOf(re *syntax.Regexp) [][]string {
+	if set, ok := exact(re); ok {
+		if slices.Contains(set, "") {
+			return nil
+		}
+		return [][]string{set}
+	}
+	switch re.Op {
+	case syntax.OpCapture, syntax.OpPlus:
+		return clausesOf(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return clausesOf(re.Sub[0])
+		}
+	case syntax.OpConcat:
+		var out [][]string
+		for i, sub := range re.Sub {
+			out = append(out, clausesOf(sub)...)
+			// A run of elements starting here: "t" then "hanks|hx|y" is "thanks|thx|ty".
+			if set, _, ok := prefixSet(&syntax.Regexp{Op: syntax.OpConcat, Sub: re.Sub[i:]}); ok && !slices.Contains(set, "") {
+				out = append(out, set)
+			}
+		}
+		return out
+	case syntax.OpAlternate:
+		// One of the branches matched: the union of one clause per branch.
+		var all []string
+		for _, sub := range re.Sub {
+			cs := clausesOf(sub)
+			if len(cs) == 0 {
+				return nil
+			}
+			best := slices.MaxFunc(cs, func(a, b []string) int { return score(a) - score(b) })
+			all, _ = union(all, best)
+		}
+		return [][]string{all}
+	}
+	return nil
+}
+
+// score ranks clauses: longer shortest string first, then fewer strings.
+func score(c []string) int {
+	shortest := maxExactLen
+	for _, s := range c {
+		shortest = min(shortest, len(s))
+	}
+	return shortest*1000 - len(c)
+}
+
+// implies reports whether a text satisfying clause a satisfies clause b:
+// every string of a contains one of b.
+func implies(a, b []string) bool {
+	for _, s := range a {
+		if !slices.ContainsFunc(b, func(t string) bool { return strings.Contains(s, t) }) {
+			return false
+		}
+	}
+	return true
+}
+
+// minimalClause drops strings containing another string of the clause
+// (finding the shorter one is enough).
+func minimalClause(c []string) []string {
+	var out []string
+	for _, s := range c {
+		if !slices.ContainsFunc(c, func(t string) bool { return t != s && strings.Contains(s, t) }) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// minimalPrefixes drops prefixes starting with another prefix of the set.
+func minimalPrefixes(ps []string) []string {
+	var out []string
+	for _, s := range ps {
+		if !slices.ContainsFunc(ps, func(t string) bool { return t != s && strings.HasPrefix(s, t) }) &&
+			!slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// pattern is a compiled regexp with its prefilter. It has the methods of
+// regexp.Regexp the parser uses, each answering "no match" at once when
+// the prefilter rules the text out.
+type pattern struct {
+	re  *regexp.Regexp
+	pre prefilter
+}
+
+func newPattern(r *regexp.Regexp) *pattern { return &pattern{re: r, pre: newPrefilter(r)} }
+
+func (p *pattern) MatchString(s string) bool {
+	return p.pre.mayMatch(s) && p.re.MatchString(s)
+}
+
+func (p *pattern) FindStringSubmatch(s string) []string {
+	if !p.pre.mayMatch(s) {
+		return nil
+	}
+	return p.re.FindStringSubmatch(s)
+}
+
+func (p *pattern) FindStringSubmatchIndex(s string) []int {
+	if !p.pre.mayMatch(s) {
+		return nil
+	}
+	return p.re.FindStringSubmatchIndex(s)
+}
+
+func (p *pattern) FindAllStringSubmatch(s string, n int) [][]string {
+	if !p.pre.mayMatch(s) {
+		return nil
+	}
+	return p.re.FindAllStringSubmatch(s, n)
+}
+
+func (p *pattern) ReplaceAllString(s, repl string) string {
+	if !p.pre.mayMatch(s) {
+		return s
+	}
+	return p.re.ReplaceAllString(s, repl)
+}
