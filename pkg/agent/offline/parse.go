@@ -44,8 +44,6 @@ const (
 )
 
 var (
-	reSpaces = re(`\s+`)
-
 	// Politeness and fillers around a request.
 	rePrefix = re(`^(?:please|pls|plz|kindly|ok(?:ay)?|so|hey|hi|hello|yo|now|and|also|then|alright|well|oh|um+|uh+|` +
 		`(?:can|could|would|will|won't)\s+(?:you|u)(?:\s+please)?|` +
@@ -197,10 +195,49 @@ func (p *Parser) Parse(text string, now time.Time, loc *time.Location) Intent {
 	return in
 }
 
+// typographic straightens quotes and turns no-break spaces into spaces.
+var typographic = strings.NewReplacer("\u2018", "'", "\u2019", "'", "\u201c", `"`, "\u201d", `"`, "\u00a0", " ")
+
 // normalize collapses whitespace and straightens typographic quotes.
 func normalize(s string) string {
-	s = strings.NewReplacer("\u2018", "'", "\u2019", "'", "\u201c", `"`, "\u201d", `"`, "\u00a0", " ").Replace(s)
-	return strings.TrimSpace(reSpaces.ReplaceAllString(s, " "))
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf { // every character typographic replaces is outside ASCII
+			s = typographic.Replace(s)
+			break
+		}
+	}
+	return strings.TrimSpace(collapseSpaces(s))
+}
+
+// isRESpace reports whether c is in the regexp class \s.
+func isRESpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' }
+
+// collapseSpaces replaces each run of \s characters by one space, like
+// regexp `\s+` replaced by " ", without copying a text that has none to
+// replace.
+func collapseSpaces(s string) string {
+	i := 0
+	for ; i < len(s); i++ {
+		if c := s[i]; isRESpace(c) && (c != ' ' || i+1 < len(s) && isRESpace(s[i+1])) {
+			break
+		}
+	}
+	if i == len(s) {
+		return s
+	}
+	b := make([]byte, i, len(s))
+	copy(b, s[:i])
+	for ; i < len(s); i++ {
+		if !isRESpace(s[i]) {
+			b = append(b, s[i])
+			continue
+		}
+		b = append(b, ' ')
+		for i+1 < len(s) && isRESpace(s[i+1]) {
+			i++
+		}
+	}
+	return string(b)
 }
 
 func hasWordChar(s string) bool {

@@ -1,6 +1,7 @@
 package offline
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -255,4 +256,22 @@ func BenchmarkParseEach(b *testing.B) {
 			}
 		})
 	}
+}
+
+// FuzzNormalize checks normalize against its definition: typographic
+// quotes straightened, no-break spaces made spaces, runs of \s collapsed to
+// one space, trimmed.
+func FuzzNormalize(f *testing.F) {
+	for _, s := range []string{"", " ", "a  b", "a\tb", " \r\n ", "it\u2019s \u201cdone\u201d", "a\u00a0\u00a0b",
+		"\u00a0x\u00a0", "a \u2003 b", "\x85a\v", "add\ttask\nto buy\r\nmilk"} {
+		f.Add(s)
+	}
+	spaces := regexp.MustCompile(`\s+`)
+	quotes := strings.NewReplacer("\u2018", "'", "\u2019", "'", "\u201c", `"`, "\u201d", `"`, "\u00a0", " ")
+	f.Fuzz(func(t *testing.T, s string) {
+		want := strings.TrimSpace(spaces.ReplaceAllString(quotes.Replace(s), " "))
+		if got := normalize(s); got != want {
+			t.Fatalf("normalize(%q) = %q, want %q", s, got, want)
+		}
+	})
 }

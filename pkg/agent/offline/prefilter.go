@@ -27,8 +27,60 @@ import (
 // Go folds k to the Kelvin sign and s to the long s, which a byte-wise check
 // would miss, so a text with any non-ASCII byte always goes to the regexp.
 type prefilter struct {
-	prefixes []string   // folded (see fold); nil: no prefix check
-	clauses  [][]string // folded, none empty
+	prefixes *wordSet  // nil: no prefix check
+	clauses  []wordSet // each one non-empty
+}
+
+// wordSet is a set of folded strings (see fold), indexed by first byte.
+type wordSet struct {
+	bucket  [utf8.RuneSelf]uint8 // 1 + index in buckets of the words starting with a byte; 0: none
+	buckets [][]string
+}
+
+func newWordSet(words []string) *wordSet {
+	var w wordSet
+	for _, s := range words {
+		if w.bucket[s[0]] == 0 {
+			w.buckets = append(w.buckets, nil)
+			w.bucket[s[0]] = uint8(len(w.buckets))
+		}
+		i := w.bucket[s[0]] - 1
+		w.buckets[i] = append(w.buckets[i], s)
+	}
+	return &w
+}
+
+// starting returns the words starting with the folded byte b.
+func (w *wordSet) starting(b byte) []string {
+	if i := w.bucket[b]; i > 0 {
+		return w.buckets[i-1]
+	}
+	return nil
+}
+
+// prefixOf reports whether s starts with one of the words (s is ASCII).
+func (w *wordSet) prefixOf(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, word := range w.starting(foldTable[s[0]]) {
+		if hasPrefixFold(s, word) {
+			return true
+		}
+	}
+	return false
+}
+
+// in reports whether s contains one of the words (s is ASCII).
+func (w *wordSet) in(s string) bool {
+	for i := 0; i < len(s); i++ {
+		for _, word := range w.starting(foldTable[s[i]]) {
+			if hasPrefixFold(s[i:], word) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Limits that keep the derived sets small (and the checks cheap).
@@ -46,9 +98,9 @@ func newPrefilter(r *regexp.Regexp) prefilter {
 		return prefilter{}
 	}
 	tree = tree.Simplify()
-	var p prefilter
+	var prefixes []string
 	if pre, ok := anchoredPrefixes(tree); ok {
-		p.prefixes = minimalPrefixes(pre)
+		prefixes = minimalPrefixes(pre)
 	}
 	var all [][]string
 	for _, c := range clausesOf(tree) {
@@ -60,6 +112,7 @@ func newPrefilter(r *regexp.Regexp) prefilter {
 	}
 	// A clause implied by another one adds nothing (of two equivalent
 	// ones, the first stays).
+	var clauses [][]string
 	for i, c := range all {
 		redundant := false
 		for j, d := range all {
@@ -69,17 +122,24 @@ func newPrefilter(r *regexp.Regexp) prefilter {
 			}
 		}
 		if !redundant {
-			p.clauses = append(p.clauses, c)
+			clauses = append(clauses, c)
 		}
 	}
 	// A clause the prefix check already implies adds nothing either.
-	if p.prefixes != nil {
-		p.clauses = slices.DeleteFunc(p.clauses, func(c []string) bool { return implies(p.prefixes, c) })
+	if prefixes != nil {
+		clauses = slices.DeleteFunc(clauses, func(c []string) bool { return implies(prefixes, c) })
 	}
 	// Most selective first: the check stops at the first clause that fails.
-	slices.SortStableFunc(p.clauses, func(a, b []string) int { return score(b) - score(a) })
-	if len(p.clauses) > maxClauses {
-		p.clauses = p.clauses[:maxClauses]
+	slices.SortStableFunc(clauses, func(a, b []string) int { return score(b) - score(a) })
+	if len(clauses) > maxClauses {
+		clauses = clauses[:maxClauses]
+	}
+	var p prefilter
+	if prefixes != nil {
+		p.prefixes = newWordSet(prefixes)
+	}
+	for _, c := range clauses {
+		p.clauses = append(p.clauses, *newWordSet(c))
 	}
 	return p
 }
@@ -87,7 +147,7 @@ func newPrefilter(r *regexp.Regexp) prefilter {
 // mayMatch reports whether the regexp could match s: false only when it
 // certainly cannot.
 func (p *prefilter) mayMatch(s string) bool {
-	if len(p.prefixes) == 0 && len(p.clauses) == 0 {
+	if p.prefixes == nil && len(p.clauses) == 0 {
 		return true
 	}
 	for i := 0; i < len(s); i++ {
@@ -95,11 +155,11 @@ func (p *prefilter) mayMatch(s string) bool {
 			return true
 		}
 	}
-	if p.prefixes != nil && !slices.ContainsFunc(p.prefixes, func(pre string) bool { return hasPrefixFold(s, pre) }) {
+	if p.prefixes != nil && !p.prefixes.prefixOf(s) {
 		return false
 	}
-	for _, c := range p.clauses {
-		if !slices.ContainsFunc(c, func(w string) bool { return containsFold(s, w) }) {
+	for i := range p.clauses {
+		if !p.clauses[i].in(s) {
 			return false
 		}
 	}
@@ -120,31 +180,25 @@ func fold(b byte) byte {
 	return b
 }
 
-// hasPrefixFold reports whether s starts with the folded pre.
+// foldTable is fold of every ASCII byte.
+var foldTable = func() (t [utf8.RuneSelf]byte) {
+	for i := range t {
+		t[i] = fold(byte(i))
+	}
+	return t
+}()
+
+// hasPrefixFold reports whether the ASCII s starts with the folded pre.
 func hasPrefixFold(s, pre string) bool {
 	if len(s) < len(pre) {
 		return false
 	}
 	for i := 0; i < len(pre); i++ {
-		if fold(s[i]) != pre[i] {
+		if foldTable[s[i]] != pre[i] {
 			return false
 		}
 	}
 	return true
-}
-
-// containsFold reports whether s contains the folded w.
-func containsFold(s, w string) bool {
-	if len(w) == 0 {
-		return true
-	}
-	first := w[0]
-	for i := 0; i+len(w) <= len(s); i++ {
-		if fold(s[i]) == first && hasPrefixFold(s[i:], w) {
-			return true
-		}
-	}
-	return false
 }
 
 // exact returns the finite set of strings re matches, folded, when
