@@ -127,8 +127,13 @@ func (a *Agent) Respond(ctx context.Context, turn *chatkit.Turn, sink chatkit.Si
 	// latest list and change); the rest is read only when a reference or an
 	// undo reaches further back.
 	first := min(recentItems, a.limit)
-	history, err := turn.History(ctx, first)
-	if err != nil {
+	var history []chatkit.Item
+	if turn.Request == chatkit.ReqThreadsCreate && turn.Input != nil {
+		// A thread created by this request holds only its first message:
+		// the Server creates it and adds the message in this turn, under
+		// the thread's lock. Nothing to read back.
+		history = []chatkit.Item{turn.Input}
+	} else if history, err = turn.History(ctx, first); err != nil {
 		return err
 	}
 	st.mem = readMemory(history, inputID)
