@@ -124,26 +124,9 @@ type taskJSON struct {
 // FormatTime writes t as RFC 3339 in UTC with whole seconds.
 func FormatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-func formatTimePtr(t *time.Time) *string {
-	if t == nil {
-		return nil
-	}
-	s := FormatTime(*t)
-	return &s
-}
-
-// MarshalJSON writes the shared Task JSON.
+// MarshalJSON writes the shared Task JSON (AppendJSON).
 func (t Task) MarshalJSON() ([]byte, error) {
-	tags := t.Tags
-	if tags == nil {
-		tags = []string{}
-	}
-	return json.Marshal(taskJSON{
-		ID: t.ID, Title: t.Title, Description: t.Description, Status: t.Status, Priority: t.Priority,
-		DueAt: formatTimePtr(t.DueAt), Tags: tags,
-		CreatedAt: FormatTime(t.CreatedAt), UpdatedAt: FormatTime(t.UpdatedAt),
-		CompletedAt: formatTimePtr(t.CompletedAt),
-	})
+	return t.AppendJSON(make([]byte, 0, 256+len(t.Title)+len(t.Description))), nil
 }
 
 // UnmarshalJSON reads the shared Task JSON (agents keep tasks in thread

@@ -249,9 +249,7 @@ func priorityArg(s *string) *Priority {
 // results ---------------------------------------------------------------
 
 func failure(tool, code, msg string) Result {
-	r := Result{Tool: tool, Code: code, Error: msg}
-	r.JSON = mustJSON(map[string]any{"ok": false, "code": code, "error": msg})
-	return r
+	return Result{Tool: tool, Code: code, Error: msg, JSON: failureJSON(code, msg)}
 }
 
 func invalid(tool string, problems map[string]string) Result {
@@ -261,14 +259,6 @@ func invalid(tool string, problems map[string]string) Result {
 		parts[i] = k + ": " + problems[k]
 	}
 	return failure(tool, CodeInvalidArgument, "invalid arguments: "+strings.Join(parts, "; "))
-}
-
-func mustJSON(v any) json.RawMessage {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only maps, strings and Tasks: cannot fail
-	}
-	return b
 }
 
 // explain turns a Service error into a Result, or returns the error when
@@ -332,15 +322,7 @@ func capitalize(s string) string {
 func taskResult(tool, msg string, task Task, before *Task, changed bool, fields []string) Result {
 	r := Result{Tool: tool, OK: true, Code: CodeOK, Message: msg, Task: &task, Before: before,
 		Changed: changed, Fields: fields}
-	out := map[string]any{"ok": true, "message": msg, "task": task}
-	if tool == ToolCompleteTask || tool == ToolUpdateTask {
-		out["changed"] = changed
-		if fields == nil {
-			fields = []string{}
-		}
-		out["changed_fields"] = fields
-	}
-	r.JSON = mustJSON(out)
+	r.JSON = taskResultJSON(msg, &task, tool == ToolCompleteTask || tool == ToolUpdateTask, changed, fields)
 	return r
 }
 
@@ -422,7 +404,7 @@ func (t *Tools) listTasks(ctx context.Context, user string, args json.RawMessage
 		msg = fmt.Sprintf("%d tasks.", len(list))
 	}
 	r := Result{Tool: ToolListTasks, OK: true, Code: CodeOK, Message: msg, Tasks: list}
-	r.JSON = mustJSON(map[string]any{"ok": true, "message": msg, "count": len(list), "tasks": list})
+	r.JSON = listResultJSON(msg, list)
 	return r, nil
 }
 
