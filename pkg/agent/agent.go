@@ -209,7 +209,61 @@ func RecordChangeOf(ctx context.Context, sink chatkit.Sink, res tasks.Result) er
 		return nil
 	}
 	c.ID = sink.NewItemID(chatkit.IDMessage)
-	return chatkit.SendHiddenContext(ctx, sink, c)
+	// What chatkit.SendHiddenContext(c) stores, without encoding/json
+	// scanning MarshalJSON's output once more.
+	raw, err := c.MarshalJSON()
+	if err != nil {
+		return fmt.Errorf("hidden context: %w", err)
+	}
+	return chatkit.SendItem(ctx, sink, &chatkit.HiddenContextItem{Content: raw})
+}
+
+// MarshalJSON writes c as encoding/json writes the struct, directly when
+// its strings need no escaping (ids, tool names and the record type do
+// not), through encoding/json otherwise.
+func (c Change) MarshalJSON() ([]byte, error) {
+	if !plainJSON(c.Type) || !plainJSON(c.ID) || !plainJSON(c.Tool) {
+		type plain Change // no MarshalJSON: encoding/json's struct encoding
+		return json.Marshal(plain(c))
+	}
+	n := 64 + len(c.Type) + len(c.ID) + len(c.Tool)
+	for _, t := range []*tasks.Task{c.Before, c.After} {
+		if t != nil {
+			n += 256 + len(t.Title) + len(t.Description)
+		}
+	}
+	dst := make([]byte, 0, n)
+	dst = append(dst, `{"type":"`...)
+	dst = append(dst, c.Type...)
+	dst = append(dst, `","id":"`...)
+	dst = append(dst, c.ID...)
+	dst = append(dst, `","tool":"`...)
+	dst = append(dst, c.Tool...)
+	dst = append(dst, `","before":`...)
+	dst = appendTask(dst, c.Before)
+	dst = append(dst, `,"after":`...)
+	dst = appendTask(dst, c.After)
+	return append(dst, '}'), nil
+}
+
+func appendTask(dst []byte, t *tasks.Task) []byte {
+	if t == nil {
+		return append(dst, "null"...)
+	}
+	return t.AppendJSON(dst)
+}
+
+// plainJSON reports whether s is written as itself inside JSON quotes
+// (letters, digits and _ . : -).
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '_', c == '.', c == ':', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // ChangeOf turns a tool result into a change record (ID unset).

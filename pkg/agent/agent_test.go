@@ -93,3 +93,40 @@ func TestChangesSkipUndone(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, agent.RecordChange, c.Type)
 }
+
+// FuzzChangeJSON: a change record is stored exactly as encoding/json writes
+// the struct, and reads back.
+func FuzzChangeJSON(f *testing.F) {
+	f.Add("taskpilot.change", "msg_01HX", "update_task", "Call <mom> & \"dad\"", "\u2028\xff", int64(3), true, true)
+	f.Add("taskpilot.change", "id with space", "add_task", "x", "", int64(1), false, true)
+	f.Add("", "", "", "", "", int64(0), false, false)
+	f.Fuzz(func(t *testing.T, typ, id, tool, title, desc string, taskID int64, before, after bool) {
+		at := time.Date(2026, 11, 25, 15, 0, 0, 0, time.UTC)
+		task := &tasks.Task{ID: taskID, Title: title, Description: desc, Status: tasks.StatusPending,
+			Priority: tasks.PriorityHigh, Tags: []string{desc}, DueAt: &at, CreatedAt: at, UpdatedAt: at}
+		c := agent.Change{Type: typ, ID: id, Tool: tool}
+		if before {
+			c.Before = task
+		}
+		if after {
+			c.After = task
+		}
+		type reference struct {
+			Type   string      `json:"type"`
+			ID     string      `json:"id"`
+			Tool   string      `json:"tool"`
+			Before *tasks.Task `json:"before"`
+			After  *tasks.Task `json:"after"`
+		}
+		want, err := json.Marshal(reference(c))
+		require.NoError(t, err)
+		got, err := c.MarshalJSON()
+		require.NoError(t, err)
+		require.Equal(t, string(want), string(got))
+		got, err = json.Marshal(c)
+		require.NoError(t, err)
+		require.Equal(t, string(want), string(got))
+		var back agent.Change
+		require.NoError(t, json.Unmarshal(got, &back))
+	})
+}
