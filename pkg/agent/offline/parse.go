@@ -86,7 +86,10 @@ var (
 	reRemindWhat = re(`^remind\s+me\s+(?:what|of\s+my|about\s+my\s+` + taskNoun + `|what'?s)`)
 	reListLead   = re(`^(?:show|list|display|view|see|get|give|tell|print|read|what|what's|whats|what're|which|do\s+i\s+have|have\s+i|how\s+many|any|anything|is\s+there|are\s+there|find|search|look\s+up|lookup|check|my|all|pending|completed|overdue|open|upcoming|remaining|where|let\s+me\s+see|i\s+want\s+to\s+see|can\s+i\s+see)\b`)
 	reListOnly   = re(`^(?:(?:my|all|all\s+my|the|pending|open|completed|finished|done|overdue|upcoming|today'?s|high[\s-]priority|urgent)\s+)*` + taskNoun + `(?:\s+list)?$`)
-	reAddLead    = re(`^(?:add|create|make|new|put|jot\s+down|write\s+down|note\s+down|log|record|schedule|set\s+up|set)\b\s*(?:(?:a|an|the|one|another|new|my)\s+)*((?:(?:` + prioWord + `)[\s-]+priority|urgent|important|critical)\s+)?(?:(?:new\s+)?` + taskNoun + `\b)?\s*(?:(?:with\s+)?(` + prioWord + `)[\s-]+priority\s+)?(?:to\s+(?:my\s+)?(?:list|` + taskNoun + `)\s*)?(?:to|for|called|named|titled|that\s+says|saying|about|:|-)?\s*`)
+	// The add phrasing is read in two parts (see addLeadEnd): the verb and
+	// articles, then the optional rest.
+	reAddVerb = re(`^(?:add|create|make|new|put|jot\s+down|write\s+down|note\s+down|log|record|schedule|set\s+up|set)\b\s*(?:(?:a|an|the|one|another|new|my)\s+)*`)
+	reAddRest = re(`^((?:(?:` + prioWord + `)[\s-]+priority|urgent|important|critical)\s+)?(?:(?:new\s+)?` + taskNoun + `\b)?\s*(?:(?:with\s+)?(` + prioWord + `)[\s-]+priority\s+)?(?:to\s+(?:my\s+)?(?:list|` + taskNoun + `)\s*)?(?:to|for|called|named|titled|that\s+says|saying|about|:|-)?\s*`)
 	reNeedLead   = re(`^(?:i\s+)?(?:(?:need|have|got|want|must|should|gotta|ought)\s+(?:to\s+)?)?(?:remember|not\s+forget)\s+to\s+|` +
 		`^(?:remind\s+me|set\s+(?:a|up\s+a)\s+reminder|reminder)\s*(?:to|about|that\s+i\s+(?:need|have)\s+to|:|-)?\s*|` +
 		`^(?:don'?t|do\s+not)\s+(?:let\s+me\s+)?forget\s+(?:to\s+|about\s+)?|` +
@@ -392,27 +395,56 @@ func addLead(s string) (rest, prio string, ok bool) {
 		if m2 := reNeedLead.FindStringSubmatchIndex(rest); m2 != nil {
 			rest = rest[m2[1]:]
 		}
-		if m2 := reAddLead.FindStringSubmatchIndex(rest); m2 != nil && strings.HasPrefix(strings.ToLower(rest), "add") {
-			rest = rest[m2[1]:]
+		if end, _, _, ok := addPhrase(rest); ok && strings.HasPrefix(strings.ToLower(rest), "add") {
+			rest = rest[end:]
 		}
 		return strings.TrimSpace(rest), "", strings.TrimSpace(rest) != ""
 	}
-	if m := reAddLead.FindStringSubmatch(s); m != nil {
-		rest = strings.TrimSpace(s[len(m[0]):])
+	if end, prioPhrase, prioWord, ok := addPhrase(s); ok {
+		rest = strings.TrimSpace(s[end:])
 		if rest == "" {
 			return "", "", false
 		}
 		switch {
-		case m[2] != "":
-			prio = priorityOf(m[2])
-		case m[1] != "":
-			prio = priorityOf(strings.Fields(strings.ReplaceAll(m[1], "-", " "))[0])
+		case prioWord != "":
+			prio = priorityOf(prioWord)
+		case prioPhrase != "":
+			prio = priorityOf(strings.Fields(strings.ReplaceAll(prioPhrase, "-", " "))[0])
 		}
 		// "add milk to my list"
 		rest = strings.TrimSpace(reTrailingList.ReplaceAllString(rest, ""))
 		return rest, prio, rest != ""
 	}
 	return "", "", false
+}
+
+// addPhrase matches the phrasing of an add request at the start of s
+// ("add a high priority task to"): end is where it ends, prioPhrase the
+// "high priority " said before the task noun, prioWord the "high" of a
+// "with high priority" after it.
+//
+// It is one pattern, verb·rest, run as two: every element of the rest is
+// optional and nothing is anchored after it, so the leftmost-first match of
+// the whole is the verb's match followed by the rest's match where the verb
+// ends. As one program the pattern was too large for the backtracking
+// engine and ran on the slower NFA; FuzzAddPhrase compares the two.
+func addPhrase(s string) (end int, prioPhrase, prioWord string, ok bool) {
+	v := reAddVerb.FindStringSubmatchIndex(s)
+	if v == nil {
+		return 0, "", "", false
+	}
+	end = v[1]
+	m := reAddRest.FindStringSubmatchIndex(s[end:])
+	if m == nil { // cannot happen: the rest matches the empty string
+		return end, "", "", true
+	}
+	if m[2] >= 0 {
+		prioPhrase = s[end+m[2] : end+m[3]]
+	}
+	if m[4] >= 0 {
+		prioWord = s[end+m[4] : end+m[5]]
+	}
+	return end + m[1], prioPhrase, prioWord, true
 }
 
 // parseAdd reads the title, due date, priority, tags and description from

@@ -1,7 +1,9 @@
 package offline
 
 import (
+	"math/rand/v2"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"testing"
 	"time"
@@ -274,4 +276,49 @@ func FuzzNormalize(f *testing.F) {
 			t.Fatalf("normalize(%q) = %q, want %q", s, got, want)
 		}
 	})
+}
+
+// addLeadPattern is the add phrasing as one pattern, which addPhrase runs
+// in two parts.
+var addLeadPattern = regexp.MustCompile(`(?i)^(?:add|create|make|new|put|jot\s+down|write\s+down|note\s+down|log|record|schedule|set\s+up|set)\b\s*(?:(?:a|an|the|one|another|new|my)\s+)*((?:(?:` + prioWord + `)[\s-]+priority|urgent|important|critical)\s+)?(?:(?:new\s+)?` + taskNoun + `\b)?\s*(?:(?:with\s+)?(` + prioWord + `)[\s-]+priority\s+)?(?:to\s+(?:my\s+)?(?:list|` + taskNoun + `)\s*)?(?:to|for|called|named|titled|that\s+says|saying|about|:|-)?\s*`)
+
+func checkAddPhrase(t *testing.T, s string) bool {
+	t.Helper()
+	m := addLeadPattern.FindStringSubmatch(s)
+	end, prioPhrase, prioWord, ok := addPhrase(s)
+	if ok != (m != nil) {
+		t.Fatalf("addPhrase(%q) ok=%v, the pattern matches: %v", s, ok, m != nil)
+	}
+	if ok && (end != len(m[0]) || prioPhrase != m[1] || prioWord != m[2]) {
+		t.Fatalf("addPhrase(%q) = %d %q %q, the pattern: %d %q %q", s, end, prioPhrase, prioWord, len(m[0]), m[1], m[2])
+	}
+	return ok
+}
+
+// TestAddPhraseIsTheOnePattern generates strings from the one pattern and
+// compares.
+func TestAddPhraseIsTheOnePattern(t *testing.T) {
+	tree, err := syntax.Parse(addLeadPattern.String(), syntax.Perl)
+	require.NoError(t, err)
+	tree = tree.Simplify()
+	rng := rand.New(rand.NewPCG(3, 5))
+	matched := 0
+	for range 20000 {
+		var b strings.Builder
+		sample(rng, tree, &b)
+		b.WriteString(fillers[rng.IntN(len(fillers))])
+		if checkAddPhrase(t, b.String()) {
+			matched++
+		}
+	}
+	assert.Greater(t, matched, 10000)
+}
+
+func FuzzAddPhrase(f *testing.F) {
+	for _, s := range []string{"add a task to buy milk tomorrow", "create a high priority task to submit the report",
+		"add task with urgent priority to call mom", "add milk to my list", "new reminder called x", "setup",
+		"set up a new to-do: pay rent", "add an an urgent todo - x", "add  a\ttask", "Add A High-Priority Task"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) { checkAddPhrase(t, s) })
 }
