@@ -88,9 +88,9 @@ var (
 	reListOnly   = re(`^(?:(?:my|all|all\s+my|the|pending|open|completed|finished|done|overdue|upcoming|today'?s|high[\s-]priority|urgent)\s+)*` + taskNoun + `(?:\s+list)?$`)
 	// The add phrasing is read in two parts (see addLeadEnd): the verb and
 	// articles, then the optional rest.
-	reAddVerb = re(`^(?:add|create|make|new|put|jot\s+down|write\s+down|note\s+down|log|record|schedule|set\s+up|set)\b\s*(?:(?:a|an|the|one|another|new|my)\s+)*`)
-	reAddRest = re(`^((?:(?:` + prioWord + `)[\s-]+priority|urgent|important|critical)\s+)?(?:(?:new\s+)?` + taskNoun + `\b)?\s*(?:(?:with\s+)?(` + prioWord + `)[\s-]+priority\s+)?(?:to\s+(?:my\s+)?(?:list|` + taskNoun + `)\s*)?(?:to|for|called|named|titled|that\s+says|saying|about|:|-)?\s*`)
-	reNeedLead   = re(`^(?:i\s+)?(?:(?:need|have|got|want|must|should|gotta|ought)\s+(?:to\s+)?)?(?:remember|not\s+forget)\s+to\s+|` +
+	reAddVerb  = re(`^(?:add|create|make|new|put|jot\s+down|write\s+down|note\s+down|log|record|schedule|set\s+up|set)\b\s*(?:(?:a|an|the|one|another|new|my)\s+)*`)
+	reAddRest  = re(`^((?:(?:` + prioWord + `)[\s-]+priority|urgent|important|critical)\s+)?(?:(?:new\s+)?` + taskNoun + `\b)?\s*(?:(?:with\s+)?(` + prioWord + `)[\s-]+priority\s+)?(?:to\s+(?:my\s+)?(?:list|` + taskNoun + `)\s*)?(?:to|for|called|named|titled|that\s+says|saying|about|:|-)?\s*`)
+	reNeedLead = re(`^(?:i\s+)?(?:(?:need|have|got|want|must|should|gotta|ought)\s+(?:to\s+)?)?(?:remember|not\s+forget)\s+to\s+|` +
 		`^(?:remind\s+me|set\s+(?:a|up\s+a)\s+reminder|reminder)\s*(?:to|about|that\s+i\s+(?:need|have)\s+to|:|-)?\s*|` +
 		`^(?:don'?t|do\s+not)\s+(?:let\s+me\s+)?forget\s+(?:to\s+|about\s+)?|` +
 		`^(?:to-?do|task)\s*[:\-]\s*|` +
