@@ -86,7 +86,7 @@ var (
 	reRemindWhat = re(`^remind\s+me\s+(?:what|of\s+my|about\s+my\s+` + taskNoun + `|what'?s)`)
 	reListLead   = re(`^(?:show|list|display|view|see|get|give|tell|print|read|what|what's|whats|what're|which|do\s+i\s+have|have\s+i|how\s+many|any|anything|is\s+there|are\s+there|find|search|look\s+up|lookup|check|my|all|pending|completed|overdue|open|upcoming|remaining|where|let\s+me\s+see|i\s+want\s+to\s+see|can\s+i\s+see)\b`)
 	reListOnly   = re(`^(?:(?:my|all|all\s+my|the|pending|open|completed|finished|done|overdue|upcoming|today'?s|high[\s-]priority|urgent)\s+)*` + taskNoun + `(?:\s+list)?$`)
-	// The add phrasing is read in two parts (see addLeadEnd): the verb and
+	// The add phrasing is read in two parts (see addPhrase): the verb and
 	// articles, then the optional rest.
 	reAddVerb  = re(`^(?:add|create|make|new|put|jot\s+down|write\s+down|note\s+down|log|record|schedule|set\s+up|set)\b\s*(?:(?:a|an|the|one|another|new|my)\s+)*`)
 	reAddRest  = re(`^((?:(?:` + prioWord + `)[\s-]+priority|urgent|important|critical)\s+)?(?:(?:new\s+)?` + taskNoun + `\b)?\s*(?:(?:with\s+)?(` + prioWord + `)[\s-]+priority\s+)?(?:to\s+(?:my\s+)?(?:list|` + taskNoun + `)\s*)?(?:to|for|called|named|titled|that\s+says|saying|about|:|-)?\s*`)

@@ -338,7 +338,8 @@ func anchoredPrefixes(re *syntax.Regexp) ([]string, bool) {
 }
 
 // prefixSet returns strings one of which starts every match of re (whole
-// reports that each is a whole match); ok is false when none is known.
+// reports that each is a whole match); ok is false when none is known. An
+// empty string in the set stands for matches nothing is known of.
 func prefixSet(re *syntax.Regexp) (set []string, whole, ok bool) {
 	if set, ok := exact(re); ok {
 		return set, true, true
@@ -370,8 +371,18 @@ func prefixSet(re *syntax.Regexp) (set []string, whole, ok bool) {
 		// The leading elements with finite sets, then the prefixes of the
 		// first one without.
 		all := []string{""}
-		for _, sub := range re.Sub {
+		for i, sub := range re.Sub {
 			set, whole, ok := prefixSet(sub)
+			if !ok && nullable(sub) {
+				// x? or x* then the rest: a match starts with x's
+				// prefixes, or without x with the rest's.
+				inner, _, ok1 := prefixSet(sub.Sub[0])
+				rest, _, ok2 := prefixSet(&syntax.Regexp{Op: syntax.OpConcat, Sub: re.Sub[i+1:]})
+				if ok1 && ok2 {
+					set, ok = union(inner, rest)
+				}
+				whole = false
+			}
 			if !ok {
 				break
 			}
@@ -384,12 +395,14 @@ func prefixSet(re *syntax.Regexp) (set []string, whole, ok bool) {
 				break
 			}
 		}
-		if slices.Contains(all, "") {
-			return nil, false, false
-		}
 		return all, false, true
 	}
 	return nil, false, false
+}
+
+// nullable reports whether re is x?, x* or x{0,n}.
+func nullable(re *syntax.Regexp) bool {
+	return re.Op == syntax.OpQuest || re.Op == syntax.OpStar || re.Op == syntax.OpRepeat && re.Min == 0
 }
 
 // maxClauses is how many clauses a prefilter keeps (the most selective).
