@@ -407,6 +407,37 @@ func TestStreamingResponsesAreNotBuffered(t *testing.T) {
 	assert.Equal(t, "\ndata: two\n\n", string(rest))
 }
 
+func TestBodiesLargerThanTheWriteBufferArriveWhole(t *testing.T) {
+	f := newFixture(t, nil)
+	big := bytes.Repeat([]byte("0123456789abcdef"), 6<<10) // 96 KiB
+	f.app.Get("/big", func(c *fiber.Ctx) error { return c.Send(big) })
+	// A stream whose reads are 3000 bytes each, larger than the write buffer.
+	f.app.Get("/chunks", func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderContentType, "text/event-stream")
+		c.Context().SetBodyStream(&chunkReader{r: bytes.NewReader(big[:30000]), n: 3000}, -1)
+		return nil
+	})
+	base, _, _ := serve(t, f.app, 0)
+	for path, want := range map[string][]byte{"/big": big, "/chunks": big[:30000]} {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, base+path, nil)
+		require.NoError(t, err)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		got, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		require.NoError(t, resp.Body.Close())
+		assert.Equal(t, want, got, path)
+	}
+}
+
+// chunkReader returns at most n bytes per Read.
+type chunkReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) { return c.r.Read(p[:min(len(p), c.n)]) }
+
 func TestGracefulShutdownDrainsInFlightRequests(t *testing.T) {
 	f := newFixture(t, nil)
 	started := make(chan struct{})
