@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -114,6 +115,67 @@ func (t *Tools) Definitions() []Tool { return slices.Clone(t.defs) }
 // Call runs the tool name for user with the JSON arguments args.
 func (t *Tools) Call(ctx context.Context, user, name string, args json.RawMessage) (Result, error) {
 	res, err := t.call(ctx, user, name, args)
+	return t.count(name, res, err)
+}
+
+// The typed calls: each is Call with its arguments as JSON (same checks,
+// Result and metrics), without encoding and decoding them. Strings are
+// taken as a JSON round trip would leave them: each byte of invalid UTF-8
+// becomes U+FFFD.
+
+// AddTask runs add_task.
+func (t *Tools) AddTask(ctx context.Context, user string, a AddArgs) (Result, error) {
+	if user == "" {
+		return t.count(ToolAddTask, Result{}, errNoUser)
+	}
+	a.Title, a.Description, a.DueAt, a.Priority = jsonText(a.Title), jsonText(a.Description), jsonText(a.DueAt), jsonText(a.Priority)
+	a.Tags = jsonTexts(a.Tags)
+	res, err := t.addTask(ctx, user, a)
+	return t.count(ToolAddTask, res, err)
+}
+
+// ListTasks runs list_tasks.
+func (t *Tools) ListTasks(ctx context.Context, user string, a ListArgs) (Result, error) {
+	if user == "" {
+		return t.count(ToolListTasks, Result{}, errNoUser)
+	}
+	a.Status, a.Query, a.Tag, a.Priority = jsonText(a.Status), jsonText(a.Query), jsonText(a.Tag), jsonText(a.Priority)
+	a.DueBefore, a.DueAfter = jsonText(a.DueBefore), jsonText(a.DueAfter)
+	res, err := t.listTasks(ctx, user, a)
+	return t.count(ToolListTasks, res, err)
+}
+
+// CompleteTask runs complete_task for task id.
+func (t *Tools) CompleteTask(ctx context.Context, user string, id int64) (Result, error) {
+	if user == "" {
+		return t.count(ToolCompleteTask, Result{}, errNoUser)
+	}
+	res, err := t.completeTask(ctx, user, id)
+	return t.count(ToolCompleteTask, res, err)
+}
+
+// UpdateTask runs update_task for task id.
+func (t *Tools) UpdateTask(ctx context.Context, user string, id int64, a UpdateArgs) (Result, error) {
+	if user == "" {
+		return t.count(ToolUpdateTask, Result{}, errNoUser)
+	}
+	a.Title, a.Description, a.DueAt = jsonText(a.Title), jsonText(a.Description), jsonText(a.DueAt)
+	a.Priority, a.Status, a.Tags = jsonText(a.Priority), jsonText(a.Status), jsonTexts(a.Tags)
+	res, err := t.updateTask(ctx, user, &id, a)
+	return t.count(ToolUpdateTask, res, err)
+}
+
+// DeleteTask runs delete_task for task id.
+func (t *Tools) DeleteTask(ctx context.Context, user string, id int64) (Result, error) {
+	if user == "" {
+		return t.count(ToolDeleteTask, Result{}, errNoUser)
+	}
+	res, err := t.deleteTask(ctx, user, id)
+	return t.count(ToolDeleteTask, res, err)
+}
+
+// count records one call of tool name in taskpilot_agent_tool_calls_total.
+func (t *Tools) count(name string, res Result, err error) (Result, error) {
 	label := name
 	if !slices.ContainsFunc(t.defs, func(d Tool) bool { return d.Name == name }) {
 		label = "unknown"
@@ -126,21 +188,76 @@ func (t *Tools) Call(ctx context.Context, user, name string, args json.RawMessag
 	return res, err
 }
 
+var errNoUser = errors.New("task tool call without a user")
+
+// jsonText is *s as encoding it to JSON and back leaves it: each byte of
+// invalid UTF-8 replaced by U+FFFD. s itself is returned when valid.
+func jsonText(s *string) *string {
+	if s == nil || utf8.ValidString(*s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(*s); {
+		r, size := utf8.DecodeRuneInString((*s)[i:])
+		b.WriteRune(r) // utf8.RuneError for an invalid byte
+		i += size
+	}
+	out := b.String()
+	return &out
+}
+
+// jsonTexts is jsonText for each string of *ss (a copy when one changes);
+// a nil slice is JSON null, which leaves the argument out.
+func jsonTexts(ss *[]string) *[]string {
+	if ss == nil || *ss == nil {
+		return nil
+	}
+	if !slices.ContainsFunc(*ss, func(s string) bool { return !utf8.ValidString(s) }) {
+		return ss
+	}
+	out := make([]string, len(*ss))
+	for i := range *ss {
+		out[i] = *jsonText(&(*ss)[i])
+	}
+	return &out
+}
+
 func (t *Tools) call(ctx context.Context, user, name string, args json.RawMessage) (Result, error) {
 	if user == "" {
-		return Result{}, errors.New("task tool call without a user")
+		return Result{}, errNoUser
 	}
 	switch name {
 	case ToolAddTask:
-		return t.addTask(ctx, user, args)
+		var a addArgs
+		if msg := decodeArgs(args, &a); msg != "" {
+			return failure(name, CodeInvalidArgument, msg), nil
+		}
+		return t.addTask(ctx, user, AddArgs(a))
 	case ToolListTasks:
-		return t.listTasks(ctx, user, args)
-	case ToolCompleteTask:
-		return t.completeTask(ctx, user, args)
+		var a listArgs
+		if msg := decodeArgs(args, &a); msg != "" {
+			return failure(name, CodeInvalidArgument, msg), nil
+		}
+		return t.listTasks(ctx, user, ListArgs(a))
+	case ToolCompleteTask, ToolDeleteTask:
+		var a idArgs
+		if msg := decodeArgs(args, &a); msg != "" {
+			return failure(name, CodeInvalidArgument, msg), nil
+		}
+		if a.TaskID == nil {
+			return invalid(name, map[string]string{"task_id": "is required"}), nil
+		}
+		if name == ToolCompleteTask {
+			return t.completeTask(ctx, user, int64(*a.TaskID))
+		}
+		return t.deleteTask(ctx, user, int64(*a.TaskID))
 	case ToolUpdateTask:
-		return t.updateTask(ctx, user, args)
-	case ToolDeleteTask:
-		return t.deleteTask(ctx, user, args)
+		var a updateArgs
+		if msg := decodeArgs(args, &a); msg != "" {
+			return failure(name, CodeInvalidArgument, msg), nil
+		}
+		return t.updateTask(ctx, user, (*int64)(a.TaskID), UpdateArgs{Title: a.Title, Description: a.Description,
+			DueAt: a.DueAt, ClearDue: a.ClearDue, Priority: a.Priority, Tags: a.Tags, Status: a.Status})
 	}
 	names := make([]string, len(t.defs))
 	for i, d := range t.defs {
@@ -169,23 +286,46 @@ func (id *taskID) UnmarshalJSON(b []byte) error {
 	return fmt.Errorf("task_id must be a task number like 3, got %s", string(b))
 }
 
-type addArgs struct {
-	Title       *string   `json:"title"`
-	Description *string   `json:"description"`
-	DueAt       *string   `json:"due_at"`
-	Priority    *string   `json:"priority"`
-	Tags        *[]string `json:"tags"`
+// AddArgs are add_task's arguments as Go values; nil is a property not
+// given. Their JSON is the tool's JSON arguments.
+type AddArgs struct {
+	Title       *string   `json:"title,omitempty"`
+	Description *string   `json:"description,omitempty"`
+	DueAt       *string   `json:"due_at,omitempty"`
+	Priority    *string   `json:"priority,omitempty"`
+	Tags        *[]string `json:"tags,omitempty"`
 }
 
-type listArgs struct {
-	Status    *string `json:"status"`
-	Query     *string `json:"query"`
-	Tag       *string `json:"tag"`
-	Priority  *string `json:"priority"`
-	DueBefore *string `json:"due_before"`
-	DueAfter  *string `json:"due_after"`
-	Overdue   *bool   `json:"overdue"`
+// ListArgs are list_tasks's arguments as Go values; nil is a property not
+// given. Their JSON is the tool's JSON arguments.
+type ListArgs struct {
+	Status    *string `json:"status,omitempty"`
+	Query     *string `json:"query,omitempty"`
+	Tag       *string `json:"tag,omitempty"`
+	Priority  *string `json:"priority,omitempty"`
+	DueBefore *string `json:"due_before,omitempty"`
+	DueAfter  *string `json:"due_after,omitempty"`
+	Overdue   *bool   `json:"overdue,omitempty"`
 }
+
+// UpdateArgs are update_task's arguments besides task_id, as Go values;
+// nil is a property not given.
+type UpdateArgs struct {
+	Title       *string   `json:"title,omitempty"`
+	Description *string   `json:"description,omitempty"`
+	DueAt       *string   `json:"due_at,omitempty"`
+	ClearDue    *bool     `json:"clear_due,omitempty"`
+	Priority    *string   `json:"priority,omitempty"`
+	Tags        *[]string `json:"tags,omitempty"`
+	Status      *string   `json:"status,omitempty"`
+}
+
+// The JSON arguments decode into these (their names appear in decoding
+// errors the model reads).
+type (
+	addArgs  AddArgs
+	listArgs ListArgs
+)
 
 type idArgs struct {
 	TaskID *taskID `json:"task_id"`
@@ -328,11 +468,7 @@ func taskResult(tool, msg string, task Task, before *Task, changed bool, fields 
 
 // tools -----------------------------------------------------------------
 
-func (t *Tools) addTask(ctx context.Context, user string, args json.RawMessage) (Result, error) {
-	var a addArgs
-	if msg := decodeArgs(args, &a); msg != "" {
-		return failure(ToolAddTask, CodeInvalidArgument, msg), nil
-	}
+func (t *Tools) addTask(ctx context.Context, user string, a AddArgs) (Result, error) {
 	problems := map[string]string{}
 	in := NewTask{}
 	if a.Title == nil {
@@ -360,11 +496,7 @@ func (t *Tools) addTask(ctx context.Context, user string, args json.RawMessage) 
 	return taskResult(ToolAddTask, "Added "+quoteTitle(task)+".", task, nil, true, nil), nil
 }
 
-func (t *Tools) listTasks(ctx context.Context, user string, args json.RawMessage) (Result, error) {
-	var a listArgs
-	if msg := decodeArgs(args, &a); msg != "" {
-		return failure(ToolListTasks, CodeInvalidArgument, msg), nil
-	}
+func (t *Tools) listTasks(ctx context.Context, user string, a ListArgs) (Result, error) {
 	problems := map[string]string{}
 	f := Filter{}
 	if a.Status != nil {
@@ -408,15 +540,8 @@ func (t *Tools) listTasks(ctx context.Context, user string, args json.RawMessage
 	return r, nil
 }
 
-func (t *Tools) completeTask(ctx context.Context, user string, args json.RawMessage) (Result, error) {
-	var a idArgs
-	if msg := decodeArgs(args, &a); msg != "" {
-		return failure(ToolCompleteTask, CodeInvalidArgument, msg), nil
-	}
-	if a.TaskID == nil {
-		return invalid(ToolCompleteTask, map[string]string{"task_id": "is required"}), nil
-	}
-	ch, err := t.svc.Complete(ctx, user, int64(*a.TaskID))
+func (t *Tools) completeTask(ctx context.Context, user string, id int64) (Result, error) {
+	ch, err := t.svc.Complete(ctx, user, id)
 	if err != nil {
 		return t.explain(ctx, ToolCompleteTask, user, err)
 	}
@@ -427,13 +552,10 @@ func (t *Tools) completeTask(ctx context.Context, user string, args json.RawMess
 	return taskResult(ToolCompleteTask, msg, *ch.After, ch.Before, ch.Changed, ch.Fields), nil
 }
 
-func (t *Tools) updateTask(ctx context.Context, user string, args json.RawMessage) (Result, error) {
-	var a updateArgs
-	if msg := decodeArgs(args, &a); msg != "" {
-		return failure(ToolUpdateTask, CodeInvalidArgument, msg), nil
-	}
+// updateTask runs update_task; id is nil when task_id was not given.
+func (t *Tools) updateTask(ctx context.Context, user string, id *int64, a UpdateArgs) (Result, error) {
 	problems := map[string]string{}
-	if a.TaskID == nil {
+	if id == nil {
 		problems["task_id"] = "is required"
 	}
 	p := Patch{Title: a.Title, Description: a.Description, Priority: priorityArg(a.Priority), Tags: a.Tags}
@@ -452,7 +574,7 @@ func (t *Tools) updateTask(ctx context.Context, user string, args json.RawMessag
 		return failure(ToolUpdateTask, CodeInvalidArgument,
 			"nothing to change: give at least one of title, description, due_at, clear_due, priority, tags, status"), nil
 	}
-	ch, err := t.svc.Update(ctx, user, int64(*a.TaskID), p)
+	ch, err := t.svc.Update(ctx, user, *id, p)
 	if err != nil {
 		return t.explain(ctx, ToolUpdateTask, user, err)
 	}
@@ -469,15 +591,8 @@ func (t *Tools) updateTask(ctx context.Context, user string, args json.RawMessag
 	return taskResult(ToolUpdateTask, msg, *ch.After, ch.Before, ch.Changed, ch.Fields), nil
 }
 
-func (t *Tools) deleteTask(ctx context.Context, user string, args json.RawMessage) (Result, error) {
-	var a idArgs
-	if msg := decodeArgs(args, &a); msg != "" {
-		return failure(ToolDeleteTask, CodeInvalidArgument, msg), nil
-	}
-	if a.TaskID == nil {
-		return invalid(ToolDeleteTask, map[string]string{"task_id": "is required"}), nil
-	}
-	task, err := t.svc.Delete(ctx, user, int64(*a.TaskID))
+func (t *Tools) deleteTask(ctx context.Context, user string, id int64) (Result, error) {
+	task, err := t.svc.Delete(ctx, user, id)
 	if err != nil {
 		return t.explain(ctx, ToolDeleteTask, user, err)
 	}
