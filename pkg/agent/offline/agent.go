@@ -320,24 +320,80 @@ func plural(n int, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
-// call runs one task tool through the shared Toolbox.
-func (a *Agent) call(ctx context.Context, st *turnState, tool string, args any) (tasks.Result, error) {
-	raw, err := json.Marshal(args)
-	if err != nil {
-		return tasks.Result{}, fmt.Errorf("encode %s arguments: %w", tool, err)
+// typedTools are the typed calls of the task tools (tasks.Tools has
+// them): the same calls as Toolbox.Call without the JSON arguments.
+type typedTools interface {
+	AddTask(ctx context.Context, user string, a tasks.AddArgs) (tasks.Result, error)
+	ListTasks(ctx context.Context, user string, a tasks.ListArgs) (tasks.Result, error)
+	CompleteTask(ctx context.Context, user string, id int64) (tasks.Result, error)
+	UpdateTask(ctx context.Context, user string, id int64, a tasks.UpdateArgs) (tasks.Result, error)
+	DeleteTask(ctx context.Context, user string, id int64) (tasks.Result, error)
+}
+
+// toolCall is one task tool call: the tool, the task id (complete, update,
+// delete) and the arguments (tasks.AddArgs, tasks.ListArgs, tasks.UpdateArgs).
+type toolCall struct {
+	tool string
+	id   int64
+	add  tasks.AddArgs
+	list tasks.ListArgs
+	upd  tasks.UpdateArgs
+}
+
+// call runs one task tool: through the typed calls when the toolbox has
+// them, else through Toolbox.Call with the arguments as JSON.
+func (a *Agent) call(ctx context.Context, st *turnState, c toolCall) (tasks.Result, error) {
+	var (
+		res tasks.Result
+		err error
+	)
+	if typed, ok := a.tools.(typedTools); ok {
+		switch c.tool {
+		case tasks.ToolAddTask:
+			res, err = typed.AddTask(ctx, st.user, c.add)
+		case tasks.ToolListTasks:
+			res, err = typed.ListTasks(ctx, st.user, c.list)
+		case tasks.ToolCompleteTask:
+			res, err = typed.CompleteTask(ctx, st.user, c.id)
+		case tasks.ToolUpdateTask:
+			res, err = typed.UpdateTask(ctx, st.user, c.id, c.upd)
+		case tasks.ToolDeleteTask:
+			res, err = typed.DeleteTask(ctx, st.user, c.id)
+		default:
+			err = errors.New("unknown tool")
+		}
+	} else {
+		var raw []byte
+		if raw, err = c.json(); err != nil {
+			return tasks.Result{}, fmt.Errorf("encode %s arguments: %w", c.tool, err)
+		}
+		res, err = a.tools.Call(ctx, st.user, c.tool, raw)
 	}
-	res, err := a.tools.Call(ctx, st.user, tool, raw)
 	if err != nil {
-		return tasks.Result{}, fmt.Errorf("offline agent: %s: %w", tool, err)
+		return tasks.Result{}, fmt.Errorf("offline agent: %s: %w", c.tool, err)
 	}
 	return res, nil
 }
 
-func rfc3339(t *time.Time) string {
-	if t == nil {
-		return ""
+// json is the call's JSON arguments.
+func (c toolCall) json() ([]byte, error) {
+	switch c.tool {
+	case tasks.ToolAddTask:
+		return json.Marshal(c.add)
+	case tasks.ToolListTasks:
+		return json.Marshal(c.list)
+	case tasks.ToolUpdateTask:
+		return json.Marshal(struct {
+			TaskID int64 `json:"task_id"`
+			tasks.UpdateArgs
+		}{c.id, c.upd})
 	}
-	return tasks.FormatTime(*t)
+	return json.Marshal(map[string]int64{"task_id": c.id})
+}
+
+func rfc3339(t *time.Time) *string {
+	s := tasks.FormatTime(*t)
+	return &s
 }
 
 func (a *Agent) add(ctx context.Context, st *turnState, in Intent) (*reply, error) {
@@ -350,20 +406,20 @@ func (a *Agent) add(ctx context.Context, st *turnState, in Intent) (*reply, erro
 			"Could you shorten it? You can put details in a description: “add a task to … with description …”.",
 			tasks.MaxTitleLen)}, nil
 	}
-	args := map[string]any{"title": *f.Title}
+	args := tasks.AddArgs{Title: f.Title}
 	if f.Description != nil && *f.Description != "" {
-		args["description"] = *f.Description
+		args.Description = f.Description
 	}
 	if f.Due != nil {
-		args["due_at"] = rfc3339(f.Due)
+		args.DueAt = rfc3339(f.Due)
 	}
 	if f.Priority != "" {
-		args["priority"] = f.Priority
+		args.Priority = &f.Priority
 	}
 	if len(f.Tags) > 0 {
-		args["tags"] = f.Tags
+		args.Tags = &f.Tags
 	}
-	res, err := a.call(ctx, st, tasks.ToolAddTask, args)
+	res, err := a.call(ctx, st, toolCall{tool: tasks.ToolAddTask, add: args})
 	if err != nil {
 		return nil, err
 	}
@@ -390,31 +446,31 @@ func (a *Agent) changed(st *turnState, res tasks.Result) *reply {
 
 // list runs list_tasks for f and shows the result as a widget.
 func (a *Agent) list(ctx context.Context, st *turnState, f Filter) (*reply, error) {
-	args := map[string]any{}
+	var args tasks.ListArgs
 	if f.Status != "" {
-		args["status"] = f.Status
+		args.Status = &f.Status
 	}
 	if f.Query != "" {
-		args["query"] = f.Query
+		args.Query = &f.Query
 	}
 	if f.Tag != "" {
-		args["tag"] = f.Tag
+		args.Tag = &f.Tag
 	}
 	// "high priority" includes urgent: filter those locally; other levels are exact.
 	atLeastHigh := f.Priority == PriorityHigh
 	if f.Priority != "" && !atLeastHigh {
-		args["priority"] = f.Priority
+		args.Priority = &f.Priority
 	}
 	if f.DueAfter != nil {
-		args["due_after"] = rfc3339(f.DueAfter)
+		args.DueAfter = rfc3339(f.DueAfter)
 	}
 	if f.DueBefore != nil {
-		args["due_before"] = rfc3339(f.DueBefore)
+		args.DueBefore = rfc3339(f.DueBefore)
 	}
 	if f.Overdue {
-		args["overdue"] = true
+		args.Overdue = &f.Overdue
 	}
-	res, err := a.call(ctx, st, tasks.ToolListTasks, args)
+	res, err := a.call(ctx, st, toolCall{tool: tasks.ToolListTasks, list: args})
 	if err != nil {
 		return nil, err
 	}
@@ -659,20 +715,18 @@ func (a *Agent) change(ctx context.Context, st *turnState, in Intent) (*reply, e
 	if err != nil || ask != nil {
 		return ask, err
 	}
-	var (
-		tool string
-		args = map[string]any{"task_id": id}
-	)
+	c := toolCall{id: id}
 	switch in.Kind {
 	case KindComplete:
-		tool = tasks.ToolCompleteTask
+		c.tool = tasks.ToolCompleteTask
 	case KindDelete:
-		tool = tasks.ToolDeleteTask
+		c.tool = tasks.ToolDeleteTask
 	case KindReopen:
-		tool = tasks.ToolUpdateTask
-		args["status"] = string(tasks.StatusPending)
+		c.tool = tasks.ToolUpdateTask
+		pending := string(tasks.StatusPending)
+		c.upd.Status = &pending
 	case KindUpdate:
-		tool = tasks.ToolUpdateTask
+		c.tool = tasks.ToolUpdateTask
 		f := in.Fields
 		if f.Empty() {
 			return &reply{text: fmt.Sprintf("What should I change about task %d? For example “rename task %d to …”, "+
@@ -683,19 +737,19 @@ func (a *Agent) change(ctx context.Context, st *turnState, in Intent) (*reply, e
 				return &reply{text: fmt.Sprintf("That title is too long — task titles can have up to %d characters. "+
 					"Could you shorten it?", tasks.MaxTitleLen)}, nil
 			}
-			args["title"] = *f.Title
+			c.upd.Title = f.Title
 		}
 		if f.Description != nil {
-			args["description"] = *f.Description
+			c.upd.Description = f.Description
 		}
 		if f.Due != nil {
-			args["due_at"] = rfc3339(f.Due)
+			c.upd.DueAt = rfc3339(f.Due)
 		}
 		if f.ClearDue {
-			args["clear_due"] = true
+			c.upd.ClearDue = &f.ClearDue
 		}
 		if f.Priority != "" {
-			args["priority"] = f.Priority
+			c.upd.Priority = &f.Priority
 		}
 		if len(f.Tags) > 0 {
 			// Tags said in an update are added to the task's tags.
@@ -712,10 +766,10 @@ func (a *Agent) change(ctx context.Context, st *turnState, in Intent) (*reply, e
 					tags = append(tags, g)
 				}
 			}
-			args["tags"] = tags
+			c.upd.Tags = &tags
 		}
 	}
-	res, err := a.call(ctx, st, tool, args)
+	res, err := a.call(ctx, st, c)
 	if err != nil {
 		return nil, err
 	}

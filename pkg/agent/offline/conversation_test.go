@@ -282,11 +282,17 @@ func widgetRows(ids ...int64) func(*testing.T, *harness) {
 	}
 }
 
-func TestConversationSuite(t *testing.T) {
+func TestConversationSuite(t *testing.T) { runSuite(t, true) }
+
+// TestConversationSuiteJSONTools runs the suite with a toolbox that has
+// Call only: the agent sends JSON arguments, with the same outcomes.
+func TestConversationSuiteJSONTools(t *testing.T) { runSuite(t, false) }
+
+func runSuite(t *testing.T, typed bool) {
 	require.GreaterOrEqual(t, len(suite), 60)
 	for _, tc := range suite {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t, nyc)
+			h := newHarnessWith(t, nyc, typed)
 			if tc.seed {
 				h.seed()
 			}

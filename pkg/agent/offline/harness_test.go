@@ -3,6 +3,7 @@ package offline_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -40,19 +41,75 @@ type call struct {
 // recorder wraps the real toolbox and remembers the calls.
 type recorder struct {
 	inner tasks.Toolbox
-	mu    sync.Mutex
-	calls []call
+	// typedOnly fails Call: the agent must use the typed calls.
+	typedOnly bool
+	mu        sync.Mutex
+	calls     []call
 }
 
 func (r *recorder) Definitions() []tasks.Tool { return r.inner.Definitions() }
 
 func (r *recorder) Call(ctx context.Context, user, name string, args json.RawMessage) (tasks.Result, error) {
+	if r.typedOnly {
+		return tasks.Result{}, errors.New("the agent called " + name + " through Call despite the typed calls")
+	}
 	res, err := r.inner.Call(ctx, user, name, args)
 	var m map[string]any
 	_ = json.Unmarshal(args, &m)
 	r.mu.Lock()
 	r.calls = append(r.calls, call{Name: name, Args: m, Res: res})
 	r.mu.Unlock()
+	return res, err
+}
+
+// record remembers a call whose JSON arguments are args.
+func (r *recorder) record(name string, args any, res tasks.Result) {
+	raw, _ := json.Marshal(args)
+	var m map[string]any
+	_ = json.Unmarshal(raw, &m)
+	r.mu.Lock()
+	r.calls = append(r.calls, call{Name: name, Args: m, Res: res})
+	r.mu.Unlock()
+}
+
+// typedRecorder is a recorder over tasks.Tools with its typed calls too,
+// which the agent then uses (as it does in production); each is recorded
+// with its arguments as JSON, as Call would have received them.
+type typedRecorder struct {
+	*recorder
+	tools *tasks.Tools
+}
+
+func (r typedRecorder) AddTask(ctx context.Context, user string, a tasks.AddArgs) (tasks.Result, error) {
+	res, err := r.tools.AddTask(ctx, user, a)
+	r.record(tasks.ToolAddTask, a, res)
+	return res, err
+}
+
+func (r typedRecorder) ListTasks(ctx context.Context, user string, a tasks.ListArgs) (tasks.Result, error) {
+	res, err := r.tools.ListTasks(ctx, user, a)
+	r.record(tasks.ToolListTasks, a, res)
+	return res, err
+}
+
+func (r typedRecorder) CompleteTask(ctx context.Context, user string, id int64) (tasks.Result, error) {
+	res, err := r.tools.CompleteTask(ctx, user, id)
+	r.record(tasks.ToolCompleteTask, map[string]int64{"task_id": id}, res)
+	return res, err
+}
+
+func (r typedRecorder) UpdateTask(ctx context.Context, user string, id int64, a tasks.UpdateArgs) (tasks.Result, error) {
+	res, err := r.tools.UpdateTask(ctx, user, id, a)
+	r.record(tasks.ToolUpdateTask, struct {
+		TaskID int64 `json:"task_id"`
+		tasks.UpdateArgs
+	}{id, a}, res)
+	return res, err
+}
+
+func (r typedRecorder) DeleteTask(ctx context.Context, user string, id int64) (tasks.Result, error) {
+	res, err := r.tools.DeleteTask(ctx, user, id)
+	r.record(tasks.ToolDeleteTask, map[string]int64{"task_id": id}, res)
 	return res, err
 }
 
@@ -80,7 +137,16 @@ type harness struct {
 	events []chatkit.Event
 }
 
+// newHarness builds a harness whose agent calls the tools as in
+// production: through their typed calls.
 func newHarness(t *testing.T, loc *time.Location) *harness {
+	t.Helper()
+	return newHarnessWith(t, loc, true)
+}
+
+// newHarnessWith builds a harness; typed false gives the agent a toolbox
+// with Call only (JSON arguments), as any other Toolbox.
+func newHarnessWith(t *testing.T, loc *time.Location, typed bool) *harness {
 	t.Helper()
 	db := storagetest.SQLite(t)
 	h := &harness{t: t, loc: loc, now: suiteAt, store: memstore.New(), clock: chatkit.NewMonotonicClock(nil)}
@@ -88,7 +154,12 @@ func newHarness(t *testing.T, loc *time.Location) *harness {
 	tools, err := tasks.NewTools(h.svc, nil)
 	require.NoError(t, err)
 	h.tools = &recorder{inner: tools}
-	h.agent, err = offline.New(offline.Options{Tools: h.tools, Service: h.svc, Now: func() time.Time { return h.now }})
+	var toolbox tasks.Toolbox = h.tools
+	if typed {
+		h.tools.typedOnly = true
+		toolbox = typedRecorder{recorder: h.tools, tools: tools}
+	}
+	h.agent, err = offline.New(offline.Options{Tools: toolbox, Service: h.svc, Now: func() time.Time { return h.now }})
 	require.NoError(t, err)
 	h.thread = chatkit.ThreadMetadata{ID: chatkit.NewID(chatkit.IDThread), CreatedAt: h.clock.Now(),
 		Status: chatkit.ThreadStatus{Type: "active"}}
