@@ -191,7 +191,7 @@ func (s *ChatStore) ListThreads(ctx context.Context, userID string, opts chatkit
 func (s *ChatStore) DeleteThread(ctx context.Context, userID, threadID string) (err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "delete_thread")
 	defer func() { done(err) }()
-	err = s.db.WithTx(ctx, func(tx *sql.Tx) error {
+	err = s.db.WriteTx(ctx, func(ctx context.Context, tx Tx) error {
 		res, err := tx.ExecContext(ctx, s.db.Rebind(`DELETE FROM chat_threads WHERE user_id = ? AND id = ?`), userID, threadID)
 		if err != nil {
 			return err
@@ -271,7 +271,7 @@ func (s *ChatStore) LoadItem(ctx context.Context, userID, threadID, itemID strin
 func (s *ChatStore) DeleteItem(ctx context.Context, userID, threadID, itemID string) (err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "delete_item")
 	defer func() { done(err) }()
-	err = s.db.WithTx(ctx, func(tx *sql.Tx) error {
+	err = s.db.WriteTx(ctx, func(ctx context.Context, tx Tx) error {
 		res, err := tx.ExecContext(ctx, s.db.Rebind(`DELETE FROM chat_items WHERE user_id = ? AND thread_id = ? AND id = ?`), userID, threadID, itemID)
 		if err != nil {
 			return err
@@ -448,7 +448,7 @@ func (s *ChatStore) DeleteAttachment(ctx context.Context, userID, attachmentID s
 func (s *ChatStore) SaveFeedback(ctx context.Context, userID string, f chatkit.Feedback) (err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "save_feedback")
 	defer func() { done(err) }()
-	err = s.db.WithTx(ctx, func(tx *sql.Tx) error {
+	err = s.db.WriteTx(ctx, func(ctx context.Context, tx Tx) error {
 		if err := s.threadExists(ctx, tx, userID, f.ThreadID); err != nil {
 			return err
 		}

@@ -78,9 +78,11 @@ func rebindDollar(query string) string {
 	return b.String()
 }
 
-// WithTx runs fn in a transaction on the writer and commits it when fn
-// returns nil; it rolls back when fn fails or panics. fn must use tx (not
-// db.SQL) for every statement.
+// WithTx runs fn in a transaction of its own on the writer and commits it
+// when fn returns nil; it rolls back when fn fails or panics. fn must use tx
+// (not db.SQL) for every statement. Stores write through WriteTx, which
+// shares the commit with the other writes waiting on SQLite; WithTx is for
+// what cannot (bulk loads that prepare statements on tx).
 func (db *DB) WithTx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
 	tx, err := db.SQL.BeginTx(ctx, nil)
 	if err != nil {

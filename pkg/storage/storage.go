@@ -42,9 +42,10 @@ const (
 // at a time; funnelling writes through one connection means concurrent
 // writers queue in Go instead of failing with SQLITE_BUSY) and Read is a pool
 // of read-only connections that run concurrently with the writer (WAL).
-// Never use SQL from inside a WithTx callback on SQLite (use the *sql.Tx): the
-// writer connection is busy with the transaction. On PostgreSQL, SQL and
-// Read are the same pool.
+// Writes go through WriteTx (batch.go), which on SQLite queues them in
+// arrival order and group-commits them. Never use SQL from inside a WithTx
+// callback or a WriteTx job on SQLite (use the tx): the writer connection is
+// busy with the transaction. On PostgreSQL, SQL and Read are the same pool.
 type DB struct {
 	SQL     *sql.DB
 	Read    *sql.DB

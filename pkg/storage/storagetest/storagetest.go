@@ -12,7 +12,9 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -45,6 +47,42 @@ func SQLiteAt(tb testing.TB, path string, opts ...storage.Option) *storage.DB {
 	}
 	tb.Cleanup(func() { _ = db.Close() })
 	return db
+}
+
+// CrashCopy copies the SQLite database at path as a crashed process would
+// leave it: the database file and its write-ahead log as they are on disk,
+// with no checkpoint and no clean close (the shared-memory index is rebuilt
+// from the log when the copy is opened). Call it while no write is in
+// flight; open the returned path with SQLiteAt.
+func CrashCopy(tb testing.TB, path string) string {
+	tb.Helper()
+	dst := filepath.Join(tb.TempDir(), "crashed.db")
+	copyFile(tb, path, dst, true)
+	copyFile(tb, path+"-wal", dst+"-wal", false)
+	return dst
+}
+
+func copyFile(tb testing.TB, src, dst string, required bool) {
+	tb.Helper()
+	in, err := os.Open(src)
+	if errors.Is(err, os.ErrNotExist) && !required {
+		return
+	}
+	if err != nil {
+		tb.Fatalf("crash copy: %v", err)
+	}
+	defer func() { _ = in.Close() }()
+	out, err := os.Create(dst)
+	if err != nil {
+		tb.Fatalf("crash copy: %v", err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		_ = out.Close()
+		tb.Fatalf("crash copy %s: %v", src, err)
+	}
+	if err := out.Close(); err != nil {
+		tb.Fatalf("crash copy %s: %v", src, err)
+	}
 }
 
 // PostgresURL returns the URL of the test PostgreSQL server.
