@@ -151,30 +151,32 @@ func notFoundIf(err error) error {
 }
 
 // Create inserts t with the user's next id; the counter bump and the insert
-// are one transaction, so concurrent creates get distinct ids.
+// are one transaction, so concurrent creates get distinct ids. On SQLite it
+// shares its commit with the other writes waiting (storage.DB.WriteTx).
 func (s *SQLStore) Create(ctx context.Context, user string, t Task) (out Task, err error) {
 	ctx, done := s.observe(ctx, "create")
 	defer func() { done(err) }()
-	err = s.db.WithTx(ctx, func(tx *sql.Tx) error {
-		var id int64
+	err = s.db.WriteTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+		row := t // the job may run twice: t stays as given
 		if err := tx.QueryRowContext(ctx, s.db.Rebind(`INSERT INTO task_counters (user_id, last_id) VALUES (?, 1)
 ON CONFLICT (user_id) DO UPDATE SET last_id = task_counters.last_id + 1
-RETURNING last_id`), user).Scan(&id); err != nil {
+RETURNING last_id`), user).Scan(&row.ID); err != nil {
 			return fmt.Errorf("allocate task id: %w", err)
 		}
-		t.ID = id
-		row := tx.QueryRowContext(ctx, s.db.Rebind(`INSERT INTO tasks
+		created, err := scanTask(tx.QueryRowContext(ctx, s.db.Rebind(`INSERT INTO tasks
 (user_id, id, title, description, status, priority, due_at, tags, search, created_at, updated_at, completed_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-RETURNING `+taskColumns), s.rowArgs(user, t)...)
-		var err error
-		out, err = scanTask(row)
+RETURNING `+taskColumns), s.rowArgs(user, row)...))
 		if err != nil {
 			return fmt.Errorf("insert task: %w", err)
 		}
+		out = created
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return Task{}, err
+	}
+	return out, nil
 }
 
 func (s *SQLStore) rowArgs(user string, t Task) []any {
@@ -266,30 +268,39 @@ LIMIT ?`
 func (s *SQLStore) Replace(ctx context.Context, user string, t Task) (out Task, err error) {
 	ctx, done := s.observe(ctx, "replace")
 	defer func() { done(err) }()
-	row := s.db.SQL.QueryRowContext(ctx, s.db.Rebind(`UPDATE tasks SET
+	query := s.db.Rebind(`UPDATE tasks SET
 title = ?, description = ?, status = ?, priority = ?, due_at = ?, tags = ?, search = ?,
 updated_at = ?, completed_at = ?
 WHERE user_id = ? AND id = ?
-RETURNING `+taskColumns),
-		t.Title, t.Description, string(t.Status), string(t.Priority), s.timePtrArg(t.DueAt),
+RETURNING ` + taskColumns)
+	args := []any{t.Title, t.Description, string(t.Status), string(t.Priority), s.timePtrArg(t.DueAt),
 		encodeTags(t.Tags), searchText(t), s.timeArg(t.UpdatedAt), s.timePtrArg(t.CompletedAt),
-		user, t.ID)
-	out, err = scanTask(row)
-	if err != nil {
-		return Task{}, notFoundIf(err)
-	}
-	return out, nil
+		user, t.ID}
+	return s.writeRow(ctx, query, args)
 }
 
 // Delete removes one task of user and returns it as it was.
 func (s *SQLStore) Delete(ctx context.Context, user string, id int64) (out Task, err error) {
 	ctx, done := s.observe(ctx, "delete")
 	defer func() { done(err) }()
-	row := s.db.SQL.QueryRowContext(ctx, s.db.Rebind(
-		`DELETE FROM tasks WHERE user_id = ? AND id = ? RETURNING `+taskColumns), user, id)
-	out, err = scanTask(row)
+	return s.writeRow(ctx, s.db.Rebind(`DELETE FROM tasks WHERE user_id = ? AND id = ? RETURNING `+taskColumns),
+		[]any{user, id})
+}
+
+// writeRow runs one write statement that returns a task row (group-committed
+// on SQLite); no row is ErrNotFound.
+func (s *SQLStore) writeRow(ctx context.Context, query string, args []any) (Task, error) {
+	var out Task
+	err := s.db.WriteStmt(ctx, func(ctx context.Context, tx storage.Tx) error {
+		t, err := scanTask(tx.QueryRowContext(ctx, query, args...))
+		if err != nil {
+			return notFoundIf(err)
+		}
+		out = t
+		return nil
+	})
 	if err != nil {
-		return Task{}, notFoundIf(err)
+		return Task{}, err
 	}
 	return out, nil
 }
@@ -299,7 +310,7 @@ func (s *SQLStore) Delete(ctx context.Context, user string, id int64) (out Task,
 func (s *SQLStore) Put(ctx context.Context, user string, t Task) (out Task, err error) {
 	ctx, done := s.observe(ctx, "put")
 	defer func() { done(err) }()
-	err = s.db.WithTx(ctx, func(tx *sql.Tx) error {
+	err = s.db.WriteTx(ctx, func(ctx context.Context, tx storage.Tx) error {
 		if _, err := tx.ExecContext(ctx, s.db.Rebind(`INSERT INTO task_counters (user_id, last_id) VALUES (?, ?)
 ON CONFLICT (user_id) DO UPDATE SET last_id =
   CASE WHEN task_counters.last_id < excluded.last_id THEN excluded.last_id ELSE task_counters.last_id END`),
@@ -314,14 +325,17 @@ ON CONFLICT (user_id, id) DO UPDATE SET
   priority = excluded.priority, due_at = excluded.due_at, tags = excluded.tags, search = excluded.search,
   created_at = excluded.created_at, updated_at = excluded.updated_at, completed_at = excluded.completed_at
 RETURNING `+taskColumns), s.rowArgs(user, t)...)
-		var err error
-		out, err = scanTask(row)
+		put, err := scanTask(row)
 		if err != nil {
 			return fmt.Errorf("put task: %w", err)
 		}
+		out = put
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return Task{}, err
+	}
+	return out, nil
 }
 
 // Count returns how many tasks user has.
