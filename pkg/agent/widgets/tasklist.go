@@ -86,6 +86,15 @@ func (l List) IDs() []int64 {
 // Render builds the widget JSON of l, with due dates shown in loc relative
 // to now.
 func (l List) Render(loc *time.Location, now time.Time) json.RawMessage {
+	b, err := appendNode(make([]byte, 0, 512+1536*len(l.Rows)), l.tree(loc, now))
+	if err != nil {
+		panic(fmt.Sprintf("widgets: marshal task list: %v", err)) // maps of strings, numbers and bools only
+	}
+	return b
+}
+
+// tree is the widget of l as nodes.
+func (l List) tree(loc *time.Location, now time.Time) node {
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -118,13 +127,8 @@ func (l List) Render(loc *time.Location, now time.Time) json.RawMessage {
 		}
 	}
 	status := fmt.Sprintf("%s · %d", title, shown+l.More)
-	root := node{"type": "ListView", "id": RootID, "status": node{"text": status, "icon": "check-circle"},
+	return node{"type": "ListView", "id": RootID, "status": node{"text": status, "icon": "check-circle"},
 		"children": children}
-	b, err := json.Marshal(root)
-	if err != nil {
-		panic(fmt.Sprintf("widgets: marshal task list: %v", err)) // maps of strings, numbers and bools only
-	}
-	return b
 }
 
 type node = map[string]any
