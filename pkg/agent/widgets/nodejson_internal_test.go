@@ -14,6 +14,8 @@ func FuzzRenderIsEncodingJSON(f *testing.F) {
 	f.Add("Pending tasks", "Call <mom> & \"dad\"", "work", "high", int64(3), int64(1795885200), true, false, 0, "")
 	f.Add("", "\u2028\xff\x00 ünï", "a\\b", "", int64(-1), int64(0), false, true, 7, "nothing <here>")
 	f.Add("T", "Buy milk", "", "urgent", int64(1)<<60, int64(-1), true, true, 0, "")
+	f.Add("a<b", "x>y", "t<", "low", int64(4), int64(2), false, false, 1, "e>")
+	f.Add("a<b", "x", "t", "low", int64(3), int64(2), false, false, 1, "e>")
 	f.Fuzz(func(t *testing.T, title, taskTitle, tag, prio string, id, due int64, done, deleted bool, more int, empty string) {
 		at := time.Unix(due%(1<<34), 0).UTC()
 		task := tasks.Task{ID: id, Title: taskTitle, Priority: tasks.Priority(prio), Tags: []string{tag},
