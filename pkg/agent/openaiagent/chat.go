@@ -74,38 +74,35 @@ func chatMessages(instructions string, history []entry) []openai.ChatCompletionM
 	return msgs
 }
 
-func (s *chatStepper) step(ctx context.Context, req stepRequest, onText func(string) error) (stepOutput, error) {
-	events, err := s.open(ctx, req)
+func (s *chatStepper) step(ctx context.Context, req *stepRequest, out *stepOutput, onText func(string) error) error {
+	var events *eventStream
+	var err error
+	onFreshStack(func() { events, err = s.open(ctx, req) })
 	if err != nil {
-		return stepOutput{}, err
+		return err
 	}
 	defer func() { _ = events.Close() }()
 
 	// The loop stays small: the turn's goroutine waits in events.next for
-	// most of its life, and its stack is as deep as this frame plus the
-	// read (see sse.go); decoding happens in chatChunks.add.
-	var acc chatChunks
+	// most of its life (see respond.go and sse.go); the request is built
+	// and sent on a fresh stack, and events are decoded in chatChunks.add.
+	acc := &chatChunks{out: out}
 	for {
 		data, err := events.next()
 		if errors.Is(err, io.EOF) {
-			break
+			return acc.finish()
 		}
 		if err != nil {
-			return acc.out, err
+			return err
 		}
 		if err := acc.add(data, onText); err != nil {
-			return acc.out, err
+			return err
 		}
 	}
-	return acc.finish()
 }
 
-// open sends the request and returns the response's event stream. It is
-// not inlined so that the request's large locals are off the stack while
-// step waits.
-//
-//go:noinline
-func (s *chatStepper) open(ctx context.Context, req stepRequest) (*eventStream, error) {
+// open sends the request and returns the response's event stream.
+func (s *chatStepper) open(ctx context.Context, req *stepRequest) (*eventStream, error) {
 	params := openai.ChatCompletionNewParams{
 		Model:         s.model,
 		Messages:      chatMessages(req.systemPrompt(), req.history),
@@ -120,7 +117,7 @@ func (s *chatStepper) open(ctx context.Context, req stepRequest) (*eventStream, 
 
 // chatChunks accumulates a Chat Completions stream.
 type chatChunks struct {
-	out stepOutput
+	out *stepOutput
 	// Tool call fragments arrive keyed by index: the first carries id and
 	// name, later ones append to the arguments.
 	byIndex  map[int64]*toolCall
@@ -180,10 +177,10 @@ func (a *chatChunks) add(data []byte, onText func(string) error) error {
 	return nil
 }
 
-// finish returns the step's output once the stream ended.
-func (a *chatChunks) finish() (stepOutput, error) {
+// finish completes the step's output once the stream ended.
+func (a *chatChunks) finish() error {
 	if !a.finished {
-		return a.out, errStreamIncomplete
+		return errStreamIncomplete
 	}
 	idx := make([]int64, 0, len(a.byIndex))
 	for i := range a.byIndex {
@@ -193,5 +190,5 @@ func (a *chatChunks) finish() (stepOutput, error) {
 	for _, i := range idx {
 		a.out.calls = append(a.out.calls, *a.byIndex[i])
 	}
-	return a.out, nil
+	return nil
 }

@@ -41,7 +41,14 @@ import (
 // text (chatkit §5.7).
 func (a *Agent) Respond(ctx context.Context, turn *chatkit.Turn, sink chatkit.Sink) error {
 	start := time.Now()
-	outcome, err := a.respond(ctx, turn, sink)
+	r := &turnRun{a: a, ctx: ctx, turn: turn, sink: sink}
+	outcome, err := r.run()
+	return a.turnDone(start, outcome, err)
+}
+
+// turnDone records a turn's metrics and turns an upstream failure into its
+// error event.
+func (a *Agent) turnDone(start time.Time, outcome string, err error) error {
 	a.metrics.turns.Turns.WithLabelValues(agent.NameOpenAI, outcome).Inc()
 	a.metrics.turns.TurnDuration.WithLabelValues(agent.NameOpenAI).Observe(time.Since(start).Seconds())
 	var ue *upstreamError
@@ -58,130 +65,186 @@ type sinkError struct{ err error }
 func (e *sinkError) Error() string { return e.err.Error() }
 func (e *sinkError) Unwrap() error { return e.err }
 
-func (a *Agent) respond(ctx context.Context, turn *chatkit.Turn, sink chatkit.Sink) (string, error) {
-	items, err := turn.History(ctx, a.historyLimit)
+// A turn's goroutine spends nearly all of its life waiting for the model's
+// next event, and the stack it has then is multiplied by the number of open
+// streams (a goroutine whose stack is more than a quarter used cannot
+// shrink). So the turn's state lives in a turnRun on the heap, the
+// functions on the waiting path (run, modelStep, the stepper's step and its
+// event reader) keep small frames and leave results, errors, logs and
+// metrics to functions that have returned before the wait, and the calls
+// that need a deep stack run on a short-lived goroutine (onFreshStack).
+
+// turnRun is one turn in progress.
+type turnRun struct {
+	a    *Agent
+	ctx  context.Context
+	turn *chatkit.Turn
+	sink chatkit.Sink
+	req  stepRequest
+	step int
+	out  stepOutput                // the current step's
+	msg  *chatkit.AssistantMessage // the current step's streamed answer
+}
+
+func (r *turnRun) run() (string, error) {
+	if outcome, done, err := r.prepare(); done {
+		return outcome, err
+	}
+	for r.step = 1; ; r.step++ {
+		if err := r.modelStep(); err != nil {
+			return r.a.failOutcome(r.ctx, err), err
+		}
+		if outcome, done, err := r.afterStep(); done {
+			return outcome, err
+		}
+	}
+}
+
+// prepare loads the conversation and the user's time; done when there is
+// nothing to ask the model.
+func (r *turnRun) prepare() (outcome string, done bool, err error) {
+	var items []chatkit.Item
+	// Through SQLite, the store read needs ~32 KiB of stack.
+	onFreshStack(func() { items, err = r.turn.History(r.ctx, r.a.historyLimit) })
 	if err != nil {
-		return a.failOutcome(ctx, err), err
+		return r.a.failOutcome(r.ctx, err), true, err
 	}
 	conv := historyFromItems(items)
 	if len(conv) == 0 {
 		// Nothing to answer (e.g. an empty retry): greet instead of sending
 		// the model an empty conversation.
-		_, err := chatkit.SendAssistantMessage(ctx, sink, "How can I help with your tasks?")
-		if err != nil {
-			return a.failOutcome(ctx, err), err
-		}
-		return outcomeOK, nil
+		outcome, err = r.say("How can I help with your tasks?", outcomeOK)
+		return outcome, true, err
 	}
-	loc := turn.Info.Location
+	loc := r.turn.Info.Location
 	if loc == nil {
 		loc = time.UTC
 	}
-	now := a.now().In(loc)
-
-	for step := 1; ; step++ {
-		out, err := a.modelStep(ctx, turn, sink, stepRequest{now: now, zone: turn.Info.TimeZone, history: conv}, step)
-		if err != nil {
-			return a.failOutcome(ctx, err), err
-		}
-		if out.text != "" {
-			conv = append(conv, entry{kind: entryAssistant, text: out.text})
-		}
-		if len(out.calls) == 0 {
-			if out.text == "" {
-				// An empty answer (filtered, or a model with nothing to say)
-				// would leave the user without a reply.
-				if _, err := chatkit.SendAssistantMessage(ctx, sink, emptyAnswerText); err != nil {
-					return a.failOutcome(ctx, err), err
-				}
-			}
-			return outcomeOK, nil
-		}
-		exchanges, err := a.runTools(ctx, turn, sink, loc, now, out.calls)
-		if len(exchanges) > 0 {
-			conv = append(conv, entry{kind: entryTools, calls: exchanges})
-			if recErr := chatkit.SendHiddenContext(ctx, sink, toolRecord{Kind: toolRecordKind, Calls: exchanges}); recErr != nil && err == nil {
-				err = recErr
-			}
-		}
-		if err != nil {
-			return a.failOutcome(ctx, err), err
-		}
-		if step >= a.maxSteps {
-			a.log.LogAttrs(ctx, slog.LevelWarn, "openai agent stopped at the step limit",
-				slog.String("thread_id", turn.Thread.ID), slog.Int("steps", step))
-			msg := fmt.Sprintf("I stopped here because this request needed more than %d steps. "+
-				"The changes above are saved; tell me if you want me to continue.", a.maxSteps)
-			if _, err := chatkit.SendAssistantMessage(ctx, sink, msg); err != nil {
-				return a.failOutcome(ctx, err), err
-			}
-			return outcomeStepLimit, nil
-		}
-	}
+	r.req = stepRequest{now: r.a.now().In(loc), zone: r.turn.Info.TimeZone, history: conv}
+	return "", false, nil
 }
 
-// modelStep runs one streamed model call, streaming its text into a new
-// assistant message.
-func (a *Agent) modelStep(ctx context.Context, turn *chatkit.Turn, sink chatkit.Sink, req stepRequest, step int) (stepOutput, error) {
-	var msg *chatkit.AssistantMessage
-	onText := func(delta string) error {
-		if msg == nil {
-			m, err := chatkit.StartAssistantMessage(ctx, sink)
-			if err != nil {
-				return &sinkError{err}
-			}
-			msg = m
-		}
-		if err := msg.AppendText(ctx, delta); err != nil {
-			return &sinkError{err}
-		}
-		return nil
+// afterStep records a model step's answer in the conversation and runs its
+// tool calls; done when the turn is over.
+func (r *turnRun) afterStep() (outcome string, done bool, err error) {
+	out := &r.out
+	if out.text != "" {
+		r.req.history = append(r.req.history, entry{kind: entryAssistant, text: out.text})
 	}
-
-	callCtx, cancel := context.WithTimeout(ctx, a.timeout)
-	start := time.Now()
-	out, err := a.stepper.step(callCtx, req, onText)
-	cancel()
-
-	var se *sinkError
-	if errors.As(err, &se) {
-		a.metrics.upstream.WithLabelValues("openai", a.stepper.operation(), outcomeCancelled).Observe(time.Since(start).Seconds())
-		return out, se.err
+	if len(out.calls) == 0 {
+		if out.text == "" {
+			// An empty answer (filtered, or a model with nothing to say)
+			// would leave the user without a reply.
+			outcome, err = r.say(emptyAnswerText, outcomeOK)
+			return outcome, true, err
+		}
+		return outcomeOK, true, nil
+	}
+	exchanges, err := r.a.runTools(r.ctx, r.turn, r.sink, r.req.now.Location(), r.req.now, out.calls)
+	if len(exchanges) > 0 {
+		r.req.history = append(r.req.history, entry{kind: entryTools, calls: exchanges})
+		if recErr := chatkit.SendHiddenContext(r.ctx, r.sink, toolRecord{Kind: toolRecordKind, Calls: exchanges}); recErr != nil && err == nil {
+			err = recErr
+		}
 	}
 	if err != nil {
-		err = classify(ctx, err)
-		if ctx.Err() != nil {
-			// The client went away while the model was answering.
-			err = fmt.Errorf("%w: %w", chatkit.ErrCancelled, ctx.Err())
-		}
-		upOutcome := outcomeCancelled
-		var ue *upstreamError
-		if errors.As(err, &ue) {
-			upOutcome = ue.outcome
-			a.log.LogAttrs(ctx, slog.LevelWarn, "openai upstream call failed",
-				slog.String("operation", a.stepper.operation()), slog.String("outcome", ue.outcome),
-				slog.Int("status", ue.status), slog.String("code", ue.code), slog.String("detail", ue.detail),
-				slog.String("thread_id", turn.Thread.ID), slog.Int("step", step))
-		}
-		a.metrics.upstream.WithLabelValues("openai", a.stepper.operation(), upOutcome).Observe(time.Since(start).Seconds())
-		if msg != nil && ue != nil {
-			// Withdraw the half-streamed answer: the error event replaces it
-			// and retrying asks the model again from the user's message.
-			if rmErr := sink.Emit(ctx, chatkit.ThreadItemRemovedEvent{ItemID: msg.ID()}); rmErr != nil {
-				return out, rmErr
-			}
-		}
-		return out, err
+		return r.a.failOutcome(r.ctx, err), true, err
 	}
-	a.metrics.upstream.WithLabelValues("openai", a.stepper.operation(), outcomeOK).Observe(time.Since(start).Seconds())
-	a.metrics.tokens.WithLabelValues("input").Add(float64(out.usage.input))
-	a.metrics.tokens.WithLabelValues("output").Add(float64(out.usage.output))
-	if msg != nil {
-		if _, err := msg.Finish(ctx); err != nil {
-			return out, err
+	if r.step >= r.a.maxSteps {
+		r.a.log.LogAttrs(r.ctx, slog.LevelWarn, "openai agent stopped at the step limit",
+			slog.String("thread_id", r.turn.Thread.ID), slog.Int("steps", r.step))
+		msg := fmt.Sprintf("I stopped here because this request needed more than %d steps. "+
+			"The changes above are saved; tell me if you want me to continue.", r.a.maxSteps)
+		outcome, err = r.say(msg, outcomeStepLimit)
+		return outcome, true, err
+	}
+	return "", false, nil
+}
+
+// say sends a whole assistant message and ends the turn with outcome.
+func (r *turnRun) say(text, outcome string) (string, error) {
+	if _, err := chatkit.SendAssistantMessage(r.ctx, r.sink, text); err != nil {
+		return r.a.failOutcome(r.ctx, err), err
+	}
+	return outcome, nil
+}
+
+// modelStep runs one streamed model call into r.out, streaming its text
+// into a new assistant message.
+func (r *turnRun) modelStep() error {
+	r.out, r.msg = stepOutput{}, nil
+	callCtx, cancel := context.WithTimeout(r.ctx, r.a.timeout)
+	start := time.Now()
+	err := r.a.stepper.step(callCtx, &r.req, &r.out, r.write)
+	cancel()
+	if err != nil {
+		return r.stepFailed(start, err)
+	}
+	return r.stepDone(start)
+}
+
+// write streams a text delta into the step's assistant message, started
+// with the first delta.
+func (r *turnRun) write(delta string) error {
+	if r.msg == nil {
+		m, err := chatkit.StartAssistantMessage(r.ctx, r.sink)
+		if err != nil {
+			return &sinkError{err}
+		}
+		r.msg = m
+	}
+	if err := r.msg.AppendText(r.ctx, delta); err != nil {
+		return &sinkError{err}
+	}
+	return nil
+}
+
+// stepDone records a successful model call and completes its message.
+func (r *turnRun) stepDone(start time.Time) error {
+	m, op := r.a.metrics, r.a.stepper.operation()
+	m.upstream.WithLabelValues("openai", op, outcomeOK).Observe(time.Since(start).Seconds())
+	m.tokens.WithLabelValues("input").Add(float64(r.out.usage.input))
+	m.tokens.WithLabelValues("output").Add(float64(r.out.usage.output))
+	if r.msg != nil {
+		if _, err := r.msg.Finish(r.ctx); err != nil {
+			return err
 		}
 	}
-	return out, nil
+	return nil
+}
+
+// stepFailed classifies a failed model call, records it, withdraws its
+// half-streamed message and returns the turn's error.
+func (r *turnRun) stepFailed(start time.Time, err error) error {
+	ctx, op := r.ctx, r.a.stepper.operation()
+	var se *sinkError
+	if errors.As(err, &se) {
+		r.a.metrics.upstream.WithLabelValues("openai", op, outcomeCancelled).Observe(time.Since(start).Seconds())
+		return se.err
+	}
+	err = classify(ctx, err)
+	if ctx.Err() != nil {
+		// The client went away while the model was answering.
+		err = fmt.Errorf("%w: %w", chatkit.ErrCancelled, ctx.Err())
+	}
+	upOutcome := outcomeCancelled
+	var ue *upstreamError
+	if errors.As(err, &ue) {
+		upOutcome = ue.outcome
+		r.a.log.LogAttrs(ctx, slog.LevelWarn, "openai upstream call failed",
+			slog.String("operation", op), slog.String("outcome", ue.outcome),
+			slog.Int("status", ue.status), slog.String("code", ue.code), slog.String("detail", ue.detail),
+			slog.String("thread_id", r.turn.Thread.ID), slog.Int("step", r.step))
+	}
+	r.a.metrics.upstream.WithLabelValues("openai", op, upOutcome).Observe(time.Since(start).Seconds())
+	if r.msg != nil && ue != nil {
+		// Withdraw the half-streamed answer: the error event replaces it
+		// and retrying asks the model again from the user's message.
+		if rmErr := r.sink.Emit(ctx, chatkit.ThreadItemRemovedEvent{ItemID: r.msg.ID()}); rmErr != nil {
+			return rmErr
+		}
+	}
+	return err
 }
 
 // emptyAnswerText replaces an answer without text or tool calls.

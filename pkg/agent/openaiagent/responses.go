@@ -69,39 +69,36 @@ func responsesInput(history []entry) responses.ResponseInputParam {
 	return in
 }
 
-func (s *responsesStepper) step(ctx context.Context, req stepRequest, onText func(string) error) (stepOutput, error) {
-	events, err := s.open(ctx, req)
+func (s *responsesStepper) step(ctx context.Context, req *stepRequest, out *stepOutput, onText func(string) error) error {
+	var events *eventStream
+	var err error
+	onFreshStack(func() { events, err = s.open(ctx, req) })
 	if err != nil {
-		return stepOutput{}, err
+		return err
 	}
 	defer func() { _ = events.Close() }()
 
 	// As in chatStepper.step: wait in a small frame, decode in add.
-	var acc responseEvents
+	acc := &responseEvents{out: out}
 	for {
 		data, err := events.next()
 		if errors.Is(err, io.EOF) {
-			break
+			if !acc.completed {
+				return errStreamIncomplete
+			}
+			return nil
 		}
 		if err != nil {
-			return acc.out, err
+			return err
 		}
 		if err := acc.add(data, onText); err != nil {
-			return acc.out, err
+			return err
 		}
 	}
-	if !acc.completed {
-		return acc.out, errStreamIncomplete
-	}
-	return acc.out, nil
 }
 
-// open sends the request and returns the response's event stream. It is
-// not inlined so that the request's large locals are off the stack while
-// step waits.
-//
-//go:noinline
-func (s *responsesStepper) open(ctx context.Context, req stepRequest) (*eventStream, error) {
+// open sends the request and returns the response's event stream.
+func (s *responsesStepper) open(ctx context.Context, req *stepRequest) (*eventStream, error) {
 	params := responses.ResponseNewParams{
 		Model:        s.model,
 		Instructions: openai.String(req.systemPrompt()),
@@ -117,7 +114,7 @@ func (s *responsesStepper) open(ctx context.Context, req stepRequest) (*eventStr
 
 // responseEvents accumulates a Responses stream.
 type responseEvents struct {
-	out       stepOutput
+	out       *stepOutput
 	seen      map[string]bool // call ids already collected
 	completed bool
 }

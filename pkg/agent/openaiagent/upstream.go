@@ -33,7 +33,7 @@ type stepRequest struct {
 
 // systemPrompt is built for each call rather than kept for the turn: a
 // turn waits on the model far longer than the prompt takes to write.
-func (r stepRequest) systemPrompt() string { return systemPrompt(r.now, r.zone) }
+func (r *stepRequest) systemPrompt() string { return systemPrompt(r.now, r.zone) }
 
 // toolCall is a function call the model made in a step.
 type toolCall struct {
@@ -49,12 +49,14 @@ type stepOutput struct {
 
 type tokenUsage struct{ input, output int64 }
 
-// stepper runs one streamed model call in one API style. onText receives
-// the answer's text deltas as they arrive; an error from it stops the call
-// and is returned as is. Upstream failures are returned as *upstreamError.
+// stepper runs one streamed model call in one API style, collecting what
+// the model produced into out (also when the call fails part way). onText
+// receives the answer's text deltas as they arrive; an error from it stops
+// the call and is returned as is. Upstream failures are returned as
+// *upstreamError.
 type stepper interface {
 	operation() string
-	step(ctx context.Context, req stepRequest, onText func(string) error) (stepOutput, error)
+	step(ctx context.Context, req *stepRequest, out *stepOutput, onText func(string) error) error
 }
 
 // upstreamError is a failed model call, already classified. Its Error text
