@@ -2,7 +2,6 @@ package openaiagent
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -115,6 +114,33 @@ func (s *chatStepper) open(ctx context.Context, req *stepRequest) (*eventStream,
 	return openStream(raw, stream.Err())
 }
 
+// chatChunk is the part of a chat.completion.chunk the agent reads. It is
+// decoded with encoding/json rather than into openai.ChatCompletionChunk:
+// openai-go's decoder takes ~4x the CPU and allocates ~18x the memory
+// (8.8 KB per chunk), once per streamed token for every open stream.
+type chatChunk struct {
+	Choices []struct {
+		Index int64 `json:"index"`
+		Delta struct {
+			Content   string `json:"content"`
+			Refusal   string `json:"refusal"`
+			ToolCalls []struct {
+				Index    int64  `json:"index"`
+				ID       string `json:"id"`
+				Function struct {
+					Name      string `json:"name"`
+					Arguments string `json:"arguments"`
+				} `json:"function"`
+			} `json:"tool_calls"`
+		} `json:"delta"`
+		FinishReason string `json:"finish_reason"`
+	} `json:"choices"`
+	Usage struct {
+		PromptTokens     int64 `json:"prompt_tokens"`
+		CompletionTokens int64 `json:"completion_tokens"`
+	} `json:"usage"`
+}
+
 // chatChunks accumulates a Chat Completions stream.
 type chatChunks struct {
 	out *stepOutput
@@ -132,8 +158,8 @@ func (a *chatChunks) add(data []byte, onText func(string) error) error {
 	if code, ok := errorEvent(data); ok {
 		return inStreamError(code, "error event")
 	}
-	var chunk openai.ChatCompletionChunk
-	if err := json.Unmarshal(data, &chunk); err != nil {
+	var chunk chatChunk
+	if err := decodeEvent(data, &chunk); err != nil {
 		return err
 	}
 	if chunk.Usage.PromptTokens != 0 || chunk.Usage.CompletionTokens != 0 {

@@ -217,6 +217,18 @@ func errorEvent(data []byte) (code string, ok bool) {
 	return e.Type, true
 }
 
+// decodeEvent decodes an event's JSON into v. A field of an unexpected type
+// is left empty rather than failing the stream, as openai-go's decoder
+// does; malformed JSON is an error.
+func decodeEvent(data []byte, v any) error {
+	err := json.Unmarshal(data, v)
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return nil
+	}
+	return err
+}
+
 // openStream returns the body of a successful streaming response. A
 // request error is returned as is (classify turns it into an
 // upstreamError); the body of a failed one is closed.
