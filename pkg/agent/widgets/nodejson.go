@@ -3,7 +3,6 @@ package widgets
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 )
@@ -16,8 +15,14 @@ func appendNode(dst []byte, v any) ([]byte, error) {
 	var err error
 	switch v := v.(type) {
 	case node:
+		var buf [16]string // the widget's maps have fewer keys: no allocation
+		keys := buf[:0]
+		for k := range v {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
 		dst = append(dst, '{')
-		for i, k := range slices.Sorted(maps.Keys(v)) {
+		for i, k := range keys {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
