@@ -5,6 +5,7 @@ import (
 	"regexp/syntax"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -496,41 +497,149 @@ func minimalPrefixes(ps []string) []string {
 // pattern is a compiled regexp with its prefilter. It has the methods of
 // regexp.Regexp the parser uses, each answering "no match" at once when
 // the prefilter rules the text out.
+//
+// A pattern anchored at the end ($ on every path) whose matches consume only
+// some characters is also run on the end of the text only: the longest
+// ASCII suffix of those characters, and one character before it. A match
+// cannot start earlier (it would have to consume that character to reach
+// the end), and from each later position the engine reads the same text and
+// the same preceding character (for \b), so the matches are the same. Go's
+// engines otherwise try every start position of an unanchored pattern,
+// the suffix phrasing ("… thanks!", "… by") at every word of the message.
 type pattern struct {
 	re  *regexp.Regexp
 	pre prefilter
+	// tail is set when the end-of-text cut applies; tailChars are the
+	// ASCII characters a match can consume.
+	tail      bool
+	tailChars [utf8.RuneSelf]bool
 }
 
-func newPattern(r *regexp.Regexp) *pattern { return &pattern{re: r, pre: newPrefilter(r)} }
+func newPattern(r *regexp.Regexp) *pattern {
+	p := &pattern{re: r, pre: newPrefilter(r)}
+	if tree, err := syntax.Parse(r.String(), syntax.Perl); err == nil {
+		tree = tree.Simplify()
+		p.tail = endAnchored(tree) && consumable(tree, &p.tailChars)
+	}
+	return p
+}
+
+// endAnchored reports whether every match of re ends at the end of the text.
+func endAnchored(re *syntax.Regexp) bool {
+	switch re.Op {
+	case syntax.OpEndText:
+		return true
+	case syntax.OpCapture:
+		return endAnchored(re.Sub[0])
+	case syntax.OpConcat:
+		return len(re.Sub) > 0 && endAnchored(re.Sub[len(re.Sub)-1])
+	case syntax.OpAlternate:
+		for _, sub := range re.Sub {
+			if !endAnchored(sub) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// consumable marks in chars the ASCII characters a match of re can
+// consume; false when it can consume any character.
+func consumable(re *syntax.Regexp, chars *[utf8.RuneSelf]bool) bool {
+	switch re.Op {
+	case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		return false
+	case syntax.OpLiteral:
+		for _, r := range re.Rune {
+			for f := r; ; {
+				if f < utf8.RuneSelf {
+					chars[f] = true
+				}
+				if re.Flags&syntax.FoldCase == 0 {
+					break
+				}
+				if f = unicode.SimpleFold(f); f == r {
+					break
+				}
+			}
+		}
+	case syntax.OpCharClass:
+		for i := 0; i+1 < len(re.Rune); i += 2 {
+			for r := re.Rune[i]; r <= min(re.Rune[i+1], utf8.RuneSelf-1); r++ {
+				chars[r] = true
+			}
+		}
+	}
+	for _, sub := range re.Sub {
+		if !consumable(sub, chars) {
+			return false
+		}
+	}
+	return true
+}
+
+// cut returns where in s the part every match lies in starts (with the one
+// character of context before the matches): 0 when the cut does not apply.
+func (p *pattern) cut(s string) int {
+	if !p.tail {
+		return 0
+	}
+	k := len(s)
+	for k > 0 && s[k-1] < utf8.RuneSelf && p.tailChars[s[k-1]] {
+		k--
+	}
+	if k <= 1 || s[k-1] >= utf8.RuneSelf {
+		return 0
+	}
+	return k - 1
+}
 
 func (p *pattern) MatchString(s string) bool {
-	return p.pre.mayMatch(s) && p.re.MatchString(s)
+	return p.pre.mayMatch(s) && p.re.MatchString(s[p.cut(s):])
 }
 
 func (p *pattern) FindStringSubmatch(s string) []string {
 	if !p.pre.mayMatch(s) {
 		return nil
 	}
-	return p.re.FindStringSubmatch(s)
+	return p.re.FindStringSubmatch(s[p.cut(s):])
 }
 
 func (p *pattern) FindStringSubmatchIndex(s string) []int {
 	if !p.pre.mayMatch(s) {
 		return nil
 	}
-	return p.re.FindStringSubmatchIndex(s)
+	o := p.cut(s)
+	m := p.re.FindStringSubmatchIndex(s[o:])
+	if o > 0 {
+		for i, x := range m {
+			if x >= 0 {
+				m[i] = x + o
+			}
+		}
+	}
+	return m
 }
 
 func (p *pattern) FindAllStringSubmatch(s string, n int) [][]string {
 	if !p.pre.mayMatch(s) {
 		return nil
 	}
-	return p.re.FindAllStringSubmatch(s, n)
+	return p.re.FindAllStringSubmatch(s[p.cut(s):], n)
 }
 
 func (p *pattern) ReplaceAllString(s, repl string) string {
 	if !p.pre.mayMatch(s) {
 		return s
 	}
-	return p.re.ReplaceAllString(s, repl)
+	o := p.cut(s)
+	r := p.re.ReplaceAllString(s[o:], repl)
+	if o == 0 || r == s[o:] {
+		if o == 0 {
+			return r
+		}
+		return s
+	}
+	return s[:o] + r
 }

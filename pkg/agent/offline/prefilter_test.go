@@ -10,6 +10,8 @@ import (
 	"unicode"
 
 	"github.com/olebedev/when/rules"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // guarded is every prefiltered regexp of the package: the parser's patterns
@@ -186,4 +188,42 @@ func FuzzPrefilter(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPatternIsItsRegexp: every method of a pattern answers as the same
+// method of its regexp, on strings generated from each pattern with words
+// before and after (the end-of-text cut needs words before to apply).
+func TestPatternIsItsRegexp(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 8))
+	words := []string{"", "buy milk ", "What's due this week", "ünï ", "a\tb ", "#x ", "by ", "thanks ", "(!high) ",
+		"Task 3 ", "K"}
+	cut, tails := 0, 0
+	for name, p := range guarded(t) {
+		tree, err := syntax.Parse(p.re.String(), syntax.Perl)
+		require.NoError(t, err)
+		tree = tree.Simplify()
+		if p.tail {
+			tails++
+		}
+		for range 800 {
+			var b strings.Builder
+			b.WriteString(words[rng.IntN(len(words))])
+			b.WriteString(words[rng.IntN(len(words))])
+			sample(rng, tree, &b)
+			if rng.IntN(4) == 0 {
+				b.WriteString(fillers[rng.IntN(len(fillers))])
+			}
+			s := b.String()
+			if p.cut(s) > 0 {
+				cut++
+			}
+			require.Equal(t, p.re.MatchString(s), p.MatchString(s), "%s: MatchString(%q)", name, s)
+			require.Equal(t, p.re.FindStringSubmatch(s), p.FindStringSubmatch(s), "%s: FindStringSubmatch(%q)", name, s)
+			require.Equal(t, p.re.FindStringSubmatchIndex(s), p.FindStringSubmatchIndex(s), "%s: FindStringSubmatchIndex(%q)", name, s)
+			require.Equal(t, p.re.FindAllStringSubmatch(s, -1), p.FindAllStringSubmatch(s, -1), "%s: FindAllStringSubmatch(%q)", name, s)
+			require.Equal(t, p.re.ReplaceAllString(s, "<$1>"), p.ReplaceAllString(s, "<$1>"), "%s: ReplaceAllString(%q)", name, s)
+		}
+	}
+	assert.GreaterOrEqual(t, tails, 5, "patterns with the end-of-text cut")
+	assert.Greater(t, cut, 2000, "strings the cut applied to")
 }
