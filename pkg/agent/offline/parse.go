@@ -22,8 +22,9 @@ func NewParser() *Parser {
 	return &Parser{dates: newDateFinder()}
 }
 
-// re compiles a case-insensitive pattern once (patterns are constants of
-// this file; the cache keeps per-message matching free of compilation).
+// re compiles a case-insensitive pattern with its prefilter, once: every
+// pattern is a package variable, and reCache holds them all (the tests
+// check each against its regexp).
 func re(expr string) *pattern {
 	if v, ok := reCache.Load(expr); ok {
 		return v.(*pattern)
@@ -104,6 +105,32 @@ var (
 	reDescPhrase   = re(`\s*(?:[,;]\s*)?(?:\bwith\s+(?:the\s+|a\s+)?(?:description|note|notes|details)\b|\b(?:description|desc|note|notes|details)\s*:)\s*[:\-]?\s*(.+)$`)
 	reConnector    = re(`(?:^|\s)(?:by|on|at|due|before|until|till|til|for|from|starting|this|next|in|around|,|-|and)\s*$`)
 	reDueWord      = re(`^\s*(?:due|deadline)\s*(?:by|on|at|for|is)?\s*`)
+
+	// Tests on parts of a message (updates, due dates, list filters, references).
+	reOpenWord        = re(`^` + openWord + `$`)
+	reDoneWord        = re(`^` + doneWord + `$`)
+	reNoDue           = re(`^(?:no\s+(?:due\s+)?date|never|no\s+deadline|nothing|none|someday|whenever)$`)
+	reDateFiller      = re(`^(?:(?:by|on|at|for|this|the|of|due|before|until|,)\s*)+$`)
+	reTrailingDue     = re(`\s+(?:due|deadline)$`)
+	reFilterOverdue   = re(`\b(?:overdue|late|past\s+due|missed|behind)\b`)
+	reFilterDone      = re(`\b(?:completed?|done|finished|closed|accomplished|did\s+i\s+(?:do|finish|complete))\b`)
+	reFilterNotDone   = re(`\bnot\s+(?:done|completed?|finished)\b|\b(?:to|left\s+to)\s+(?:be\s+)?(?:done|complete)\b`)
+	reFilterPending   = re(`\b(?:pending|open|incomplete|unfinished|remaining|left|outstanding|active|not\s+(?:done|completed?|finished)|to\s+do|to\s+be\s+done|todo|upcoming|still)\b`)
+	reFilterAll       = re(`\ball\b|\bevery(?:thing)?\b`)
+	reFilterToday     = re(`\b(?:today|tonight|this\s+evening|this\s+afternoon|this\s+morning)\b|\btoday'?s\b`)
+	reFilterDayAfter  = re(`\bday\s+after\s+tomorrow\b`)
+	reFilterTomorrow  = re(`\btomorrow'?s?\b`)
+	reFilterNextWeek  = re(`\bnext\s+week\b`)
+	reFilterThisWeek  = re(`\b(?:this\s+week|the\s+week|this\s+weeks?|week)\b`)
+	reFilterThisMonth = re(`\bthis\s+month\b`)
+	reFilterSoon      = re(`\b(?:soon|coming\s+up|upcoming|next\s+few\s+days)\b`)
+	reFilterDueBy     = re(`\bdue\s+(?:by|before|until|on)?\s*(.+)$`)
+	reFilterPrio      = re(`\b(` + prioWord + `)[\s-]+priority\b|\bpriority\s+(` + prioWord + `)\b|\b(urgent|important|critical)\b`)
+	reFilterTag       = re(`\b(?:tagged(?:\s+(?:with|as))?|with\s+(?:the\s+)?(?:tag|label)|labell?ed)\s+#?([\p{L}\p{N}_-]+)`)
+	reFilterAbout     = re(`\b(?:about|containing|contain|matching|match|mentioning|mention|with\s+(?:the\s+)?words?|called|named|titled|related\s+to|regarding|for)\s+(.+)$`)
+	reFilterSearch    = re(`^(?:search|find|look\s+up|lookup)\s+(?:for\s+)?(?:(?:my\s+)?` + taskNoun + `\s+(?:with|about|for)\s+)?(.+)$`)
+	reFilterNoQuery   = re(`^(?:(?:my|all|the)\s+)*` + taskNoun + `$|^(?:today|tomorrow|this\s+week|next\s+week)$`)
+	reRefNothing      = re(`^` + taskNoun + `$|^(?:one|something|anything|thing)$`)
 
 	// References to one task.
 	reRefID       = re(`^(?:task|item|to-?do|number|no\.?|num|#|id)\s*(?:number\s*|no\.?\s*|#\s*)?(\d+)$`)
@@ -347,10 +374,10 @@ func (p *Parser) parseUpdate(s string, now time.Time, loc *time.Location) (Inten
 			return Intent{Kind: KindUpdate, Ref: ref, Fields: d}, true
 		}
 		lt := strings.ToLower(target)
-		if openRe := re(`^` + openWord + `$`); openRe.MatchString(lt) {
+		if openRe := reOpenWord; openRe.MatchString(lt) {
 			return Intent{Kind: KindReopen, Ref: ref}, true
 		}
-		if doneRe := re(`^` + doneWord + `$`); doneRe.MatchString(lt) {
+		if doneRe := reDoneWord; doneRe.MatchString(lt) {
 			return Intent{Kind: KindComplete, Ref: ref}, true
 		}
 		title := cleanTitle(target)
@@ -364,7 +391,7 @@ func (p *Parser) dueFields(s string, now time.Time, loc *time.Location) Fields {
 	if d, ok := p.wholeDate(s, now, loc); ok {
 		return d
 	}
-	if re(`^(?:no\s+(?:due\s+)?date|never|no\s+deadline|nothing|none|someday|whenever)$`).MatchString(strings.TrimSpace(s)) {
+	if reNoDue.MatchString(strings.TrimSpace(s)) {
 		return Fields{ClearDue: true}
 	}
 	return Fields{BadDueText: strings.TrimSpace(s)}
@@ -379,7 +406,7 @@ func (p *Parser) wholeDate(s string, now time.Time, loc *time.Location) (Fields,
 		return Fields{}, false
 	}
 	rest := strings.TrimSpace(s[:dm.Start] + " " + s[dm.End:])
-	rest = re(`^(?:(?:by|on|at|for|this|the|of|due|before|until|,)\s*)+$`).ReplaceAllString(rest, "")
+	rest = reDateFiller.ReplaceAllString(rest, "")
 	if rest != "" {
 		return Fields{}, false
 	}
@@ -498,7 +525,7 @@ func (p *Parser) parseAdd(rest, prio string, now time.Time, loc *time.Location) 
 		at := dm.At
 		f.Due, f.DueHasTime = &at, dm.HasTime
 	}
-	s = re(`\s+(?:due|deadline)$`).ReplaceAllString(strings.TrimSpace(s), "")
+	s = reTrailingDue.ReplaceAllString(strings.TrimSpace(s), "")
 	title := cleanTitle(s)
 	if title != "" {
 		f.Title = &title
@@ -510,15 +537,15 @@ func (p *Parser) parseAdd(rest, prio string, now time.Time, loc *time.Location) 
 func (p *Parser) parseFilter(s string, now time.Time, loc *time.Location) Filter {
 	l := strings.ToLower(s)
 	var f Filter
-	has := func(pattern string) bool { return re(pattern).MatchString(l) }
+	has := func(p *pattern) bool { return p.MatchString(l) }
 	switch {
-	case has(`\b(?:overdue|late|past\s+due|missed|behind)\b`):
+	case has(reFilterOverdue):
 		f.Overdue, f.Status, f.Window = true, StatusPending, "overdue"
-	case has(`\b(?:completed?|done|finished|closed|accomplished|did\s+i\s+(?:do|finish|complete))\b`) && !has(`\bnot\s+(?:done|completed?|finished)\b|\b(?:to|left\s+to)\s+(?:be\s+)?(?:done|complete)\b`):
+	case has(reFilterDone) && !has(reFilterNotDone):
 		f.Status = StatusCompleted
-	case has(`\b(?:pending|open|incomplete|unfinished|remaining|left|outstanding|active|not\s+(?:done|completed?|finished)|to\s+do|to\s+be\s+done|todo|upcoming|still)\b`):
+	case has(reFilterPending):
 		f.Status = StatusPending
-	case has(`\ball\b|\bevery(?:thing)?\b`):
+	case has(reFilterAll):
 		f.Status = StatusAll
 	}
 	start := startOfDay(now.In(loc))
@@ -531,23 +558,23 @@ func (p *Parser) parseFilter(s string, now time.Time, loc *time.Location) Filter
 	}
 	if !f.Overdue {
 		switch {
-		case has(`\b(?:today|tonight|this\s+evening|this\s+afternoon|this\s+morning)\b|\btoday'?s\b`):
+		case has(reFilterToday):
 			window("today", start, start.AddDate(0, 0, 1))
-		case has(`\bday\s+after\s+tomorrow\b`):
+		case has(reFilterDayAfter):
 			window("the day after tomorrow", start.AddDate(0, 0, 2), start.AddDate(0, 0, 3))
-		case has(`\btomorrow'?s?\b`):
+		case has(reFilterTomorrow):
 			window("tomorrow", start.AddDate(0, 0, 1), start.AddDate(0, 0, 2))
-		case has(`\bnext\s+week\b`):
+		case has(reFilterNextWeek):
 			mon := startOfWeek(start).AddDate(0, 0, 7)
 			window("next week", mon, mon.AddDate(0, 0, 7))
-		case has(`\b(?:this\s+week|the\s+week|this\s+weeks?|week)\b`):
+		case has(reFilterThisWeek):
 			window("this week", start, startOfWeek(start).AddDate(0, 0, 7))
-		case has(`\bthis\s+month\b`):
+		case has(reFilterThisMonth):
 			window("this month", start, time.Date(start.Year(), start.Month()+1, 1, 0, 0, 0, 0, loc))
-		case has(`\b(?:soon|coming\s+up|upcoming|next\s+few\s+days)\b`):
+		case has(reFilterSoon):
 			window("in the next 7 days", start, start.AddDate(0, 0, 7))
 		default:
-			if m := re(`\bdue\s+(?:by|before|until|on)?\s*(.+)$`).FindStringSubmatch(s); m != nil {
+			if m := reFilterDueBy.FindStringSubmatch(s); m != nil {
 				if dm, ok := p.dates.find(m[1], now, loc); ok {
 					end := startOfDay(dm.At.In(loc)).AddDate(0, 0, 1)
 					b := end.UTC()
@@ -560,7 +587,7 @@ func (p *Parser) parseFilter(s string, now time.Time, loc *time.Location) Filter
 			}
 		}
 	}
-	if m := re(`\b(` + prioWord + `)[\s-]+priority\b|\bpriority\s+(` + prioWord + `)\b|\b(urgent|important|critical)\b`).FindStringSubmatch(l); m != nil {
+	if m := reFilterPrio.FindStringSubmatch(l); m != nil {
 		f.Priority = priorityOf(m[1] + m[2] + m[3])
 		if f.Status == "" {
 			f.Status = StatusPending
@@ -568,15 +595,15 @@ func (p *Parser) parseFilter(s string, now time.Time, loc *time.Location) Filter
 	}
 	if m := reHashTag.FindStringSubmatch(s); m != nil {
 		f.Tag = strings.ToLower(m[1])
-	} else if m := re(`\b(?:tagged(?:\s+(?:with|as))?|with\s+(?:the\s+)?(?:tag|label)|labell?ed)\s+#?([\p{L}\p{N}_-]+)`).FindStringSubmatch(s); m != nil {
+	} else if m := reFilterTag.FindStringSubmatch(s); m != nil {
 		f.Tag = strings.ToLower(m[1])
 	}
-	if m := re(`\b(?:about|containing|contain|matching|match|mentioning|mention|with\s+(?:the\s+)?words?|called|named|titled|related\s+to|regarding|for)\s+(.+)$`).FindStringSubmatch(s); m != nil && f.Tag == "" {
+	if m := reFilterAbout.FindStringSubmatch(s); m != nil && f.Tag == "" {
 		f.Query = strings.Trim(unquote(strings.TrimSpace(m[1])), " .?!")
-	} else if m := re(`^(?:search|find|look\s+up|lookup)\s+(?:for\s+)?(?:(?:my\s+)?` + taskNoun + `\s+(?:with|about|for)\s+)?(.+)$`).FindStringSubmatch(s); m != nil && !reListOnly.MatchString(m[1]) {
+	} else if m := reFilterSearch.FindStringSubmatch(s); m != nil && !reListOnly.MatchString(m[1]) {
 		f.Query = strings.Trim(unquote(strings.TrimSpace(m[1])), " .?!")
 	}
-	if f.Query != "" && re(`^(?:(?:my|all|the)\s+)*`+taskNoun+`$|^(?:today|tomorrow|this\s+week|next\s+week)$`).MatchString(f.Query) {
+	if f.Query != "" && reFilterNoQuery.MatchString(f.Query) {
 		f.Query = ""
 	}
 	return f
@@ -624,7 +651,7 @@ func parseRef(s string) Ref {
 		}
 		s = t
 	}
-	if !hasWordChar(s) || re(`^`+taskNoun+`$|^(?:one|something|anything|thing)$`).MatchString(s) {
+	if !hasWordChar(s) || reRefNothing.MatchString(s) {
 		return Ref{}
 	}
 	return Ref{Title: s}
