@@ -12,6 +12,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
+	"slices"
 	"strings"
 	"time"
 
@@ -119,7 +121,7 @@ func StreamMessage(ctx context.Context, sink chatkit.Sink, text string) (*chatki
 	if err != nil {
 		return nil, err
 	}
-	for _, chunk := range ChunkWords(text, 4) {
+	for chunk := range chunks(text, 4) {
 		if err := msg.AppendText(ctx, chunk); err != nil {
 			return nil, err
 		}
@@ -130,24 +132,31 @@ func StreamMessage(ctx context.Context, sink chatkit.Sink, text string) (*chatki
 // ChunkWords splits s into pieces of n words each; the pieces concatenate
 // back to s exactly.
 func ChunkWords(s string, n int) []string {
-	if n < 1 {
-		n = 1
-	}
-	var out []string
-	start, words := 0, 0
-	for i := 1; i < len(s); i++ {
-		if (s[i] == ' ' || s[i] == '\n') && s[i-1] != ' ' && s[i-1] != '\n' {
-			words++
-			if words == n {
-				out = append(out, s[start:i])
-				start, words = i, 0
+	return slices.Collect(chunks(s, n))
+}
+
+// chunks yields the pieces of ChunkWords.
+func chunks(s string, n int) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		if n < 1 {
+			n = 1
+		}
+		start, words := 0, 0
+		for i := 1; i < len(s); i++ {
+			if (s[i] == ' ' || s[i] == '\n') && s[i-1] != ' ' && s[i-1] != '\n' {
+				words++
+				if words == n {
+					if !yield(s[start:i]) {
+						return
+					}
+					start, words = i, 0
+				}
 			}
 		}
+		if start < len(s) {
+			yield(s[start:])
+		}
 	}
-	if start < len(s) {
-		out = append(out, s[start:])
-	}
-	return out
 }
 
 // EffectTasksChanged is the client effect sent after any task change so
