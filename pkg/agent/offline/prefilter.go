@@ -1,6 +1,7 @@
 package offline
 
 import (
+	"math"
 	"regexp"
 	"regexp/syntax"
 	"slices"
@@ -43,7 +44,11 @@ func newWordSet(words []string) *wordSet {
 	for _, s := range words {
 		if w.bucket[s[0]] == 0 {
 			w.buckets = append(w.buckets, nil)
-			w.bucket[s[0]] = uint8(len(w.buckets))
+			n := len(w.buckets)
+			if n > math.MaxUint8 { // cannot happen: words start with ASCII bytes, fewer than 128
+				panic("offline: too many first bytes in a word set")
+			}
+			w.bucket[s[0]] = uint8(n)
 		}
 		i := w.bucket[s[0]] - 1
 		w.buckets[i] = append(w.buckets[i], s)
@@ -216,7 +221,7 @@ func exact(re *syntax.Regexp) (set []string, ok bool) {
 			if r >= utf8.RuneSelf {
 				return nil, false
 			}
-			b.WriteByte(fold(byte(r)))
+			b.WriteByte(foldTable[r]) // r < utf8.RuneSelf
 		}
 		if b.Len() > maxExactLen {
 			return nil, false
@@ -227,7 +232,7 @@ func exact(re *syntax.Regexp) (set []string, ok bool) {
 		for i := 0; i+1 < len(re.Rune); i += 2 {
 			lo, hi := re.Rune[i], min(re.Rune[i+1], utf8.RuneSelf-1)
 			for r := lo; r <= hi; r++ {
-				c := string(rune(fold(byte(r))))
+				c := string(rune(foldTable[r])) // r < utf8.RuneSelf
 				if !slices.Contains(chars, c) {
 					chars = append(chars, c)
 				}
