@@ -8,6 +8,7 @@
 package agent
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -294,6 +295,15 @@ func ChangeOf(res tasks.Result) (Change, bool) {
 	return c, true
 }
 
+// mayBeRecord reports whether content can be a change or undo record:
+// false when its type cannot be either (other hidden context, e.g. the
+// LLM agent's tool records, is not decoded). With a backslash the type
+// could be spelled with escapes, so the content is decoded.
+func mayBeRecord(content []byte) bool {
+	return bytes.Contains(content, []byte(RecordChange)) || bytes.Contains(content, []byte(RecordUndo)) ||
+		bytes.IndexByte(content, '\\') >= 0
+}
+
 // Changes reads the change records of a thread's items (oldest first) and
 // returns those not undone yet, oldest first.
 func Changes(items []chatkit.Item) []Change {
@@ -301,7 +311,7 @@ func Changes(items []chatkit.Item) []Change {
 	undone := map[string]bool{}
 	for _, it := range items {
 		h, ok := it.(*chatkit.HiddenContextItem)
-		if !ok {
+		if !ok || !mayBeRecord(h.Content) {
 			continue
 		}
 		var probe struct {

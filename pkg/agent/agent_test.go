@@ -87,6 +87,15 @@ func TestChangesSkipUndone(t *testing.T) {
 	assert.Equal(t, "c1", got[0].ID)
 	assert.Equal(t, int64(1), got[0].TaskID())
 
+	// A type spelled with escapes is still a record.
+	escaped := []chatkit.Item{
+		&chatkit.HiddenContextItem{Content: []byte(`{"type":"taskpilot\u002echange","id":"c3","tool":"add_task","before":null,"after":{"id":3,"title":"t"}}`)},
+		&chatkit.HiddenContextItem{Content: []byte(`{"type":"\u0074askpilot.undo","change":"c1"}`)},
+	}
+	got = agent.Changes(append(items, escaped...))
+	require.Len(t, got, 1)
+	assert.Equal(t, "c3", got[0].ID)
+
 	_, ok := agent.ChangeOf(tasks.Result{Tool: tasks.ToolCompleteTask, OK: true, Changed: false, Task: task(3)})
 	assert.False(t, ok, "no record when nothing changed")
 	c, ok := agent.ChangeOf(tasks.Result{Tool: tasks.ToolUpdateTask, OK: true, Changed: true, Task: task(3), Before: task(3)})
