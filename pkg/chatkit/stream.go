@@ -407,17 +407,39 @@ func (p *turnPlan) run(ctx context.Context, frames chan<- frame) (outcome string
 	return outcome
 }
 
-// execute runs the request-specific prologue and the response phase.
+// execute runs the request-specific prologue and the response phase. The
+// prologue runs on a short-lived goroutine: its store calls take the stack
+// to ~32 KiB through SQLite (modernc), and the turn's goroutine would keep
+// that stack while it waits on the responder for seconds (an idle stack is
+// halved at most once per GC, and only while it is less than a quarter
+// used), once per open stream.
 func (p *turnPlan) execute(ctx context.Context, t *turnSink) string {
+	var (
+		turn     *Turn
+		prologue []Event
+		failed   string
+	)
+	if err := onFreshStack(func() { turn, prologue, failed = p.prologue(ctx, t) }); err != nil {
+		panic(err)
+	}
+	if failed != "" {
+		return failed
+	}
+	return p.respond(t, turn, prologue)
+}
+
+// prologue persists the request's input (new thread, user message, tool
+// output, ...) and returns the turn to respond to, or the outcome of a
+// failure already reported to the client.
+func (p *turnPlan) prologue(ctx context.Context, t *turnSink) (turn *Turn, prologue []Event, failed string) {
 	s := p.s
-	fail := func(msg string, err error) string {
+	fail := func(msg string, err error) (*Turn, []Event, string) {
 		s.log.LogAttrs(ctx, slog.LevelError, msg, slog.String("thread_id", p.threadID),
 			slog.String("request_type", string(p.req.Type)), slog.String("error", err.Error()))
 		t.send(ErrorEvent{Code: ErrorCodeStream, AllowRetry: false})
-		return outcomeError
+		return nil, nil, outcomeError
 	}
-	turn := &Turn{UserID: p.user, Request: p.req.Type, Info: p.info, Store: s.store}
-	var prologue []Event
+	turn = &Turn{UserID: p.user, Request: p.req.Type, Info: p.info, Store: s.store}
 	if p.req.Type == ReqThreadsCreate {
 		meta := ThreadMetadata{ID: p.threadID, CreatedAt: s.clock.Now(), Status: ThreadStatus{Type: StatusActive}}
 		if err := s.store.SaveThread(ctx, p.user, meta); err != nil {
@@ -481,7 +503,7 @@ func (p *turnPlan) execute(ctx context.Context, t *turnSink) string {
 		action := q.Action
 		turn.Action, turn.Sender = &action, sender
 	}
-	return p.respond(t, turn, prologue)
+	return turn, prologue, ""
 }
 
 func (p *turnPlan) addUserMessage(ctx context.Context, in UserMessageInput) (*UserMessageItem, error) {
@@ -669,6 +691,23 @@ func (p *turnPlan) cleanupCancelled(t *turnSink) {
 		logErr("save cancellation note failed", err)
 	}
 	t.flushThread(false)
+}
+
+// onFreshStack runs fn on a short-lived goroutine and waits for it; a panic
+// in fn is returned as an error with fn's stack.
+func onFreshStack(fn func()) (err error) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+			}
+		}()
+		fn()
+	}()
+	<-done
+	return err
 }
 
 // safely calls fn, turning a panic into an error.
