@@ -3,7 +3,8 @@ package chatkit
 import (
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/taskpilotai/taskpilot/pkg/jsonenc"
 )
 
 // Direct encoders for what every turn sends and stores: the events of a
@@ -17,60 +18,8 @@ import (
 // encoding/json). Each appender returns ok=false when the value has a part
 // it does not cover, and the caller falls back to the generic path.
 
-// appendString appends s as encoding/json does with SetEscapeHTML(false):
-// `"` `\` and control characters escaped (\b \f \n \r \t by name), invalid
-// UTF-8 replaced by U+FFFD, U+2028 and U+2029 escaped.
-func appendString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '\\', '"':
-				dst = append(dst, '\\', b)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
+// appendString appends s as encoding/json does with SetEscapeHTML(false).
+func appendString(dst []byte, s string) []byte { return jsonenc.AppendString(dst, s, false) }
 
 // appendTime appends t in UTC as time.Time's MarshalJSON does (RFC 3339
 // with nanoseconds, trailing zeros dropped); false for years it rejects.

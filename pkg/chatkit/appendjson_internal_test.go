@@ -1,7 +1,6 @@
 package chatkit
 
 import (
-	"bytes"
 	"encoding/json"
 	"testing"
 	"time"
@@ -9,27 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func encodingJSONString(t testing.TB, s string) []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	require.NoError(t, enc.Encode(s))
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
-}
-
 var stringSeeds = []string{"", "plain", `quote " and \ backslash`, "<b>&amp;</b>", "tab\tnl\ncr\r\b\f\x00\x1f\x7f",
 	"“curly” — dash", "\u2028\u2029", "bad \xff\xfe utf8 \xe2\x28\xa1", "emoji 🧪", "\xed\xa0\x80 surrogate"}
-
-// FuzzAppendString: the direct string encoder writes encoding/json's bytes
-// (SetEscapeHTML(false)) for every input, valid UTF-8 or not.
-func FuzzAppendString(f *testing.F) {
-	for _, s := range stringSeeds {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		require.Equal(t, string(encodingJSONString(t, s)), string(appendString(nil, s)))
-	})
-}
 
 func TestAppendTimeMatchesMarshalJSON(t *testing.T) {
 	loc := time.FixedZone("x", -7*3600)

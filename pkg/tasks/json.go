@@ -3,7 +3,8 @@ package tasks
 import (
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/taskpilotai/taskpilot/pkg/jsonenc"
 )
 
 // Direct JSON encoders for a Task and the tool results, byte for byte what
@@ -12,60 +13,8 @@ import (
 // REST answer encodes tasks; through encoding/json each one cost a
 // reflection walk plus a re-validation of the nested MarshalJSON output.
 
-// appendString appends s as encoding/json.Marshal does: `"` `\` and control
-// characters escaped (\b \f \n \r \t by name), < > & escaped for HTML,
-// invalid UTF-8 replaced by U+FFFD, U+2028 and U+2029 escaped.
-func appendString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '\\', '"':
-				dst = append(dst, '\\', b)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
+// appendString appends s as encoding/json.Marshal does (HTML escaped).
+func appendString(dst []byte, s string) []byte { return jsonenc.AppendString(dst, s, true) }
 
 // appendTime appends t as a JSON string in FormatTime's form.
 func appendTime(dst []byte, t time.Time) []byte {

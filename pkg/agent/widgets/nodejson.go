@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+
+	"github.com/taskpilotai/taskpilot/pkg/jsonenc"
 )
 
 // appendNode appends v, a widget tree of nodes, []node, strings, ints,
@@ -63,17 +65,5 @@ func appendNode(dst []byte, v any) ([]byte, error) {
 	return append(dst, b...), nil
 }
 
-// appendJSONString appends s quoted: directly when it is printable ASCII
-// that JSON leaves as it is, through encoding/json otherwise (escapes,
-// HTML characters, invalid UTF-8, U+2028).
-func appendJSONString(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			b, _ := json.Marshal(s) // a string always encodes
-			return append(dst, b...)
-		}
-	}
-	dst = append(dst, '"')
-	dst = append(dst, s...)
-	return append(dst, '"')
-}
+// appendJSONString appends s as encoding/json.Marshal does (HTML escaped).
+func appendJSONString(dst []byte, s string) []byte { return jsonenc.AppendString(dst, s, true) }
