@@ -419,9 +419,7 @@ func (p *turnPlan) execute(ctx context.Context, t *turnSink) string {
 		prologue []Event
 		failed   string
 	)
-	if err := onFreshStack(func() { turn, prologue, failed = p.prologue(ctx, t) }); err != nil {
-		panic(err)
-	}
+	OnFreshStack(func() { turn, prologue, failed = p.prologue(ctx, t) })
 	if failed != "" {
 		return failed
 	}
@@ -691,23 +689,6 @@ func (p *turnPlan) cleanupCancelled(t *turnSink) {
 		logErr("save cancellation note failed", err)
 	}
 	t.flushThread(false)
-}
-
-// onFreshStack runs fn on a short-lived goroutine and waits for it; a panic
-// in fn is returned as an error with fn's stack.
-func onFreshStack(fn func()) (err error) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		defer func() {
-			if r := recover(); r != nil {
-				err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
-			}
-		}()
-		fn()
-	}()
-	<-done
-	return err
 }
 
 // safely calls fn, turning a panic into an error.

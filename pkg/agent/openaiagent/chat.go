@@ -11,6 +11,7 @@ import (
 	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/shared"
 
+	"github.com/taskpilotai/taskpilot/pkg/chatkit"
 	"github.com/taskpilotai/taskpilot/pkg/tasks"
 )
 
@@ -76,7 +77,7 @@ func chatMessages(instructions string, history []entry) []openai.ChatCompletionM
 func (s *chatStepper) step(ctx context.Context, req *stepRequest, out *stepOutput, onText func(string) error) error {
 	var events *eventStream
 	var err error
-	onFreshStack(func() { events, err = s.open(ctx, req) })
+	chatkit.OnFreshStack(func() { events, err = s.open(ctx, req) })
 	if err != nil {
 		return err
 	}

@@ -72,7 +72,7 @@ func (e *sinkError) Unwrap() error { return e.err }
 // functions on the waiting path (run, modelStep, the stepper's step and its
 // event reader) keep small frames and leave results, errors, logs and
 // metrics to functions that have returned before the wait, and the calls
-// that need a deep stack run on a short-lived goroutine (onFreshStack).
+// that need a deep stack run on a short-lived goroutine (chatkit.OnFreshStack).
 
 // turnRun is one turn in progress.
 type turnRun struct {
@@ -105,7 +105,7 @@ func (r *turnRun) run() (string, error) {
 func (r *turnRun) prepare() (outcome string, done bool, err error) {
 	var items []chatkit.Item
 	// Through SQLite, the store read needs ~32 KiB of stack.
-	onFreshStack(func() { items, err = r.turn.History(r.ctx, r.a.historyLimit) })
+	chatkit.OnFreshStack(func() { items, err = r.turn.History(r.ctx, r.a.historyLimit) })
 	if err != nil {
 		return r.a.failOutcome(r.ctx, err), true, err
 	}

@@ -1,4 +1,4 @@
-package openaiagent
+package chatkit
 
 import (
 	"errors"
@@ -10,7 +10,7 @@ import (
 
 func TestOnFreshStackRunsBeforeReturning(t *testing.T) {
 	var got int
-	onFreshStack(func() { got = 42 })
+	OnFreshStack(func() { got = 42 })
 	assert.Equal(t, 42, got)
 }
 
@@ -26,6 +26,6 @@ func TestOnFreshStackRaisesPanicsOnTheCaller(t *testing.T) {
 		require.True(t, errors.As(err, &p))
 		assert.Equal(t, "boom", p.value)
 	}()
-	onFreshStack(func() { panic("boom") })
+	OnFreshStack(func() { panic("boom") })
 	t.Fatal("not reached")
 }
