@@ -65,6 +65,17 @@ func (t *Task) AppendJSON(dst []byte) []byte {
 	dst = appendTime(dst, t.UpdatedAt)
 	dst = append(dst, `,"completed_at":`...)
 	dst = appendTimePtr(dst, t.CompletedAt)
+	if r := t.Recurrence; r != nil {
+		dst = append(dst, `,"recurrence":{"rule":`...)
+		dst = appendString(dst, r.Rule)
+		dst = append(dst, `,"text":`...)
+		dst = appendString(dst, r.Text())
+		dst = append(dst, `,"time_zone":`...)
+		dst = appendString(dst, r.TimeZone)
+		dst = append(dst, `,"start":`...)
+		dst = appendTime(dst, r.Start)
+		dst = append(dst, '}')
+	}
 	return append(dst, '}')
 }
 

@@ -22,11 +22,15 @@ func referenceTaskJSON(t Task) []byte {
 		s := FormatTime(*t)
 		return &s
 	}
+	var rec *recurrenceJSON
+	if r := t.Recurrence; r != nil {
+		rec = &recurrenceJSON{Rule: r.Rule, Text: r.Text(), TimeZone: r.TimeZone, Start: FormatTime(r.Start)}
+	}
 	b, err := json.Marshal(taskJSON{
 		ID: t.ID, Title: t.Title, Description: t.Description, Status: t.Status, Priority: t.Priority,
 		DueAt: ptr(t.DueAt), Tags: tags,
 		CreatedAt: FormatTime(t.CreatedAt), UpdatedAt: FormatTime(t.UpdatedAt),
-		CompletedAt: ptr(t.CompletedAt),
+		CompletedAt: ptr(t.CompletedAt), Recurrence: rec,
 	})
 	if err != nil {
 		panic(err)
@@ -55,6 +59,8 @@ func FuzzTaskJSON(f *testing.F) {
 	f.Add(int64(-9), "<b>&\"x\"\\</b>\u2028\u2029\x00\x1f\x7f", "line\nbreak\ttab\r\b\f", "st\u00e9", "\xff\xfe",
 		"", "a,b", int64(-62135596800), int64(253402300799), true, "\xc3")
 	f.Add(int64(1)<<62, "ünïcödé 🙂", "ok", "completed", "urgent", "#", "x y", int64(0), int64(1), true, "")
+	f.Add(int64(4), "Pay rent", "", "pending", "none", "FREQ=MONTHLY;BYMONTHDAY=1", "Europe/Paris", int64(1795885200), int64(3), false, "")
+	f.Add(int64(5), "Standup", "", "pending", "none", "freq=weekly;byday=MO,TU,WE,TH,FR;byhour=9;byminute=30", "<bad>", int64(1795885200), int64(3), false, "")
 	f.Fuzz(func(t *testing.T, id int64, title, desc, status, prio, tag1, tag2 string, due, done int64, noTags bool, msg string) {
 		at := time.Unix(due, 0).UTC()
 		task := Task{ID: id, Title: title, Description: desc, Status: Status(status), Priority: Priority(prio),
@@ -68,6 +74,9 @@ func FuzzTaskJSON(f *testing.F) {
 		if done%2 != 0 {
 			c := time.Unix(done, 0)
 			task.CompletedAt = &c
+		}
+		if done%3 == 0 {
+			task.Recurrence = &Recurrence{Rule: tag1, TimeZone: tag2, Start: at}
 		}
 		want := referenceTaskJSON(task)
 		got, err := task.MarshalJSON()

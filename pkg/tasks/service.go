@@ -77,6 +77,14 @@ type NewTask struct {
 	// Priority defaults to none.
 	Priority Priority
 	Tags     []string
+	// Repeat is an RRULE ("FREQ=WEEKLY;BYDAY=MO"); empty for a task that
+	// does not repeat. Without DueAt the due time becomes the rule's first
+	// occurrence from now (at DefaultRepeatHour local unless the rule has
+	// BYHOUR).
+	Repeat string
+	// TimeZone is the IANA zone the rule runs in; empty for the context's
+	// (WithTimeZone), else UTC.
+	TimeZone string
 }
 
 // Patch is the input of Update: nil fields stay as they are.
@@ -90,14 +98,20 @@ type Patch struct {
 	// Tags, when non-nil, replaces every tag (an empty slice clears them).
 	Tags *[]string
 	// Status pending reopens a completed task (clearing completed_at);
-	// completed completes it.
+	// completed completes it; completing a recurring task moves it to its
+	// next occurrence instead (see Recurrence).
 	Status *Status
+	// Repeat sets the RRULE; an empty string stops the repetition.
+	Repeat *string
+	// TimeZone changes the zone of the rule (set now or already there);
+	// nil keeps the task's zone, else the context's.
+	TimeZone *string
 }
 
 // Empty reports whether p changes nothing.
 func (p Patch) Empty() bool {
 	return p.Title == nil && p.Description == nil && p.DueAt == nil && !p.ClearDue &&
-		p.Priority == nil && p.Tags == nil && p.Status == nil
+		p.Priority == nil && p.Tags == nil && p.Status == nil && p.Repeat == nil && p.TimeZone == nil
 }
 
 // Change is the outcome of a change: the task before and after it, and
@@ -110,6 +124,21 @@ type Change struct {
 	Changed bool
 	// Fields lists the JSON names of the fields that changed.
 	Fields []string
+	// Occurrence is the occurrence recorded when completing a recurring
+	// task; After is then the task moved to its next occurrence (still
+	// pending) or, when the rule has ended, completed.
+	Occurrence *Occurrence
+}
+
+// OccurrenceStore is a Store that keeps the completion history of
+// recurring tasks (SQLStore does). With a Store without it, completing a
+// recurring task still moves it on but records nothing.
+type OccurrenceStore interface {
+	// ReplaceRecording is Replace plus recording occ, in one transaction.
+	ReplaceRecording(ctx context.Context, user string, t Task, occ Occurrence) (Task, error)
+	// Occurrences returns the recorded occurrences of task id, newest
+	// first, at most limit.
+	Occurrences(ctx context.Context, user string, id int64, limit int) ([]Occurrence, error)
 }
 
 // Service holds the task rules (validation, defaults, completion times)
@@ -169,12 +198,27 @@ func (s *Service) Add(ctx context.Context, user string, in NewTask) (Task, error
 	if err != nil {
 		fields["tags"] = err.Error()
 	}
+	now := s.Now()
+	due := normalizeTimePtr(in.DueAt)
+	var rec *Recurrence
+	if strings.TrimSpace(in.Repeat) != "" {
+		zone := in.TimeZone
+		if strings.TrimSpace(zone) == "" {
+			zone = TimeZoneFrom(ctx)
+		}
+		var first *time.Time
+		rec, first = makeRecurrence(in.Repeat, zone, due, now, fields)
+		if due == nil {
+			due = first
+		}
+	} else if strings.TrimSpace(in.TimeZone) != "" {
+		fields["time_zone"] = "applies only to a repeating task (give repeat too)"
+	}
 	if len(fields) > 0 {
 		return Task{}, apperr.Validation(fields)
 	}
-	now := s.Now()
 	t := Task{Title: title, Description: desc, Status: StatusPending, Priority: prio,
-		DueAt: normalizeTimePtr(in.DueAt), Tags: tags, CreatedAt: now, UpdatedAt: now}
+		DueAt: due, Tags: tags, CreatedAt: now, UpdatedAt: now, Recurrence: rec}
 	out, err := s.store.Create(ctx, user, t)
 	if err != nil {
 		return Task{}, fmt.Errorf("add task: %w", err)
@@ -335,25 +379,151 @@ func (s *Service) Update(ctx context.Context, user string, id int64, p Patch) (C
 		changed = append(changed, "tags")
 	}
 	now := s.Now()
+	if recChanged, ok := s.patchRecurrence(ctx, &after, p, now, fields); !ok {
+		return Change{}, apperr.Validation(fields)
+	} else if recChanged != nil {
+		changed = append(changed, recChanged...)
+	}
+	var occ *Occurrence
 	if p.Status != nil && *p.Status != before.Status {
-		after.Status = *p.Status
-		changed = append(changed, "status")
-		if after.Status == StatusCompleted {
-			after.CompletedAt = &now
+		if *p.Status == StatusCompleted && after.Recurrence != nil && after.DueAt != nil {
+			// A recurring task: record this occurrence and move on to the
+			// next one after it (not after now: a missed occurrence shows
+			// up as overdue rather than being skipped silently).
+			occ = &Occurrence{TaskID: before.ID, DueAt: *after.DueAt, CompletedAt: now}
+			if next, ok := after.Recurrence.Next(*after.DueAt); ok {
+				after.DueAt = &next
+				if !slices.Contains(changed, "due_at") {
+					changed = append(changed, "due_at")
+				}
+			} else {
+				after.Status, after.CompletedAt = StatusCompleted, &now
+				changed = append(changed, "status", "completed_at")
+			}
 		} else {
-			after.CompletedAt = nil
+			after.Status = *p.Status
+			changed = append(changed, "status")
+			if after.Status == StatusCompleted {
+				after.CompletedAt = &now
+			} else {
+				after.CompletedAt = nil
+			}
+			changed = append(changed, "completed_at")
 		}
-		changed = append(changed, "completed_at")
 	}
 	if len(changed) == 0 {
 		return Change{Before: &before, After: &before, Changed: false}, nil
 	}
 	after.UpdatedAt = now
-	out, err := s.store.Replace(ctx, user, after)
+	var out Task
+	if ost, ok := s.store.(OccurrenceStore); ok && occ != nil {
+		out, err = ost.ReplaceRecording(ctx, user, after, *occ)
+	} else {
+		out, err = s.store.Replace(ctx, user, after)
+	}
 	if err != nil {
 		return Change{}, mapStoreErr("update", id, err)
 	}
-	return Change{Before: &before, After: &out, Changed: true, Fields: changed}, nil
+	return Change{Before: &before, After: &out, Changed: true, Fields: changed, Occurrence: occ}, nil
+}
+
+// makeRecurrence checks rule and zone and anchors the rule at due, or
+// without one at its first occurrence from now (returned as the due time).
+// Problems go into fields (recurrence, time_zone).
+func makeRecurrence(rule, zone string, due *time.Time, now time.Time, fields map[string]string) (*Recurrence, *time.Time) {
+	loc, err := LoadZone(zone)
+	if err != nil {
+		fields["time_zone"] = err.Error()
+		return nil, nil
+	}
+	if due == nil {
+		rec, first, err := firstOccurrence(rule, loc.String(), now)
+		if err != nil {
+			fields["recurrence"] = err.Error()
+			return nil, nil
+		}
+		return &rec, &first
+	}
+	canonical, err := ParseRule(rule, loc)
+	if err != nil {
+		fields["recurrence"] = err.Error()
+		return nil, nil
+	}
+	return &Recurrence{Rule: canonical, TimeZone: loc.String(), Start: normalizeTime(*due)}, nil
+}
+
+// patchRecurrence applies p.Repeat and p.TimeZone to after (whose other
+// fields are already patched). It returns the JSON names of the fields it
+// changed, and false with fields filled when the patch is invalid.
+func (s *Service) patchRecurrence(ctx context.Context, after *Task, p Patch, now time.Time, fields map[string]string) ([]string, bool) {
+	var changed []string
+	cur := after.Recurrence
+	switch {
+	case p.Repeat != nil && strings.TrimSpace(*p.Repeat) == "":
+		if p.TimeZone != nil {
+			fields["time_zone"] = "cannot be set while stopping the repetition"
+			return nil, false
+		}
+		if cur != nil {
+			after.Recurrence = nil
+			changed = append(changed, "recurrence")
+		}
+	case p.Repeat != nil || p.TimeZone != nil:
+		rule := ""
+		if p.Repeat != nil {
+			rule = *p.Repeat
+		} else if cur != nil {
+			rule = cur.Rule
+		} else {
+			fields["time_zone"] = "applies only to a repeating task (give repeat too)"
+			return nil, false
+		}
+		zone := TimeZoneFrom(ctx)
+		switch {
+		case p.TimeZone != nil && strings.TrimSpace(*p.TimeZone) != "":
+			zone = *p.TimeZone
+		case cur != nil:
+			zone = cur.TimeZone
+		}
+		rec, first := makeRecurrence(rule, zone, after.DueAt, now, fields)
+		if rec == nil {
+			return nil, false
+		}
+		if first != nil {
+			after.DueAt = first
+			changed = append(changed, "due_at")
+		}
+		if cur != nil && cur.Rule == rec.Rule && cur.TimeZone == rec.TimeZone {
+			break // same rule: keep its anchor
+		}
+		after.Recurrence = rec
+		changed = append(changed, "recurrence")
+	}
+	if after.Recurrence != nil && after.DueAt == nil {
+		fields["due_at"] = "a repeating task needs a due date; stop the repetition first (repeat \"\")"
+		return nil, false
+	}
+	return changed, true
+}
+
+// Occurrences returns the recorded completions of a recurring task, newest
+// first (at most limit; 0 or less for MaxList).
+func (s *Service) Occurrences(ctx context.Context, user string, id int64, limit int) ([]Occurrence, error) {
+	if _, err := s.Get(ctx, user, id); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > MaxList {
+		limit = MaxList
+	}
+	ost, ok := s.store.(OccurrenceStore)
+	if !ok {
+		return []Occurrence{}, nil
+	}
+	out, err := ost.Occurrences(ctx, user, id, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list occurrences of task %d: %w", id, err)
+	}
+	return out, nil
 }
 
 // Delete removes a task and returns it as it was.
@@ -389,6 +559,17 @@ func (s *Service) Restore(ctx context.Context, user string, t Task) (Task, error
 	tags, err := NormalizeTags(t.Tags)
 	if err != nil {
 		fields["tags"] = err.Error()
+	}
+	if r := t.Recurrence; r != nil {
+		if t.DueAt == nil {
+			fields["due_at"] = "a repeating task needs a due date"
+		}
+		if _, _, err := r.build(); err != nil {
+			fields["recurrence"] = err.Error()
+		}
+		rc := *r
+		rc.Start = normalizeTime(rc.Start)
+		t.Recurrence = &rc
 	}
 	if len(fields) > 0 {
 		return Task{}, apperr.Validation(fields)

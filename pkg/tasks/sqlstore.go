@@ -25,7 +25,16 @@ var _ Store = (*SQLStore)(nil)
 // NewSQLStore builds the task store on db (already migrated by storage.Open).
 func NewSQLStore(db *storage.DB) *SQLStore { return &SQLStore{db: db} }
 
-const taskColumns = "id, title, description, status, priority, due_at, tags, created_at, updated_at, completed_at"
+const taskColumns = "id, title, description, status, priority, due_at, tags, created_at, updated_at, completed_at, " +
+	"recur_rule, recur_zone, recur_start"
+
+// insertTask is the INSERT of every column of a task row (rowArgs).
+const insertTask = `INSERT INTO tasks
+(user_id, id, title, description, status, priority, due_at, tags, search, created_at, updated_at, completed_at,
+ recur_rule, recur_zone, recur_start)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+var _ OccurrenceStore = (*SQLStore)(nil)
 
 // storeTimeLayout is fixed width, so on SQLite text order is time order.
 const storeTimeLayout = "2006-01-02T15:04:05Z"
@@ -116,12 +125,16 @@ func scanTask(r rowScanner) (Task, error) {
 		t                    Task
 		tags                 string
 		due, created, update dbTime
-		completed            dbTime
+		completed, start     dbTime
 		status, prio         string
+		rule, zone           string
 	)
 	if err := r.Scan(&t.ID, &t.Title, &t.Description, &status, &prio, &due, &tags,
-		&created, &update, &completed); err != nil {
+		&created, &update, &completed, &rule, &zone, &start); err != nil {
 		return Task{}, err
+	}
+	if rule != "" {
+		t.Recurrence = &Recurrence{Rule: rule, TimeZone: zone, Start: start.t}
 	}
 	t.Status, t.Priority = Status(status), Priority(prio)
 	t.DueAt, t.CompletedAt = due.ptr(), completed.ptr()
@@ -163,9 +176,7 @@ ON CONFLICT (user_id) DO UPDATE SET last_id = task_counters.last_id + 1
 RETURNING last_id`), user).Scan(&row.ID); err != nil {
 			return fmt.Errorf("allocate task id: %w", err)
 		}
-		created, err := scanTask(tx.QueryRowContext(ctx, s.db.Rebind(`INSERT INTO tasks
-(user_id, id, title, description, status, priority, due_at, tags, search, created_at, updated_at, completed_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		created, err := scanTask(tx.QueryRowContext(ctx, s.db.Rebind(insertTask+`
 RETURNING `+taskColumns), s.rowArgs(user, row)...))
 		if err != nil {
 			return fmt.Errorf("insert task: %w", err)
@@ -180,9 +191,19 @@ RETURNING `+taskColumns), s.rowArgs(user, row)...))
 }
 
 func (s *SQLStore) rowArgs(user string, t Task) []any {
+	rule, zone, start := s.recurArgs(t)
 	return []any{user, t.ID, t.Title, t.Description, string(t.Status), string(t.Priority),
 		s.timePtrArg(t.DueAt), encodeTags(t.Tags), searchText(t),
-		s.timeArg(t.CreatedAt), s.timeArg(t.UpdatedAt), s.timePtrArg(t.CompletedAt)}
+		s.timeArg(t.CreatedAt), s.timeArg(t.UpdatedAt), s.timePtrArg(t.CompletedAt),
+		rule, zone, start}
+}
+
+// recurArgs are the recur_rule, recur_zone and recur_start values of t.
+func (s *SQLStore) recurArgs(t Task) (rule, zone string, start any) {
+	if t.Recurrence == nil {
+		return "", "", nil
+	}
+	return t.Recurrence.Rule, t.Recurrence.TimeZone, s.timeArg(t.Recurrence.Start)
 }
 
 // Get returns one task of user.
@@ -268,23 +289,95 @@ LIMIT ?`
 func (s *SQLStore) Replace(ctx context.Context, user string, t Task) (out Task, err error) {
 	ctx, done := s.observe(ctx, "replace")
 	defer func() { done(err) }()
+	query, args := s.replaceStmt(user, t)
+	return s.writeRow(ctx, query, args)
+}
+
+func (s *SQLStore) replaceStmt(user string, t Task) (string, []any) {
 	query := s.db.Rebind(`UPDATE tasks SET
 title = ?, description = ?, status = ?, priority = ?, due_at = ?, tags = ?, search = ?,
-updated_at = ?, completed_at = ?
+updated_at = ?, completed_at = ?, recur_rule = ?, recur_zone = ?, recur_start = ?
 WHERE user_id = ? AND id = ?
 RETURNING ` + taskColumns)
+	rule, zone, start := s.recurArgs(t)
 	args := []any{t.Title, t.Description, string(t.Status), string(t.Priority), s.timePtrArg(t.DueAt),
 		encodeTags(t.Tags), searchText(t), s.timeArg(t.UpdatedAt), s.timePtrArg(t.CompletedAt),
-		user, t.ID}
-	return s.writeRow(ctx, query, args)
+		rule, zone, start, user, t.ID}
+	return query, args
+}
+
+// ReplaceRecording is Replace plus recording occ (a completed occurrence of
+// the recurring task t), in one transaction. Recording the same occurrence
+// again (after an undo) keeps the later completion time.
+func (s *SQLStore) ReplaceRecording(ctx context.Context, user string, t Task, occ Occurrence) (out Task, err error) {
+	ctx, done := s.observe(ctx, "replace_recording")
+	defer func() { done(err) }()
+	query, args := s.replaceStmt(user, t)
+	err = s.db.WriteTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+		row, err := scanTask(tx.QueryRowContext(ctx, query, args...))
+		if err != nil {
+			return notFoundIf(err)
+		}
+		if _, err := tx.ExecContext(ctx, s.db.Rebind(`INSERT INTO task_occurrences
+(user_id, task_id, due_at, completed_at) VALUES (?, ?, ?, ?)
+ON CONFLICT (user_id, task_id, due_at) DO UPDATE SET completed_at = excluded.completed_at`),
+			user, occ.TaskID, s.timeArg(occ.DueAt), s.timeArg(occ.CompletedAt)); err != nil {
+			return fmt.Errorf("record occurrence: %w", err)
+		}
+		out = row
+		return nil
+	})
+	if err != nil {
+		return Task{}, err
+	}
+	return out, nil
+}
+
+// Occurrences returns the recorded occurrences of task id, newest first.
+func (s *SQLStore) Occurrences(ctx context.Context, user string, id int64, limit int) (out []Occurrence, err error) {
+	ctx, done := s.observe(ctx, "occurrences")
+	defer func() { done(err) }()
+	rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT due_at, completed_at FROM task_occurrences
+WHERE user_id = ? AND task_id = ? ORDER BY due_at DESC LIMIT ?`), user, id, limit)
+	if err != nil {
+		return nil, fmt.Errorf("query occurrences: %w", err)
+	}
+	defer func() { _ = rows.Close() }()
+	out = []Occurrence{}
+	for rows.Next() {
+		var due, completed dbTime
+		if err := rows.Scan(&due, &completed); err != nil {
+			return nil, fmt.Errorf("scan occurrence: %w", err)
+		}
+		out = append(out, Occurrence{TaskID: id, DueAt: due.t, CompletedAt: completed.t})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read occurrences: %w", err)
+	}
+	return out, nil
 }
 
 // Delete removes one task of user and returns it as it was.
 func (s *SQLStore) Delete(ctx context.Context, user string, id int64) (out Task, err error) {
 	ctx, done := s.observe(ctx, "delete")
 	defer func() { done(err) }()
-	return s.writeRow(ctx, s.db.Rebind(`DELETE FROM tasks WHERE user_id = ? AND id = ? RETURNING `+taskColumns),
-		[]any{user, id})
+	err = s.db.WriteTx(ctx, func(ctx context.Context, tx storage.Tx) error {
+		row, err := scanTask(tx.QueryRowContext(ctx, s.db.Rebind(
+			`DELETE FROM tasks WHERE user_id = ? AND id = ? RETURNING `+taskColumns), user, id))
+		if err != nil {
+			return notFoundIf(err)
+		}
+		if _, err := tx.ExecContext(ctx, s.db.Rebind(
+			`DELETE FROM task_occurrences WHERE user_id = ? AND task_id = ?`), user, id); err != nil {
+			return fmt.Errorf("delete occurrences: %w", err)
+		}
+		out = row
+		return nil
+	})
+	if err != nil {
+		return Task{}, err
+	}
+	return out, nil
 }
 
 // writeRow runs one write statement that returns a task row (group-committed
@@ -317,17 +410,24 @@ ON CONFLICT (user_id) DO UPDATE SET last_id =
 			user, t.ID); err != nil {
 			return fmt.Errorf("raise task counter: %w", err)
 		}
-		row := tx.QueryRowContext(ctx, s.db.Rebind(`INSERT INTO tasks
-(user_id, id, title, description, status, priority, due_at, tags, search, created_at, updated_at, completed_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		row := tx.QueryRowContext(ctx, s.db.Rebind(insertTask+`
 ON CONFLICT (user_id, id) DO UPDATE SET
   title = excluded.title, description = excluded.description, status = excluded.status,
   priority = excluded.priority, due_at = excluded.due_at, tags = excluded.tags, search = excluded.search,
-  created_at = excluded.created_at, updated_at = excluded.updated_at, completed_at = excluded.completed_at
+  created_at = excluded.created_at, updated_at = excluded.updated_at, completed_at = excluded.completed_at,
+  recur_rule = excluded.recur_rule, recur_zone = excluded.recur_zone, recur_start = excluded.recur_start
 RETURNING `+taskColumns), s.rowArgs(user, t)...)
 		put, err := scanTask(row)
 		if err != nil {
 			return fmt.Errorf("put task: %w", err)
+		}
+		if t.Recurrence != nil && t.DueAt != nil && t.Status == StatusPending {
+			// Undo of a completion: the occurrences at or after the restored
+			// due time are not done any more.
+			if _, err := tx.ExecContext(ctx, s.db.Rebind(`DELETE FROM task_occurrences
+WHERE user_id = ? AND task_id = ? AND due_at >= ?`), user, t.ID, s.timeArg(*t.DueAt)); err != nil {
+				return fmt.Errorf("drop undone occurrences: %w", err)
+			}
 		}
 		out = put
 		return nil

@@ -93,7 +93,11 @@ var ErrNotFound = errors.New("task not found")
 //
 //	{"id":3,"title":"Call mom","description":"","status":"pending",
 //	 "priority":"none","due_at":"2026-11-29T17:00:00Z"|null,"tags":[],
-//	 "created_at":"…","updated_at":"…","completed_at":"…"|null}
+//	 "created_at":"…","updated_at":"…","completed_at":"…"|null,
+//	 "recurrence":{"rule":"FREQ=WEEKLY;BYDAY=MO","text":"repeats every Monday",
+//	               "time_zone":"Europe/Paris","start":"…"}}
+//
+// "recurrence" is present only on a task that repeats (see Recurrence).
 type Task struct {
 	ID          int64
 	Title       string
@@ -105,20 +109,31 @@ type Task struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	CompletedAt *time.Time
+	// Recurrence is nil for a task that does not repeat.
+	Recurrence *Recurrence
 }
 
 // taskJSON is Task on the wire.
 type taskJSON struct {
-	ID          int64    `json:"id"`
-	Title       string   `json:"title"`
-	Description string   `json:"description"`
-	Status      Status   `json:"status"`
-	Priority    Priority `json:"priority"`
-	DueAt       *string  `json:"due_at"`
-	Tags        []string `json:"tags"`
-	CreatedAt   string   `json:"created_at"`
-	UpdatedAt   string   `json:"updated_at"`
-	CompletedAt *string  `json:"completed_at"`
+	ID          int64           `json:"id"`
+	Title       string          `json:"title"`
+	Description string          `json:"description"`
+	Status      Status          `json:"status"`
+	Priority    Priority        `json:"priority"`
+	DueAt       *string         `json:"due_at"`
+	Tags        []string        `json:"tags"`
+	CreatedAt   string          `json:"created_at"`
+	UpdatedAt   string          `json:"updated_at"`
+	CompletedAt *string         `json:"completed_at"`
+	Recurrence  *recurrenceJSON `json:"recurrence,omitempty"`
+}
+
+// recurrenceJSON is Recurrence on the wire; text is Recurrence.Text.
+type recurrenceJSON struct {
+	Rule     string `json:"rule"`
+	Text     string `json:"text"`
+	TimeZone string `json:"time_zone"`
+	Start    string `json:"start"`
 }
 
 // FormatTime writes t as RFC 3339 in UTC with whole seconds.
@@ -158,6 +173,13 @@ func (t *Task) UnmarshalJSON(b []byte) error {
 	}
 	if out.CompletedAt, err = parsePtr("completed_at", j.CompletedAt); err != nil {
 		return err
+	}
+	if j.Recurrence != nil {
+		start, err := parse("recurrence.start", j.Recurrence.Start)
+		if err != nil {
+			return err
+		}
+		out.Recurrence = &Recurrence{Rule: j.Recurrence.Rule, TimeZone: j.Recurrence.TimeZone, Start: start}
 	}
 	if j.CreatedAt != "" {
 		if out.CreatedAt, err = parse("created_at", j.CreatedAt); err != nil {
