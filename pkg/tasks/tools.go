@@ -65,9 +65,15 @@ type Result struct {
 	// Fields lists the JSON names of the fields that changed (update_task,
 	// complete_task).
 	Fields []string
+	// Items are the per-task results of a bulk tool (add_tasks,
+	// complete_tasks, delete_tasks), each as the single-task tool gives it
+	// (Tool add_task, complete_task or delete_task); Tasks then lists their
+	// tasks. For delete_tasks answering needs_confirmation, Tasks lists the
+	// tasks it would delete.
+	Items []Result
 	// JSON is the exact tool output to hand to the model:
 	//   {"ok":true,"message":"…","task":{…}}             (add, complete, update, delete)
-	//   {"ok":true,"message":"…","count":2,"tasks":[…]}  (list)
+	//   {"ok":true,"message":"…","count":2,"tasks":[…]}  (list and the bulk tools)
 	//   {"ok":false,"error":"…","code":"not_found"}      (failure)
 	// complete/update also carry "changed" (bool) and "changed_fields".
 	JSON json.RawMessage
@@ -129,7 +135,7 @@ func (t *Tools) AddTask(ctx context.Context, user string, a AddArgs) (Result, er
 		return t.count(ToolAddTask, Result{}, errNoUser)
 	}
 	a.Title, a.Description, a.DueAt, a.Priority = jsonText(a.Title), jsonText(a.Description), jsonText(a.DueAt), jsonText(a.Priority)
-	a.Tags = jsonTexts(a.Tags)
+	a.Tags, a.Repeat, a.TimeZone = jsonTexts(a.Tags), jsonText(a.Repeat), jsonText(a.TimeZone)
 	res, err := t.addTask(ctx, user, a)
 	return t.count(ToolAddTask, res, err)
 }
@@ -161,6 +167,7 @@ func (t *Tools) UpdateTask(ctx context.Context, user string, id int64, a UpdateA
 	}
 	a.Title, a.Description, a.DueAt = jsonText(a.Title), jsonText(a.Description), jsonText(a.DueAt)
 	a.Priority, a.Status, a.Tags = jsonText(a.Priority), jsonText(a.Status), jsonTexts(a.Tags)
+	a.Repeat, a.TimeZone = jsonText(a.Repeat), jsonText(a.TimeZone)
 	res, err := t.updateTask(ctx, user, &id, a)
 	return t.count(ToolUpdateTask, res, err)
 }
@@ -257,7 +264,23 @@ func (t *Tools) call(ctx context.Context, user, name string, args json.RawMessag
 			return failure(name, CodeInvalidArgument, msg), nil
 		}
 		return t.updateTask(ctx, user, (*int64)(a.TaskID), UpdateArgs{Title: a.Title, Description: a.Description,
-			DueAt: a.DueAt, ClearDue: a.ClearDue, Priority: a.Priority, Tags: a.Tags, Status: a.Status})
+			DueAt: a.DueAt, ClearDue: a.ClearDue, Priority: a.Priority, Tags: a.Tags, Status: a.Status,
+			Repeat: a.Repeat, TimeZone: a.TimeZone})
+	case ToolAddTasks:
+		var a addTasksArgs
+		if msg := decodeArgs(args, &a); msg != "" {
+			return failure(name, CodeInvalidArgument, msg), nil
+		}
+		return t.addTasks(ctx, user, a)
+	case ToolCompleteTasks, ToolDeleteTasks:
+		var a idsArgs
+		if msg := decodeArgs(args, &a); msg != "" {
+			return failure(name, CodeInvalidArgument, msg), nil
+		}
+		if name == ToolCompleteTasks {
+			return t.completeTasks(ctx, user, a)
+		}
+		return t.deleteTasks(ctx, user, a)
 	}
 	names := make([]string, len(t.defs))
 	for i, d := range t.defs {
@@ -294,6 +317,9 @@ type AddArgs struct {
 	DueAt       *string   `json:"due_at,omitempty"`
 	Priority    *string   `json:"priority,omitempty"`
 	Tags        *[]string `json:"tags,omitempty"`
+	// Repeat is an RRULE (see NewTask.Repeat); TimeZone its IANA zone.
+	Repeat   *string `json:"repeat,omitempty"`
+	TimeZone *string `json:"time_zone,omitempty"`
 }
 
 // ListArgs are list_tasks's arguments as Go values; nil is a property not
@@ -318,6 +344,9 @@ type UpdateArgs struct {
 	Priority    *string   `json:"priority,omitempty"`
 	Tags        *[]string `json:"tags,omitempty"`
 	Status      *string   `json:"status,omitempty"`
+	// Repeat sets the RRULE ("" stops repeating); TimeZone its IANA zone.
+	Repeat   *string `json:"repeat,omitempty"`
+	TimeZone *string `json:"time_zone,omitempty"`
 }
 
 // The JSON arguments decode into these (their names appear in decoding
@@ -340,6 +369,8 @@ type updateArgs struct {
 	Priority    *string   `json:"priority"`
 	Tags        *[]string `json:"tags"`
 	Status      *string   `json:"status"`
+	Repeat      *string   `json:"repeat"`
+	TimeZone    *string   `json:"time_zone"`
 }
 
 // decodeArgs reads args strictly (unknown properties are reported so the
@@ -459,6 +490,14 @@ func capitalize(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
+// repeatNote is " (repeats every Monday)" for a recurring task, else "".
+func repeatNote(t Task) string {
+	if t.Recurrence == nil {
+		return ""
+	}
+	return " (" + t.Recurrence.Text() + ")"
+}
+
 func taskResult(tool, msg string, task Task, before *Task, changed bool, fields []string) Result {
 	r := Result{Tool: tool, OK: true, Code: CodeOK, Message: msg, Task: &task, Before: before,
 		Changed: changed, Fields: fields}
@@ -486,6 +525,12 @@ func (t *Tools) addTask(ctx context.Context, user string, a AddArgs) (Result, er
 	if a.Tags != nil {
 		in.Tags = *a.Tags
 	}
+	if a.Repeat != nil {
+		in.Repeat = *a.Repeat
+	}
+	if a.TimeZone != nil {
+		in.TimeZone = *a.TimeZone
+	}
 	if len(problems) > 0 {
 		return invalid(ToolAddTask, problems), nil
 	}
@@ -493,7 +538,7 @@ func (t *Tools) addTask(ctx context.Context, user string, a AddArgs) (Result, er
 	if err != nil {
 		return t.explain(ctx, ToolAddTask, user, err)
 	}
-	return taskResult(ToolAddTask, "Added "+quoteTitle(task)+".", task, nil, true, nil), nil
+	return taskResult(ToolAddTask, "Added "+quoteTitle(task)+repeatNote(task)+".", task, nil, true, nil), nil
 }
 
 func (t *Tools) listTasks(ctx context.Context, user string, a ListArgs) (Result, error) {
@@ -546,6 +591,10 @@ func (t *Tools) completeTask(ctx context.Context, user string, id int64) (Result
 		return t.explain(ctx, ToolCompleteTask, user, err)
 	}
 	msg := capitalize(quoteTitle(*ch.After)) + " is now completed."
+	if ch.Occurrence != nil && ch.After.Status == StatusPending {
+		msg = fmt.Sprintf("Completed this occurrence of %s (due %s); it %s, next due %s.", quoteTitle(*ch.After),
+			FormatTime(ch.Occurrence.DueAt), ch.After.Recurrence.Text(), FormatTime(*ch.After.DueAt))
+	}
 	if !ch.Changed {
 		msg = capitalize(quoteTitle(*ch.After)) + " was already completed."
 	}
@@ -558,7 +607,11 @@ func (t *Tools) updateTask(ctx context.Context, user string, id *int64, a Update
 	if id == nil {
 		problems["task_id"] = "is required"
 	}
-	p := Patch{Title: a.Title, Description: a.Description, Priority: priorityArg(a.Priority), Tags: a.Tags}
+	p := Patch{Title: a.Title, Description: a.Description, Priority: priorityArg(a.Priority), Tags: a.Tags,
+		Repeat: a.Repeat}
+	if a.TimeZone != nil && strings.TrimSpace(*a.TimeZone) != "" {
+		p.TimeZone = a.TimeZone
+	}
 	p.DueAt = parseTimeArg("due_at", a.DueAt, problems)
 	if a.ClearDue != nil {
 		p.ClearDue = *a.ClearDue
@@ -572,7 +625,7 @@ func (t *Tools) updateTask(ctx context.Context, user string, id *int64, a Update
 	}
 	if p.Empty() {
 		return failure(ToolUpdateTask, CodeInvalidArgument,
-			"nothing to change: give at least one of title, description, due_at, clear_due, priority, tags, status"), nil
+			"nothing to change: give at least one of title, description, due_at, clear_due, priority, tags, status, repeat"), nil
 	}
 	ch, err := t.svc.Update(ctx, user, *id, p)
 	if err != nil {
@@ -587,6 +640,13 @@ func (t *Tools) updateTask(ctx context.Context, user string, id *int64, a Update
 			}
 		}
 		msg = "Updated " + quoteTitle(*ch.After) + ": " + strings.Join(shown, ", ") + "."
+		if slices.Contains(ch.Fields, "recurrence") {
+			if ch.After.Recurrence == nil {
+				msg = capitalize(quoteTitle(*ch.After)) + " no longer repeats."
+			} else {
+				msg = strings.TrimSuffix(msg, ".") + repeatNote(*ch.After) + "."
+			}
+		}
 	}
 	return taskResult(ToolUpdateTask, msg, *ch.After, ch.Before, ch.Changed, ch.Fields), nil
 }

@@ -50,11 +50,13 @@ func TestDefinitions(t *testing.T) {
 	for i, d := range defs {
 		names[i] = d.Name
 	}
-	assert.Equal(t, []string{"add_task", "list_tasks", "complete_task", "update_task", "delete_task"}, names)
+	assert.Equal(t, []string{"add_task", "list_tasks", "complete_task", "update_task", "delete_task",
+		"add_tasks", "complete_tasks", "delete_tasks"}, names)
 
 	wantRequired := map[string][]string{
 		"add_task": {"title"}, "list_tasks": {}, "complete_task": {"task_id"},
 		"update_task": {"task_id"}, "delete_task": {"task_id"},
+		"add_tasks": {"tasks"}, "complete_tasks": {"task_ids"}, "delete_tasks": {"task_ids"},
 	}
 	for _, d := range defs {
 		t.Run(d.Name, func(t *testing.T) {

@@ -1,7 +1,7 @@
 // Package mcpapi serves the task tools over the Model Context Protocol
 // (streamable HTTP, github.com/modelcontextprotocol/go-sdk) at /mcp, so that
 // an Agent Builder workflow (hosted mode) or any MCP client can manage the
-// authenticated user's tasks with the same five tools the agents use.
+// authenticated user's tasks with the same tools the agents use.
 //
 // Choices:
 //   - Stateless, JSON responses. Every POST is answered with one
@@ -99,7 +99,7 @@ func annotations(name string) *mcp.ToolAnnotations {
 	switch name {
 	case tasks.ToolListTasks:
 		return &mcp.ToolAnnotations{ReadOnlyHint: true, OpenWorldHint: &f}
-	case tasks.ToolDeleteTask:
+	case tasks.ToolDeleteTask, tasks.ToolDeleteTasks:
 		return &mcp.ToolAnnotations{DestructiveHint: &t, OpenWorldHint: &f}
 	case tasks.ToolCompleteTask:
 		return &mcp.ToolAnnotations{DestructiveHint: &f, IdempotentHint: true, OpenWorldHint: &f}

@@ -111,7 +111,7 @@ func TestMCPEndToEnd(t *testing.T) {
 		alice := connect(t, endpoint, secret(t, signer, "alice"))
 		ctx := context.Background()
 
-		t.Run("lists the five tools with their schemas", func(t *testing.T) {
+		t.Run("lists the tools with their schemas", func(t *testing.T) {
 			list, err := alice.ListTools(ctx, nil)
 			require.NoError(t, err)
 			var names []string
@@ -122,7 +122,8 @@ func TestMCPEndToEnd(t *testing.T) {
 				require.NoError(t, err)
 				assert.Contains(t, string(schema), `"type":"object"`)
 			}
-			assert.ElementsMatch(t, []string{"add_task", "list_tasks", "complete_task", "update_task", "delete_task"}, names)
+			assert.ElementsMatch(t, []string{"add_task", "list_tasks", "complete_task", "update_task", "delete_task",
+				"add_tasks", "complete_tasks", "delete_tasks"}, names)
 			for _, tool := range list.Tools {
 				if tool.Name == "add_task" {
 					schema, err := json.Marshal(tool.InputSchema)
@@ -136,7 +137,58 @@ func TestMCPEndToEnd(t *testing.T) {
 				if tool.Name == "list_tasks" {
 					assert.True(t, tool.Annotations.ReadOnlyHint)
 				}
+				if tool.Name == "delete_tasks" {
+					require.NotNil(t, tool.Annotations.DestructiveHint)
+					assert.True(t, *tool.Annotations.DestructiveHint)
+				}
+				if tool.Name == "add_tasks" {
+					// The conventional schema all the way down: each task
+					// requires only its title.
+					schema, err := json.Marshal(tool.InputSchema)
+					require.NoError(t, err)
+					var s struct {
+						Properties struct {
+							Tasks struct {
+								Items struct {
+									Required   []string                  `json:"required"`
+									Properties map[string]map[string]any `json:"properties"`
+								} `json:"items"`
+							} `json:"tasks"`
+						} `json:"properties"`
+					}
+					require.NoError(t, json.Unmarshal(schema, &s))
+					assert.Equal(t, []string{"title"}, s.Properties.Tasks.Items.Required)
+					assert.Equal(t, "string", s.Properties.Tasks.Items.Properties["repeat"]["type"])
+				}
 			}
+		})
+
+		t.Run("recurrence and bulk tools", func(t *testing.T) {
+			carol := connect(t, endpoint, secret(t, signer, "carol"))
+			res, out := callTool(t, carol, "add_tasks", map[string]any{"tasks": []any{
+				map[string]any{"title": "Pay rent", "due_at": "2026-12-01T09:00:00+01:00",
+					"repeat": "FREQ=MONTHLY;BYMONTHDAY=1", "time_zone": "Europe/Paris"},
+				map[string]any{"title": "Buy milk"},
+			}})
+			require.False(t, res.IsError, "%v", out)
+			list, _ := out["tasks"].([]any)
+			require.Len(t, list, 2)
+			first, _ := list[0].(map[string]any)
+			assert.Equal(t, map[string]any{"rule": "FREQ=MONTHLY;BYMONTHDAY=1", "text": "repeats monthly on the 1st",
+				"time_zone": "Europe/Paris", "start": "2026-12-01T08:00:00Z"}, first["recurrence"])
+
+			res, out = callTool(t, carol, "complete_task", map[string]any{"task_id": 1})
+			require.False(t, res.IsError, "%v", out)
+			task, _ := out["task"].(map[string]any)
+			assert.Equal(t, "pending", task["status"])
+			assert.Equal(t, "2027-01-01T08:00:00Z", task["due_at"])
+
+			res, out = callTool(t, carol, "delete_tasks", map[string]any{"task_ids": []int{1, 2}})
+			assert.True(t, res.IsError)
+			assert.Equal(t, "needs_confirmation", out["code"])
+			res, out = callTool(t, carol, "delete_tasks", map[string]any{"task_ids": []int{1, 2}, "confirm": true})
+			assert.False(t, res.IsError, "%v", out)
+			assert.InDelta(t, 2, out["count"], 0)
 		})
 
 		t.Run("add_task then list_tasks", func(t *testing.T) {

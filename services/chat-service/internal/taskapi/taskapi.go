@@ -6,6 +6,14 @@
 //	PATCH  /tasks/:id   change fields (JSON merge patch: null clears due_at,
 //	                    description and tags) → the task
 //	DELETE /tasks/:id   delete → 200, the deleted task (so a client can undo)
+//	GET    /tasks/:id/occurrences  the completed occurrences of a recurring
+//	                    task, newest first → {"occurrences":[{"due_at","completed_at"}]}
+//
+// A recurring task is created or changed with "recurrence":
+// {"rule":"FREQ=WEEKLY;BYDAY=MO","time_zone":"Europe/Paris"} (time_zone
+// optional: the X-Timezone header's zone, else UTC; "text" and "start" from
+// a task's JSON are read-only and ignored); PATCH "recurrence": null stops
+// the repetition.
 //
 // Tasks use the shared Task JSON (pkg/tasks). The caller is the user put in
 // the request context by the auth middleware the mounting code applies;
@@ -15,6 +23,7 @@ package taskapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -45,6 +54,73 @@ func (h *Handlers) Routes(r fiber.Router) {
 	r.Get("/tasks/:id", h.get)
 	r.Patch("/tasks/:id", h.patch)
 	r.Delete("/tasks/:id", h.delete)
+	r.Get("/tasks/:id/occurrences", h.occurrences)
+}
+
+// recurrenceIn is the "recurrence" property of a create or patch body.
+type recurrenceIn struct {
+	Rule     *string `json:"rule"`
+	TimeZone *string `json:"time_zone"`
+	// Read-only parts of a task's JSON, accepted so a task can be sent back.
+	Text  *string `json:"text"`
+	Start *string `json:"start"`
+}
+
+// recurrenceField decodes "recurrence"; present with nil means null.
+func recurrenceField(m map[string]json.RawMessage, fields map[string]string) (*recurrenceIn, bool) {
+	raw, ok := m["recurrence"]
+	if !ok || isNull(raw) {
+		return nil, ok
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var r recurrenceIn
+	if err := dec.Decode(&r); err != nil {
+		fields["recurrence"] = `must be an object {"rule": "FREQ=WEEKLY;BYDAY=MO", "time_zone": "Europe/Paris"}`
+		return nil, true
+	}
+	if r.Rule == nil || strings.TrimSpace(*r.Rule) == "" {
+		fields["recurrence"] = "rule is required (an RFC 5545 RRULE such as FREQ=WEEKLY;BYDAY=MO); null stops repeating"
+		return nil, true
+	}
+	return &r, true
+}
+
+// zoneContext carries the X-Timezone header's zone (when it is a valid IANA
+// name) as the default zone of a recurrence rule.
+func zoneContext(c *fiber.Ctx) context.Context {
+	ctx := c.UserContext()
+	if tz := strings.TrimSpace(c.Get("X-Timezone")); tz != "" {
+		if _, err := tasks.LoadZone(tz); err == nil {
+			return tasks.WithTimeZone(ctx, strings.Clone(tz))
+		}
+	}
+	return ctx
+}
+
+type occurrenceJSON struct {
+	DueAt       string `json:"due_at"`
+	CompletedAt string `json:"completed_at"`
+}
+
+func (h *Handlers) occurrences(c *fiber.Ctx) error {
+	u, err := user(c)
+	if err != nil {
+		return err
+	}
+	id, err := taskID(c)
+	if err != nil {
+		return err
+	}
+	list, err := h.svc.Occurrences(c.UserContext(), u, id, 0)
+	if err != nil {
+		return err
+	}
+	out := make([]occurrenceJSON, len(list))
+	for i, o := range list {
+		out[i] = occurrenceJSON{DueAt: tasks.FormatTime(o.DueAt), CompletedAt: tasks.FormatTime(o.CompletedAt)}
+	}
+	return c.JSON(map[string]any{"occurrences": out})
 }
 
 func user(c *fiber.Ctx) (string, error) {
@@ -203,7 +279,7 @@ func (h *Handlers) create(c *fiber.Ctx) error {
 		return err
 	}
 	fields := map[string]string{}
-	unknownFields(m, []string{"title", "description", "due_at", "priority", "tags"}, fields)
+	unknownFields(m, []string{"title", "description", "due_at", "priority", "tags", "recurrence"}, fields)
 	var in tasks.NewTask
 	if s, _ := stringField(m, "title", fields); s != nil {
 		in.Title = *s
@@ -220,10 +296,16 @@ func (h *Handlers) create(c *fiber.Ctx) error {
 	if tags, _ := tagsField(m, fields); tags != nil {
 		in.Tags = *tags
 	}
+	if r, _ := recurrenceField(m, fields); r != nil {
+		in.Repeat = *r.Rule
+		if r.TimeZone != nil {
+			in.TimeZone = *r.TimeZone
+		}
+	}
 	if len(fields) > 0 {
 		return apperr.Validation(fields)
 	}
-	t, err := h.svc.Add(c.UserContext(), u, in)
+	t, err := h.svc.Add(zoneContext(c), u, in)
 	if err != nil {
 		return err
 	}
@@ -261,7 +343,7 @@ func (h *Handlers) patch(c *fiber.Ctx) error {
 		return err
 	}
 	fields := map[string]string{}
-	unknownFields(m, []string{"title", "description", "due_at", "priority", "tags", "status"}, fields)
+	unknownFields(m, []string{"title", "description", "due_at", "priority", "tags", "status", "recurrence"}, fields)
 	var p tasks.Patch
 	if s, present := stringField(m, "title", fields); s != nil {
 		p.Title = s
@@ -298,6 +380,12 @@ func (h *Handlers) patch(c *fiber.Ctx) error {
 	} else if present && fields["status"] == "" {
 		fields["status"] = "must not be null"
 	}
+	if r, present := recurrenceField(m, fields); r != nil {
+		p.Repeat, p.TimeZone = r.Rule, r.TimeZone
+	} else if present && fields["recurrence"] == "" {
+		stop := ""
+		p.Repeat = &stop // null stops repeating
+	}
 	if len(fields) > 0 {
 		return apperr.Validation(fields)
 	}
@@ -308,7 +396,7 @@ func (h *Handlers) patch(c *fiber.Ctx) error {
 		}
 		return c.JSON(t)
 	}
-	ch, err := h.svc.Update(c.UserContext(), u, id, p)
+	ch, err := h.svc.Update(zoneContext(c), u, id, p)
 	if err != nil {
 		return err
 	}
