@@ -86,6 +86,7 @@ type Options struct {
 type Agent struct {
 	stepper      stepper
 	tools        tasks.Toolbox
+	svc          *tasks.Service // for undo; nil when Tools is not *tasks.Tools
 	maxSteps     int
 	timeout      time.Duration
 	historyLimit int
@@ -145,6 +146,11 @@ func New(opts Options) (*Agent, error) {
 	client := openai.NewClient(clientOpts...)
 
 	defs := opts.Tools.Definitions()
+	var svc *tasks.Service
+	if t, ok := opts.Tools.(*tasks.Tools); ok {
+		svc = t.Service()
+		defs = append(defs, undoDefinition())
+	}
 	var st stepper
 	var err error
 	switch opts.Style {
@@ -163,7 +169,7 @@ func New(opts Options) (*Agent, error) {
 		return nil, err
 	}
 	return &Agent{
-		stepper: st, tools: opts.Tools,
+		stepper: st, tools: opts.Tools, svc: svc,
 		maxSteps: opts.MaxSteps, timeout: opts.RequestTimeout, historyLimit: opts.HistoryLimit,
 		log: opts.Logger, metrics: m, now: opts.Now,
 	}, nil

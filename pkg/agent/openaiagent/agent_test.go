@@ -410,7 +410,8 @@ func TestRequestShape(t *testing.T) {
 		assert.Equal(t, "gpt-test-model", req.Model)
 		require.NotNil(t, req.Temperature)
 		assert.InDelta(t, 0.2, *req.Temperature, 1e-9)
-		assert.Equal(t, []string{"add_task", "list_tasks", "complete_task", "update_task", "delete_task"}, req.Tools)
+		assert.Equal(t, []string{"add_task", "list_tasks", "complete_task", "update_task", "delete_task",
+			"add_tasks", "complete_tasks", "delete_tasks", "undo_last_change"}, req.Tools)
 		if style == openaiagent.StyleResponses {
 			assert.Equal(t, false, req.Body["store"], "nothing is kept upstream")
 		} else {

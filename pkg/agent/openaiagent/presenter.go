@@ -15,7 +15,8 @@ import (
 // present shows a tool result the way the offline agent does: a list_tasks
 // answer as the task-list widget (with Complete/Delete buttons that the
 // widgets action handler serves), and after a change the hidden change
-// record (for undo) and the tasks_changed client effect.
+// record (for undo; one per task of a bulk call, grouped by a batch record)
+// and the tasks_changed client effect.
 func present(ctx context.Context, sink chatkit.Sink, loc *time.Location, now time.Time, call toolCall, res tasks.Result) error {
 	switch {
 	case !res.OK:
@@ -24,12 +25,14 @@ func present(ctx context.Context, sink chatkit.Sink, loc *time.Location, now tim
 		l := widgets.NewList(listTitle(call.arguments), res.Tasks, "No tasks match.")
 		_, err := chatkit.SendWidget(ctx, sink, l.Render(loc, now), l.CopyText(loc, now))
 		return err
+	case res.Tool == toolUndo:
+		return nil // undo records and announces its own changes
 	case res.Changed:
-		if err := agent.RecordChangeOf(ctx, sink, res); err != nil {
+		ids, err := recordChanges(ctx, sink, res)
+		if err != nil {
 			return err
 		}
-		var ids []int64
-		if res.Task != nil {
+		if len(ids) == 0 && res.Task != nil {
 			ids = append(ids, res.Task.ID)
 		}
 		return agent.SendTasksChanged(ctx, sink, res.Tool, ids...)

@@ -2,12 +2,10 @@ package openaiagent
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math"
-	"strconv"
 	"time"
 
 	"github.com/taskpilotai/taskpilot/pkg/agent"
@@ -140,7 +138,7 @@ func (r *turnRun) afterStep() (outcome string, done bool, err error) {
 		}
 		return outcomeOK, true, nil
 	}
-	exchanges, err := r.a.runTools(r.ctx, r.turn, r.sink, r.req.now.Location(), r.req.now, out.calls)
+	exchanges, err := r.runTools(out.calls)
 	if len(exchanges) > 0 {
 		r.req.history = append(r.req.history, entry{kind: entryTools, calls: exchanges})
 		if recErr := chatkit.SendHiddenContext(r.ctx, r.sink, toolRecord{Kind: toolRecordKind, Calls: exchanges}); recErr != nil && err == nil {
@@ -252,39 +250,15 @@ const emptyAnswerText = "Sorry, I don't have an answer to that. Could you rephra
 
 // progressText is the status line shown while a tool runs.
 var progressText = map[string]struct{ icon, text string }{
-	tasks.ToolAddTask:      {"write", "Adding task…"},
-	tasks.ToolListTasks:    {"search", "Looking up your tasks…"},
-	tasks.ToolCompleteTask: {"sparkle", "Completing task…"},
-	tasks.ToolUpdateTask:   {"write-alt", "Updating task…"},
-	tasks.ToolDeleteTask:   {"write-alt2", "Deleting task…"},
-}
-
-// runTools runs a step's calls in order for the turn's user. It returns
-// the exchanges that completed; a Go error from the toolbox (the store is
-// unreachable) ends the turn.
-func (a *Agent) runTools(ctx context.Context, turn *chatkit.Turn, sink chatkit.Sink, loc *time.Location, now time.Time, calls []toolCall) ([]toolExchange, error) {
-	var done []toolExchange
-	for i, c := range calls {
-		if c.callID == "" {
-			c.callID = "call_" + strconv.Itoa(i) + "_" + chatkit.NewID("tc")
-		}
-		p, ok := progressText[c.name]
-		if !ok {
-			p.text = "Working…"
-		}
-		if err := chatkit.SendProgress(ctx, sink, p.icon, p.text); err != nil {
-			return done, err
-		}
-		res, err := a.tools.Call(ctx, turn.UserID, c.name, json.RawMessage(c.arguments))
-		if err != nil {
-			return done, fmt.Errorf("task tool %s: %w", c.name, err)
-		}
-		done = append(done, toolExchange{CallID: c.callID, Name: c.name, Arguments: c.arguments, Output: string(res.JSON)})
-		if err := present(ctx, sink, loc, now, c, res); err != nil {
-			return done, err
-		}
-	}
-	return done, nil
+	tasks.ToolAddTask:       {"write", "Adding task…"},
+	tasks.ToolListTasks:     {"search", "Looking up your tasks…"},
+	tasks.ToolCompleteTask:  {"sparkle", "Completing task…"},
+	tasks.ToolUpdateTask:    {"write-alt", "Updating task…"},
+	tasks.ToolDeleteTask:    {"write-alt2", "Deleting task…"},
+	tasks.ToolAddTasks:      {"write", "Adding tasks…"},
+	tasks.ToolCompleteTasks: {"sparkle", "Completing tasks…"},
+	tasks.ToolDeleteTasks:   {"write-alt2", "Deleting tasks…"},
+	toolUndo:                {"write-alt", "Undoing…"},
 }
 
 // failOutcome maps a turn's failure to its metric outcome.
@@ -339,6 +313,10 @@ Rules:
 - Make every change through a tool; never claim a change the tools did not report. Confirm each change briefly with the task id and title.
 - Tasks have small numeric ids per user ("task 3"). When the user names a task by title or by its position in a list shown earlier ("the first one"), use the ids from the latest list_tasks output in the conversation, or call list_tasks to find it. If several tasks match, ask which one and list them.
 - After list_tasks the app shows the tasks as a list widget, so summarise in a sentence instead of repeating every task, unless the user asks for details.
+- When the user asks for several tasks in one message, add them with one add_tasks call. To complete or delete several tasks use complete_tasks or delete_tasks with their ids.
+- Deleting more than one task needs the user's consent: delete_tasks first answers needs_confirmation. Then ask the user, naming the tasks, and call delete_tasks again with the same ids and confirm true only after they say yes. Never set confirm true on your own.
+- Repeating tasks ("every Monday", "monthly on the 1st", "weekdays at 9:30", "every other week"): pass repeat as an RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=MO, FREQ=MONTHLY;BYMONTHDAY=1, FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR with due_at at 9:30, FREQ=WEEKLY;INTERVAL=2. Completing a repeating task records it and moves it to its next occurrence. To stop repeating, call update_task with repeat "".
+- "Undo" (or "never mind", "put it back") means undo_last_change, which reverses the newest change made here.
 - When a tool reports an error, explain it in plain words and suggest what to do.
 - If the request is unclear, ask a short question. Keep answers short and friendly, in the user's language.`,
 		now.Format("Monday, 2 January 2006, 15:04"), zone, now.Format("-07:00"),
