@@ -34,6 +34,10 @@ func Confirm(res tasks.Result, loc *time.Location, now time.Time) string {
 		if !res.Changed {
 			return capitalize(Name(t)) + " was already completed."
 		}
+		if t.Status == tasks.StatusPending && t.Recurrence != nil && t.DueAt != nil {
+			return "Nice work! Marked this one done; " + Name(t) + " " + t.Recurrence.Text() +
+				", so the next one is due " + FormatDue(*t.DueAt, loc, now) + "."
+		}
 		return "Nice work! Marked " + Name(t) + " as done."
 	case tasks.ToolDeleteTask:
 		return "Deleted " + Name(t) + ". Say “undo” if that was a mistake."
@@ -73,6 +77,12 @@ func updateText(res tasks.Result, loc *time.Location, now time.Time) string {
 			}
 		case "description":
 			parts = append(parts, "updated the description")
+		case "recurrence":
+			if t.Recurrence == nil {
+				parts = append(parts, "it no longer repeats")
+			} else {
+				parts = append(parts, "it now "+t.Recurrence.Text())
+			}
 		case "status":
 			if t.Status == tasks.StatusPending {
 				reopened = true
@@ -96,6 +106,8 @@ func updateText(res tasks.Result, loc *time.Location, now time.Time) string {
 			return shown + " is now tagged " + strings.TrimPrefix(p, "tags are now ") + "."
 		case p == "removed the due date":
 			return "Removed the due date from " + Name(t) + "."
+		case strings.HasPrefix(p, "it no longer repeats"), strings.HasPrefix(p, "it now repeats"):
+			return shown + strings.TrimPrefix(p, "it") + "."
 		}
 	}
 	if reopened {
@@ -129,6 +141,9 @@ func details(t tasks.Task, loc *time.Location, now time.Time) string {
 	var parts []string
 	if t.DueAt != nil {
 		parts = append(parts, "due "+FormatDue(*t.DueAt, loc, now))
+	}
+	if t.Recurrence != nil {
+		parts = append(parts, t.Recurrence.Text())
 	}
 	if t.Priority != "" && t.Priority != tasks.PriorityNone {
 		parts = append(parts, string(t.Priority)+" priority")

@@ -1,6 +1,6 @@
 // Package widgets renders task lists as ChatKit widgets (a ListView with a
-// row per task: title, due date in the user's time zone, priority and tag
-// badges, Complete/Reopen and Delete buttons) and handles the widget
+// row per task: title, due date in the user's time zone, how it repeats,
+// priority and tag badges, Complete/Reopen and Delete buttons) and handles the widget
 // actions those buttons send (threads.custom_action), for every agent.
 //
 // Widget JSON follows the ChatKit widget schema: PascalCase component
@@ -156,6 +156,9 @@ func row(r Row, loc *time.Location, now time.Time) node {
 		}
 		meta = append(meta, due)
 	}
+	if t.Recurrence != nil {
+		meta = append(meta, node{"type": "Caption", "value": capitalize(t.Recurrence.Text())})
+	}
 	switch {
 	case r.Deleted:
 		meta = append(meta, node{"type": "Badge", "label": "Deleted", "color": "danger", "variant": "outline", "size": "sm"})
@@ -290,11 +293,14 @@ func (l List) CopyText(loc *time.Location, now time.Time) string {
 }
 
 // Describe is a one-line summary of a task: `#3 Call mom (due tomorrow at
-// 5:00 PM, high priority, #family) ✓`.
+// 5:00 PM, repeats every Monday, high priority, #family) ✓`.
 func Describe(t tasks.Task, loc *time.Location, now time.Time) string {
 	var parts []string
 	if t.DueAt != nil {
 		parts = append(parts, "due "+FormatDue(*t.DueAt, loc, now))
+	}
+	if t.Recurrence != nil {
+		parts = append(parts, t.Recurrence.Text())
 	}
 	if t.Priority != "" && t.Priority != tasks.PriorityNone {
 		parts = append(parts, string(t.Priority)+" priority")
