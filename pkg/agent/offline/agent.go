@@ -419,6 +419,7 @@ func (a *Agent) add(ctx context.Context, st *turnState, in Intent) (*reply, erro
 	if len(f.Tags) > 0 {
 		args.Tags = &f.Tags
 	}
+	args.Repeat, args.TimeZone = repeatArgs(f, st.loc) // recurrence.go
 	res, err := a.call(ctx, st, toolCall{tool: tasks.ToolAddTask, add: args})
 	if err != nil {
 		return nil, err
@@ -748,6 +749,7 @@ func (a *Agent) change(ctx context.Context, st *turnState, in Intent) (*reply, e
 		if f.ClearDue {
 			c.upd.ClearDue = &f.ClearDue
 		}
+		c.upd.Repeat, c.upd.TimeZone = repeatArgs(f, st.loc) // recurrence.go
 		if f.Priority != "" {
 			c.upd.Priority = &f.Priority
 		}

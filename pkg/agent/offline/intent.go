@@ -74,12 +74,14 @@ type Fields struct {
 	// BadDueText is the user's words for a due date that could not be
 	// read ("move task 2 to whenever-ish").
 	BadDueText string
+	// Repeat is an RRULE ("FREQ=WEEKLY;BYDAY=MO"); "" stops repeating (recurrence.go).
+	Repeat *string
 }
 
 // Empty reports whether no field was given.
 func (f Fields) Empty() bool {
 	return f.Title == nil && f.Description == nil && f.Due == nil && !f.ClearDue &&
-		f.Priority == "" && len(f.Tags) == 0 && f.BadDueText == ""
+		f.Priority == "" && len(f.Tags) == 0 && f.BadDueText == "" && f.Repeat == nil
 }
 
 // Filter narrows a list. Zero values mean "no constraint".

@@ -179,6 +179,9 @@ func (p *Parser) Parse(text string, now time.Time, loc *time.Location) Intent {
 	case reHelp.MatchString(s):
 		return Intent{Kind: KindHelp}
 	}
+	if in, ok := p.parseRepeat(s, now, loc); ok { // recurrence.go
+		return in
+	}
 	if in, ok := p.parseUpdate(s, now, loc); ok {
 		return in
 	}
@@ -212,6 +215,9 @@ func (p *Parser) Parse(text string, now time.Time, loc *time.Location) Intent {
 	}
 	if reListLead.MatchString(s) {
 		return Intent{Kind: KindList, Filter: p.parseFilter(s, now, loc)}
+	}
+	if in, ok := p.parseRecurringAdd(s, now, loc); ok { // recurrence.go
+		return in
 	}
 	// Not understood. If it reads like a to-do with a date ("buy milk
 	// tomorrow"), offer to add it.
@@ -479,6 +485,7 @@ func addPhrase(s string) (end int, prioPhrase, prioWord string, ok bool) {
 func (p *Parser) parseAdd(rest, prio string, now time.Time, loc *time.Location) Intent {
 	f := Fields{Priority: prio}
 	s := rest
+	s, f.Repeat = cutRepeat(s) // recurrence.go
 	if m := reDescPhrase.FindStringSubmatchIndex(s); m != nil {
 		desc := strings.TrimSpace(unquote(s[m[2]:m[3]]))
 		f.Description = &desc
