@@ -46,6 +46,11 @@ func TestRecurrenceTools(t *testing.T) {
 	assert.Equal(t, `Task 1 "Water the plants" no longer repeats.`, res.Message)
 	assert.NotContains(t, string(res.JSON), "recurrence\":{")
 
+	// A model that fills time_zone on every call is not refused.
+	res = call(t, tools, u, "add_task", `{"title":"Once","repeat":null,"time_zone":"Europe/Paris"}`)
+	require.True(t, res.OK, res.Error)
+	assert.Nil(t, res.Task.Recurrence)
+
 	res = call(t, tools, u, "add_task", `{"title":"x","repeat":"every monday"}`)
 	assert.Equal(t, tasks.CodeInvalidArgument, res.Code)
 	assert.Contains(t, res.Error, "recurrence: is not a valid RFC 5545 RRULE")

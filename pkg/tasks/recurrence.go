@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/teambition/rrule-go"
@@ -72,10 +73,15 @@ func TimeZoneFrom(ctx context.Context) string {
 	return "UTC"
 }
 
-// LoadZone loads an IANA time zone name ("UTC" and "Local" are refused as
-// Local: the server's zone means nothing to the user).
+// LoadZone loads an IANA time zone name ("Local" is refused: the server's
+// zone means nothing to the user). Loaded zones are kept (time.LoadLocation
+// reads the zone file on every call, and every task JSON with a recurrence
+// needs its zone); the names are the IANA ones, so the cache stays small.
 func LoadZone(name string) (*time.Location, error) {
 	name = strings.TrimSpace(name)
+	if v, ok := zones.Load(name); ok {
+		return v.(*time.Location), nil
+	}
 	if name == "" || name == "Local" {
 		return nil, fmt.Errorf("%q is not an IANA time zone name (e.g. Europe/Paris)", name)
 	}
@@ -83,8 +89,11 @@ func LoadZone(name string) (*time.Location, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%q is not an IANA time zone name (e.g. Europe/Paris)", name)
 	}
+	zones.Store(name, loc)
 	return loc, nil
 }
+
+var zones sync.Map // name → *time.Location
 
 var allowedFreq = map[rrule.Frequency]bool{
 	rrule.DAILY: true, rrule.WEEKLY: true, rrule.MONTHLY: true, rrule.YEARLY: true,

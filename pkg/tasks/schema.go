@@ -140,7 +140,7 @@ const repeatHint = "An RFC 5545 RRULE without DTSTART, e.g. FREQ=WEEKLY;BYDAY=MO
 var (
 	repeatParam = param{name: "repeat", typ: "string", desc: "Makes the task repeat. " + repeatHint}
 	zoneParam   = param{name: "time_zone", typ: "string",
-		desc: "IANA time zone the repetition follows (e.g. Europe/Paris); the user's zone when not given."}
+		desc: "With repeat: the IANA time zone the repetition follows (e.g. Europe/Paris); the user's zone when not given."}
 )
 
 // newTaskParams are the properties of one new task (add_task, add_tasks).

@@ -525,11 +525,13 @@ func (t *Tools) addTask(ctx context.Context, user string, a AddArgs) (Result, er
 	if a.Tags != nil {
 		in.Tags = *a.Tags
 	}
-	if a.Repeat != nil {
+	if a.Repeat != nil && strings.TrimSpace(*a.Repeat) != "" {
+		// time_zone goes with repeat; a model that fills it on every call
+		// is not refused for a task that does not repeat.
 		in.Repeat = *a.Repeat
-	}
-	if a.TimeZone != nil {
-		in.TimeZone = *a.TimeZone
+		if a.TimeZone != nil {
+			in.TimeZone = *a.TimeZone
+		}
 	}
 	if len(problems) > 0 {
 		return invalid(ToolAddTask, problems), nil
@@ -609,8 +611,8 @@ func (t *Tools) updateTask(ctx context.Context, user string, id *int64, a Update
 	}
 	p := Patch{Title: a.Title, Description: a.Description, Priority: priorityArg(a.Priority), Tags: a.Tags,
 		Repeat: a.Repeat}
-	if a.TimeZone != nil && strings.TrimSpace(*a.TimeZone) != "" {
-		p.TimeZone = a.TimeZone
+	if a.TimeZone != nil && strings.TrimSpace(*a.TimeZone) != "" && a.Repeat != nil && strings.TrimSpace(*a.Repeat) != "" {
+		p.TimeZone = a.TimeZone // time_zone goes with repeat (see addTask)
 	}
 	p.DueAt = parseTimeArg("due_at", a.DueAt, problems)
 	if a.ClearDue != nil {

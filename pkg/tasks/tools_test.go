@@ -408,6 +408,14 @@ func FuzzToolsCall(f *testing.F) {
 		{"nope", `{}`},
 		{"add_task", ``},
 		{"add_task", `{"title":"` + strings.Repeat("x", 300) + `"}`},
+		{"add_task", `{"title":"Rent","repeat":"FREQ=MONTHLY;BYMONTHDAY=31","time_zone":"Europe/Paris"}`},
+		{"add_task", `{"title":"x","repeat":"FREQ=YEARLY;BYWEEKNO=53;BYDAY=SU;COUNT=3"}`},
+		{"update_task", `{"task_id":1,"repeat":"","time_zone":"UTC"}`},
+		{"update_task", `{"task_id":1,"repeat":"RRULE:FREQ=DAILY;UNTIL=20260101T000000Z"}`},
+		{"add_tasks", `{"tasks":[{"title":"a"},{"title":"b","repeat":"FREQ=WEEKLY;BYDAY=MO,FR;BYSETPOS=-1"}]}`},
+		{"complete_tasks", `{"task_ids":[1,1,"2",3.0]}`},
+		{"delete_tasks", `{"task_ids":[1,2],"confirm":true}`},
+		{"delete_tasks", `{"task_ids":[],"confirm":false}`},
 	}
 	for _, s := range seeds {
 		f.Add(s.tool, s.args)

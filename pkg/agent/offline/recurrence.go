@@ -72,7 +72,7 @@ var (
 	// The adverbs repeat only at the end or before a date, time or
 	// condition ("back up weekly", "pay rent monthly on the 1st"); before a
 	// noun they are part of the title ("daily standup", "the weekly report").
-	reRepAdverb = regexp.MustCompile(`(?i)(^|\s)(daily|weekly|monthly|yearly|annually)(?:\s*$|\s*[,.!;]|\s+(?:on|at|from|starting|until|till|in|by|for|and|every|each)\b)`)
+	reRepAdverb    = regexp.MustCompile(`(?i)(^|\s)(daily|weekly|monthly|yearly|annually)(?:\s*$|\s*[,.!;]|\s+(?:on|at|from|starting|until|till|in|by|for|and|every|each)\b)`)
 	reRepMonthDay2 = regexp.MustCompile(`(?i)\b(?:on\s+)?the\s+(\d{1,2})(?:st|nd|rd|th)?(?:\s+(?:day\s+)?of\s+(?:each|every|the)\s+month)?\b|\bon\s+(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b`)
 	reRepLastDay   = regexp.MustCompile(`(?i)\b(?:on\s+)?the\s+last\s+day(?:\s+of\s+(?:each|every|the)\s+month)?\b`)
 	reRepNthDay    = regexp.MustCompile(`(?i)\b(?:on\s+)?the\s+(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\s+(` + wdWord + `)(?:\s+of\s+(?:each|every|the)\s+month)?\b`)
