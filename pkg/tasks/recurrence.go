@@ -129,7 +129,7 @@ func parseOption(s string, loc *time.Location) (*rrule.ROption, error) {
 	}
 	opt, err := rrule.StrToROptionInLocation(s, loc)
 	if err != nil {
-		return nil, fmt.Errorf("is not a valid RFC 5545 RRULE (%v); e.g. FREQ=WEEKLY;BYDAY=MO", err)
+		return nil, fmt.Errorf("is not a valid RFC 5545 RRULE (%w); e.g. FREQ=WEEKLY;BYDAY=MO", err)
 	}
 	switch {
 	case !opt.Dtstart.IsZero():
@@ -144,7 +144,7 @@ func parseOption(s string, loc *time.Location) (*rrule.ROption, error) {
 		return nil, errors.New("BYEASTER is not supported")
 	}
 	if _, err := rrule.NewRRule(*opt); err != nil {
-		return nil, fmt.Errorf("is not a valid RFC 5545 RRULE (%v)", err)
+		return nil, fmt.Errorf("is not a valid RFC 5545 RRULE (%w)", err)
 	}
 	if impossibleDate(opt) {
 		return nil, errors.New("never occurs (no such day in those months)")
@@ -441,7 +441,7 @@ func describe(opt *rrule.ROption, start time.Time, loc *time.Location) string {
 		case ok && interval == 1:
 			b.WriteString("every " + days)
 		case ok:
-			b.WriteString(fmt.Sprintf("every %d weeks on %s", interval, pluralDays(days)))
+			fmt.Fprintf(&b, "every %d weeks on %s", interval, pluralDays(days))
 		default:
 			b.WriteString(every(interval, "week", "weeks"))
 		}

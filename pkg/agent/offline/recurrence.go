@@ -226,8 +226,8 @@ func cutRepeat(s string) (string, *string) {
 		}
 	}
 	if m := reRepTime.FindStringSubmatchIndex(s); m != nil {
-		if h, min, ok := clock(s, m); ok {
-			r.hour, r.minute, r.hasTime = h, min, true
+		if h, mm, ok := clock(s, m); ok {
+			r.hour, r.minute, r.hasTime = h, mm, true
 			s = s[:m[0]] + " " + s[m[3]:]
 		}
 	}
