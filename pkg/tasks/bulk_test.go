@@ -3,6 +3,7 @@ package tasks_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -132,4 +133,59 @@ func serviceIDs(t *testing.T, svc *tasks.Service, user string) []int64 {
 	out := ids(list)
 	slices.Sort(out)
 	return out
+}
+
+// TestBulkSchemas: the nested task objects of add_tasks follow the same two
+// forms as the top level (strict: every property required, optional ones
+// nullable; loose: only the title required), and task_ids are integers.
+func TestBulkSchemas(t *testing.T) {
+	tools, _, _ := newTools(t, storagetest.SQLite(t))
+	type object struct {
+		Properties           map[string]map[string]any `json:"properties"`
+		Required             []string                  `json:"required"`
+		AdditionalProperties *bool                     `json:"additionalProperties"`
+	}
+	type schema struct {
+		Properties map[string]struct {
+			Type  any    `json:"type"`
+			Items object `json:"items"`
+		} `json:"properties"`
+	}
+	for _, d := range tools.Definitions() {
+		var strict, loose schema
+		require.NoError(t, json.Unmarshal(d.Parameters, &strict))
+		require.NoError(t, json.Unmarshal(d.InputSchema, &loose))
+		switch d.Name {
+		case "add_tasks":
+			s, l := strict.Properties["tasks"].Items, loose.Properties["tasks"].Items
+			require.NotNil(t, s.AdditionalProperties)
+			assert.False(t, *s.AdditionalProperties)
+			assert.ElementsMatch(t, []string{"title", "description", "due_at", "priority", "tags", "repeat", "time_zone"}, s.Required)
+			assert.Equal(t, "string", s.Properties["title"]["type"])
+			assert.Equal(t, []any{"string", "null"}, s.Properties["repeat"]["type"])
+			assert.Equal(t, []string{"title"}, l.Required)
+			assert.Equal(t, "string", l.Properties["repeat"]["type"])
+		case "complete_tasks", "delete_tasks":
+			assert.Equal(t, "array", strict.Properties["task_ids"].Type)
+			assert.Equal(t, "integer", fmt.Sprint(mustItemsType(t, d.Parameters)))
+		case "add_task", "update_task":
+			assert.Contains(t, strict.Properties, "repeat")
+			assert.Contains(t, strict.Properties, "time_zone")
+		}
+	}
+}
+
+func mustItemsType(t *testing.T, raw json.RawMessage) any {
+	t.Helper()
+	var s struct {
+		Properties struct {
+			TaskIDs struct {
+				Items struct {
+					Type any `json:"type"`
+				} `json:"items"`
+			} `json:"task_ids"`
+		} `json:"properties"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &s))
+	return s.Properties.TaskIDs.Items.Type
 }
