@@ -230,6 +230,17 @@ describe("the app for people (desktop and phone, light and dark)", { skip: missi
           assert.ok(widgetText.includes(due), `the widget says "${due}" too: ${widgetText}`);
           await assertNoOverflow(page);
           await shot(page, "03-pane");
+
+          // An older list widget follows the pane: ticked here, the widget offers Reopen, not Complete.
+          await row(page, /electricity bill/i).getByRole("checkbox", { checked: false }).click();
+          await row(page, /electricity bill/i).getByRole("checkbox", { checked: true }).waitFor({ timeout: TIMEOUT });
+          await show(page, "Chat");
+          await widget.getByRole("button", { name: /^Reopen: Pay the electricity bill/i }).waitFor({ timeout: TIMEOUT });
+          assert.equal(await widget.getByRole("button", { name: /^Complete: Pay the electricity bill/i }).count(), 0);
+          await page.emulateMedia({ colorScheme: "dark" });
+          await shot(page, "02-conversation-dark");
+          await page.emulateMedia({ colorScheme: "light" });
+          await show(page, "Tasks");
           await assertAccessible(page, `${screen.name} conversation`);
           await assertTargets(page);
           assert.deepEqual(errors, []);
@@ -491,6 +502,30 @@ describe("the app for people (desktop and phone, light and dark)", { skip: missi
           await page.keyboard.press("Enter");
           await page.keyboard.press("Escape");
           await until(async () => (await focused(page))?.name === "Edit: Book the dentist for Tuesday", "Escape cancels the edit, focus back on Edit");
+
+          // The widget by keyboard: its action keeps focus in the widget; its Delete asks first.
+          await tabTo(page, /^Skip to the chat/, { back: true });
+          await page.keyboard.press("Enter");
+          assert.equal((await focused(page)).id, "bk-input");
+          await page.keyboard.type("show my tasks");
+          await page.keyboard.press("Enter");
+          const widget = log.locator(".msg-widget").filter({ hasText: /for Tuesday/ }).last();
+          await widget.waitFor({ timeout: TIMEOUT });
+          await page.getByRole("button", { name: "Send" }).waitFor({ timeout: TIMEOUT });
+          await tabTo(page, /^Complete: Book the dentist for Tuesday/i, { back: true });
+          await page.keyboard.press("Enter");
+          await until(async () => /^Reopen: Book the dentist for Tuesday/i.test((await focused(page))?.name ?? ""), "focus on the widget's updated button");
+          await tabTo(page, /^Delete: Book the dentist for Tuesday/i);
+          await page.keyboard.press("Enter");
+          const ask = widget.getByRole("group", { name: /^Delete “Book the dentist for Tuesday”\?/i });
+          await ask.waitFor();
+          assert.equal((await focused(page)).name, "Keep", "the widget's confirmation takes focus");
+          await page.keyboard.press("Shift+Tab");
+          assert.equal((await focused(page)).name, "Delete");
+          await page.keyboard.press("Enter");
+          await widget.getByText("Deleted").waitFor({ timeout: TIMEOUT });
+          await until(async () => (await focused(page))?.tag !== "BODY", "focus not dropped to the page body");
+          await pane(page).locator("li.task").filter({ hasText: /dentist/i }).waitFor({ state: "detached", timeout: TIMEOUT });
 
           // History: rename and delete keep focus in place.
           if (phone) {

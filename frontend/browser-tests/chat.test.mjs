@@ -290,6 +290,11 @@ describe("task chat in a real browser (CDN blocked, offline agent)", { skip: mis
       assert.deepEqual(call.body.data, []);
       assert.equal(await page.getByRole("textbox", { name: "Message" }).count(), 0, "the built-in client is not shown");
       await shot(page, "08-official-component");
+      // ChatKit's theme follows the page's colour scheme.
+      const dark = await ctx.context.newPage();
+      await dark.emulateMedia({ colorScheme: "dark" });
+      await dark.goto("/chatkit/");
+      await dark.waitForFunction(() => window.__officialOptions && window.__officialOptions.theme === "dark", null, { timeout: TIMEOUT });
     } finally {
       await ctx.context.close();
     }
