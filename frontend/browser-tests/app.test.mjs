@@ -195,6 +195,20 @@ describe("the app for people (desktop and phone, light and dark)", { skip: missi
             if (await log.evaluate((el) => el.scrollHeight > el.clientHeight * 1.5)) break;
           }
           assert.ok(await log.evaluate((el) => el.scrollHeight > el.clientHeight), "the conversation is longer than the screen and scrolls");
+          if (phone) {
+            // A swipe scrolls the conversation (not the page) back up.
+            const cdp = await ctx.context.newCDPSession(page);
+            const box = await log.boundingBox();
+            const before = await log.evaluate((el) => el.scrollTop);
+            const x = Math.round(box.x + box.width / 2);
+            const y0 = Math.round(box.y + box.height / 3);
+            await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [{ x, y: y0 }] });
+            for (let dy = 10; dy <= 150; dy += 10) await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: [{ x, y: y0 + dy }] });
+            await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+            await until(async () => (await log.evaluate((el) => el.scrollTop)) < before, `the swipe scrolling the conversation back from ${before}`);
+            assert.equal(await page.evaluate(() => window.scrollY), 0, "the page itself does not move");
+            await log.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+          }
           // Timestamps on messages.
           assert.match(await log.locator(".msg-user time").first().innerText(), /^\d{1,2}:\d{2} (AM|PM)$/);
 
