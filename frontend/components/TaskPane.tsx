@@ -97,6 +97,21 @@ export function TaskPane({
     void load();
   }, [api, load]);
 
+  // A note without Undo goes after 5 s, one with Undo after 15 s (a deletion's after its
+  // own grace period); not while focus is on it.
+  const toastRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!toast || toast.text.startsWith("Deleted")) return;
+    const t = setTimeout(
+      () => {
+        if (toastRef.current?.contains(document.activeElement)) return;
+        setToast((cur) => (cur?.id === toast.id ? null : cur));
+      },
+      toast.undo ? 15_000 : 5_000,
+    );
+    return () => clearTimeout(t);
+  }, [toast]);
+
   // Leaving the page does not cancel a deletion the user asked for.
   useEffect(() => {
     const flush = () => void commitDelete();
@@ -276,7 +291,7 @@ export function TaskPane({
       ))}
       <div className="toast-region" role="status" aria-live="polite">
         {toast && (
-          <div className="toast" key={toast.id}>
+          <div className="toast" key={toast.id} ref={toastRef}>
             <span>{toast.text}</span>
             {toast.undo && (
               <button type="button" className="link-button" onClick={toast.undo}>
