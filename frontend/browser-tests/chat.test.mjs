@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { assertAccessible } from "./a11y.mjs";
 import {
   CI,
   launchBrowser,
@@ -295,6 +296,21 @@ describe("task chat in a real browser (CDN blocked, offline agent)", { skip: mis
       await dark.emulateMedia({ colorScheme: "dark" });
       await dark.goto("/chatkit/");
       await dark.waitForFunction(() => window.__officialOptions && window.__officialOptions.theme === "dark", null, { timeout: TIMEOUT });
+
+      // On a phone the official component gets the screen, the task list one tap away.
+      const phone = await ctx.context.newPage();
+      await phone.setViewportSize({ width: 390, height: 844 });
+      await phone.goto("/chatkit/");
+      await phone.locator('.app[data-client="official"]').waitFor({ timeout: TIMEOUT });
+      const tabs = phone.getByRole("navigation", { name: "Sections" });
+      assert.deepEqual(await tabs.getByRole("button").allInnerTexts(), ["Chat", "Tasks"], "no History tab: the component has its own");
+      await tabs.getByRole("button", { name: /^Tasks/ }).click();
+      await phone.getByRole("complementary", { name: /^Tasks/ }).getByRole("textbox", { name: "New task" }).waitFor();
+      assert.equal(await phone.locator("openai-chatkit").isVisible(), false);
+      await assertAccessible(phone, "official component, phone, tasks");
+      await tabs.getByRole("button", { name: /^Chat/ }).click();
+      await phone.locator("openai-chatkit").waitFor({ state: "visible" });
+      await phone.screenshot({ path: path.join(shots, "08-official-component-phone.png") });
     } finally {
       await ctx.context.close();
     }
