@@ -9,7 +9,17 @@ export const metadata: Metadata = {
   description: "Manage your tasks by chatting with TaskPilot AI.",
 };
 
-export const viewport: Viewport = { width: "device-width", initialScale: 1 };
+export const viewport: Viewport = {
+  width: "device-width",
+  initialScale: 1,
+  // The on-screen keyboard shrinks the layout, so the composer stays above it.
+  interactiveWidget: "resizes-content",
+  colorScheme: "light dark",
+  themeColor: [
+    { media: "(prefers-color-scheme: light)", color: "#ffffff" },
+    { media: "(prefers-color-scheme: dark)", color: "#1d1f23" },
+  ],
+};
 
 // Notes when the ChatKit runtime script fails to load (blocked, offline), so the
 // page can switch to the built-in client at once instead of waiting for the timeout.

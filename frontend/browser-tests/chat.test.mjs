@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { assertAccessible } from "./a11y.mjs";
 import {
   CI,
   launchBrowser,
@@ -54,12 +55,12 @@ describe("task chat in a real browser (CDN blocked, offline agent)", { skip: mis
     const consoleErrors = [];
     page.on("pageerror", (err) => consoleErrors.push(String(err)));
     await page.goto("/chatkit/");
-    await page.getByRole("status").filter({ hasText: "Built-in client (offline)" }).waitFor({ timeout: TIMEOUT });
+    await page.locator('.app[data-client="builtin-offline"]').waitFor({ timeout: TIMEOUT });
     await page.getByRole("textbox", { name: "Message" }).waitFor({ timeout: TIMEOUT });
     return { page, consoleErrors };
   };
 
-  const taskItem = (page, title) => page.getByRole("list", { name: "Tasks" }).getByRole("listitem").filter({ hasText: title });
+  const taskItem = (page, title) => page.getByRole("complementary", { name: /^Tasks/ }).getByRole("listitem").filter({ hasText: title });
 
   before(async () => {
     shots = screenshotDir();
@@ -78,8 +79,9 @@ describe("task chat in a real browser (CDN blocked, offline agent)", { skip: mis
     const page = await userA.context.newPage();
     await page.goto("/");
     await page.waitForURL(/\/chatkit\/?$/, { timeout: TIMEOUT });
-    const banner = page.getByRole("status").filter({ hasText: "Built-in client (offline)" });
-    await banner.waitFor({ timeout: TIMEOUT });
+    // The built-in client took over; the page does not bother the user with which client runs.
+    await page.locator('.app[data-client="builtin-offline"]').waitFor({ timeout: TIMEOUT });
+    assert.equal(await page.getByText(/Built-in client|offline|Mode:/).count(), 0, "no developer note in the page");
     assert.ok(
       userA.blocked.some((u) => u.startsWith("https://cdn.platform.openai.com/deployments/chatkit/chatkit.js")),
       `the page tried to load the ChatKit script (blocked: ${userA.blocked.join(", ")})`,
@@ -144,8 +146,8 @@ describe("task chat in a real browser (CDN blocked, offline agent)", { skip: mis
     const item = taskItem(page, /buy milk/i);
     await item.waitFor({ timeout: TIMEOUT });
     const text = await item.innerText();
-    assert.match(text, /pending/);
-    assert.match(text, /due /);
+    assert.match(text, /Due tomorrow/);
+    assert.equal(await item.getByRole("checkbox", { name: /^Done: buy milk/i, checked: false }).count(), 1, "pending: not ticked");
     await shot(page, "02-task-added");
   });
 
@@ -170,7 +172,7 @@ describe("task chat in a real browser (CDN blocked, offline agent)", { skip: mis
     );
 
     // The pane shows it completed (refreshed by tasks_changed), the widget no longer offers Complete.
-    await waitForText(taskItem(page, /buy milk/i), /completed/);
+    await taskItem(page, /buy milk/i).getByRole("checkbox", { checked: true }).waitFor({ timeout: TIMEOUT });
     await waitForText(widget, /^(?![\s\S]*\bComplete\b)[\s\S]*$/);
     await shot(page, "04-task-completed");
   });
@@ -178,7 +180,7 @@ describe("task chat in a real browser (CDN blocked, offline agent)", { skip: mis
   it("after a reload the thread is in the history with the full reply", async () => {
     const page = userA.page;
     await page.reload();
-    await page.getByRole("status").filter({ hasText: "Built-in client (offline)" }).waitFor({ timeout: TIMEOUT });
+    await page.locator('.app[data-client="builtin-offline"]').waitFor({ timeout: TIMEOUT });
     const history = page.getByRole("navigation", { name: "Conversation history" });
     const entry = history.getByRole("button", { name: /buy milk/i }).first();
     await entry.waitFor({ timeout: TIMEOUT });
@@ -228,9 +230,10 @@ describe("task chat in a real browser (CDN blocked, offline agent)", { skip: mis
     }
   });
 
-  it("the pane's quick delete removes the task, and the history delete removes the thread", async () => {
+  it("the pane's delete (from the task's edit form) removes the task, and the history delete removes the thread", async () => {
     const page = userA.page;
-    await taskItem(page, /buy milk/i).getByRole("button", { name: /^Delete task/ }).click();
+    await taskItem(page, /buy milk/i).getByRole("button", { name: /^Edit: / }).click();
+    await page.getByRole("complementary", { name: /^Tasks/ }).getByRole("form", { name: /^Edit buy milk/i }).getByRole("button", { name: "Delete task" }).click();
     await page.getByText("No tasks yet").waitFor({ timeout: TIMEOUT });
     const history = page.getByRole("navigation", { name: "Conversation history" });
     await history.getByRole("button", { name: "Delete Groceries" }).click();
@@ -269,7 +272,7 @@ describe("task chat in a real browser (CDN blocked, offline agent)", { skip: mis
       );
       const page = await ctx.context.newPage();
       await page.goto("/chatkit/");
-      await page.getByRole("status").filter({ hasText: "Official ChatKit" }).waitFor({ timeout: TIMEOUT });
+      await page.locator('.app[data-client="official"]').waitFor({ timeout: TIMEOUT });
       await page.locator("openai-chatkit").waitFor({ timeout: TIMEOUT });
       const opts = await (await page.waitForFunction(() => window.__officialOptions, null, { timeout: TIMEOUT })).jsonValue();
       assert.deepEqual(opts, {
@@ -288,6 +291,26 @@ describe("task chat in a real browser (CDN blocked, offline agent)", { skip: mis
       assert.deepEqual(call.body.data, []);
       assert.equal(await page.getByRole("textbox", { name: "Message" }).count(), 0, "the built-in client is not shown");
       await shot(page, "08-official-component");
+      // ChatKit's theme follows the page's colour scheme.
+      const dark = await ctx.context.newPage();
+      await dark.emulateMedia({ colorScheme: "dark" });
+      await dark.goto("/chatkit/");
+      await dark.waitForFunction(() => window.__officialOptions && window.__officialOptions.theme === "dark", null, { timeout: TIMEOUT });
+
+      // On a phone the official component gets the screen, the task list one tap away.
+      const phone = await ctx.context.newPage();
+      await phone.setViewportSize({ width: 390, height: 844 });
+      await phone.goto("/chatkit/");
+      await phone.locator('.app[data-client="official"]').waitFor({ timeout: TIMEOUT });
+      const tabs = phone.getByRole("navigation", { name: "Sections" });
+      assert.deepEqual(await tabs.getByRole("button").allInnerTexts(), ["Chat", "Tasks"], "no History tab: the component has its own");
+      await tabs.getByRole("button", { name: /^Tasks/ }).click();
+      await phone.getByRole("complementary", { name: /^Tasks/ }).getByRole("textbox", { name: "New task" }).waitFor();
+      assert.equal(await phone.locator("openai-chatkit").isVisible(), false);
+      await assertAccessible(phone, "official component, phone, tasks");
+      await tabs.getByRole("button", { name: /^Chat/ }).click();
+      await phone.locator("openai-chatkit").waitFor({ state: "visible" });
+      await phone.screenshot({ path: path.join(shots, "08-official-component-phone.png") });
     } finally {
       await ctx.context.close();
     }
@@ -320,13 +343,12 @@ describe("task chat in a real browser (CDN blocked, offline agent)", { skip: mis
       });
       const page = await ctx.context.newPage();
       await page.goto("/chatkit/");
-      await page.getByRole("status").filter({ hasText: "Official ChatKit" }).waitFor({ timeout: TIMEOUT });
+      await page.locator('.app[data-client="official"]').waitFor({ timeout: TIMEOUT });
       const got = await (await page.waitForFunction(() => window.__hosted, null, { timeout: TIMEOUT })).jsonValue();
       assert.deepEqual(got, { hasUrl: false, first: "ek_test_1", second: "ek_test_2" });
       // The start-up request, then the refresh naming the expired secret; never the old one handed back.
       assert.deepEqual(bodies, [{ existing: null }, { existing: "ek_test_1" }]);
-      await page.getByText("Mode: hosted").waitFor();
-      await page.getByRole("note").filter({ hasText: "not available while the backend runs in hosted mode" }).waitFor();
+      await page.getByRole("note").filter({ hasText: "your tasks live in the chat" }).waitFor();
       assert.equal(bodies.length, 2, "the task pane does not spend hosted secrets on the task API");
     } finally {
       await ctx.context.close();
@@ -360,14 +382,14 @@ describe("task chat in a real browser (CDN blocked, offline agent)", { skip: mis
       const input = page.getByRole("textbox", { name: "Message" });
       await input.fill("add a task to call mom");
       await input.press("Enter");
-      const alert = page.getByRole("alert").filter({ hasText: "connection to the chat service was lost" });
+      const alert = page.getByRole("alert").filter({ hasText: "Not sent." });
       await alert.waitFor({ timeout: TIMEOUT });
       await shot(page, "09-send-failed");
       await page.unroute("**/api/v1/chatkit");
       await alert.getByRole("button", { name: "Retry" }).click();
       await waitForText(page.getByRole("log", { name: "Messages" }), /call mom[\s\S]*Assistant:[\s\S]*call mom/i);
       await taskItem(page, /call mom/i).waitFor({ timeout: TIMEOUT });
-      assert.equal(await page.getByRole("alert").filter({ hasText: "connection" }).count(), 0);
+      assert.equal(await page.getByRole("alert").filter({ hasText: "Not sent" }).count(), 0);
     } finally {
       await ctx.context.close();
     }
@@ -428,7 +450,7 @@ describe("task chat in a real browser (CDN blocked, offline agent)", { skip: mis
       const alert = page.getByRole("alert").filter({ hasText: "The chat is not configured" });
       await alert.waitFor({ timeout: TIMEOUT });
       assert.match(await alert.innerText(), /OPENAI_API_KEY/);
-      await page.getByRole("status").filter({ hasText: "Not connected" }).waitFor();
+      await page.locator('.app[data-client="failed"]').waitFor();
       await shot(page, "11-not-configured");
     } finally {
       await ctx.context.close();

@@ -163,10 +163,17 @@ export async function launchBrowser() {
 /**
  * A fresh context (its own cookies, so its own anonymous user) in which every
  * request leaving this machine fails, as when offline: the ChatKit CDN
- * (cdn.platform.openai.com) is aborted.
+ * (cdn.platform.openai.com) is aborted. `options` go to browser.newContext
+ * (viewport, isMobile, hasTouch…).
  */
-export async function offlineContext(browser, baseURL) {
-  const context = await browser.newContext({ baseURL, locale: "en-US", timezoneId: "Europe/Paris", viewport: { width: 1280, height: 860 } });
+export async function offlineContext(browser, baseURL, options = {}) {
+  const context = await browser.newContext({
+    baseURL,
+    locale: "en-US",
+    timezoneId: "Europe/Paris",
+    viewport: { width: 1280, height: 860 },
+    ...options,
+  });
   // Record the ChatKit event streams the page receives (decoded as UTF-8 in the
   // page, as the client does), so tests can check what was streamed.
   await context.addInitScript(() => {
@@ -203,4 +210,59 @@ export function screenshotDir() {
     path.join(frontendDir, "screenshots", new Date().toISOString().replace(/[:.]/g, "-").replace(/Z$/, ""));
   mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+/** The two screens every user-facing test runs on. */
+export const SCREENS = [
+  { name: "desktop", options: { viewport: { width: 1280, height: 720 } } },
+  { name: "phone", options: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 } },
+];
+
+/**
+ * A stand-in for the OpenAI Chat Completions API that streams the start of an
+ * answer and then one word every 300 ms for a minute, so a test can press Stop
+ * mid-answer against the real backend. Returns {url, close, requests}.
+ */
+export async function slowOpenAI(partial) {
+  const http = await import("node:http");
+  const requests = [];
+  const server = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      requests.push(req.url);
+      const chunk = (delta, finish = null) =>
+        `data: ${JSON.stringify({
+          id: "chatcmpl-slow",
+          object: "chat.completion.chunk",
+          created: Math.floor(Date.now() / 1000),
+          model: "gpt-test",
+          choices: [{ index: 0, delta, finish_reason: finish }],
+        })}\n\n`;
+      res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" });
+      res.write(chunk({ role: "assistant", content: "" }));
+      for (const word of partial.split(/(?<= )/)) res.write(chunk({ content: word }));
+      // …then a word now and then, as a slow model would, until the backend
+      // hangs up (it notices a client that left on its next write).
+      const more = setInterval(() => res.write(chunk({ content: "more " })), 300);
+      const end = setTimeout(() => {
+        clearInterval(more);
+        res.end(chunk({}, "stop"));
+      }, 60_000);
+      res.on("close", () => {
+        clearInterval(more);
+        clearTimeout(end);
+      });
+    });
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/v1`,
+    requests,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections?.();
+        server.close(r);
+      }),
+  };
 }

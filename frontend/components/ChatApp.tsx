@@ -15,12 +15,17 @@ import {
 import { ChatKitProtocolClient } from "@/lib/chatkit-protocol/client";
 import { publicEnv } from "@/lib/public-env";
 import { SessionClient, SessionError, type ChatKitMode } from "@/lib/session";
+import type { Task, TaskStatus } from "@/lib/tasks-api";
 import { BuiltinChat } from "./BuiltinChat";
 import { ClientBanner, type ClientKind } from "./ClientBanner";
 import { ErrorPanel } from "./ErrorPanel";
+import { Icon, type IconName } from "./Icon";
 import { OfficialChat } from "./OfficialChat";
 import { TaskPane } from "./TaskPane";
 import { useOfficialElement } from "./useOfficialElement";
+
+/** What a phone shows (a desktop shows all three side by side). */
+type View = "chat" | "threads" | "tasks";
 
 type Start =
   | { phase: "starting" }
@@ -46,6 +51,14 @@ export function ChatApp() {
   const [chatError, setChatError] = useState<string | null>(null);
   const [forceBuiltin, setForceBuiltin] = useState(false);
   const [location, setLocation] = useState<{ protocol: string; hostname: string } | undefined>(undefined);
+  const [view, setView] = useState<View>("chat");
+  const [taskStatus, setTaskStatus] = useState<ReadonlyMap<number, TaskStatus> | null>(null);
+  const [pendingCount, setPendingCount] = useState<number | null>(null);
+  const onTasks = useCallback((tasks: Task[]) => {
+    setTaskStatus(new Map(tasks.map((t) => [t.id, t.status])));
+    setPendingCount(tasks.filter((t) => t.status === "pending").length);
+  }, []);
+  const showChat = useCallback(() => setView("chat"), []);
 
   const preference = parseUIPreference(publicEnv.ui) ?? "auto";
   const official = useOfficialElement(preference !== "builtin", loadTimeoutMs(publicEnv));
@@ -105,7 +118,7 @@ export function ChatApp() {
   } else if (kind === "official" && start.phase === "ready") {
     chat = <OfficialChat mode={start.mode} session={session} onEffect={onEffect} onError={onOfficialError} />;
   } else if (kind === "builtin-offline" || kind === "builtin-selected") {
-    chat = <BuiltinChat client={protocol} onEffect={onEffect} />;
+    chat = <BuiltinChat client={protocol} onEffect={onEffect} onShowChat={showChat} taskStatus={taskStatus} />;
   } else if (kind === "official-missing") {
     chat = (
       <ErrorPanel title="ChatKit could not be loaded">
@@ -127,15 +140,44 @@ export function ChatApp() {
     );
   }
 
+  const builtin = kind === "builtin-offline" || kind === "builtin-selected";
+  const tabs: { id: View; label: string; icon: IconName; target: string }[] = [
+    { id: "chat", label: "Chat", icon: "chat", target: "chat" },
+    ...(builtin ? [{ id: "threads" as const, label: "History", icon: "history" as const, target: "history" }] : []),
+    { id: "tasks", label: "Tasks", icon: "list", target: "tasks" },
+  ];
+  const current = !builtin && view === "threads" ? "chat" : view;
+
   return (
-    <div className="app">
+    <div className="app" data-client={kind} data-view={current}>
+      <a className="skip-link" href={builtin ? "#bk-input" : "#chat"} onClick={() => setView("chat")}>
+        Skip to the chat
+      </a>
       <header className="app-header">
-        <h1>TaskPilot AI</h1>
+        <h1>
+          <Icon name="check-circle" size={22} /> <span className="brand">TaskPilot AI</span>
+        </h1>
         <ClientBanner
           kind={kind}
           mode={mode}
           onUseBuiltin={kind === "official" && mode === "self-hosted" ? () => setForceBuiltin(true) : undefined}
         />
+        <nav className="view-tabs" aria-label="Sections">
+          {tabs.map((t) => (
+            <button
+              key={t.id}
+              type="button"
+              className="view-tab"
+              aria-pressed={current === t.id}
+              aria-controls={t.target}
+              onClick={() => setView(t.id)}
+            >
+              <Icon name={t.icon} />
+              <span>{t.label}</span>
+              {t.id === "tasks" && pendingCount ? <span className="tab-count">{pendingCount}</span> : null}
+            </button>
+          ))}
+        </nav>
       </header>
       {validation.warnings.length > 0 && (
         <div className="notice notice-warning" role="note">
@@ -146,14 +188,14 @@ export function ChatApp() {
       )}
       {chatError && kind === "official" && (
         <div className="notice notice-danger" role="alert">
-          <p>ChatKit reported an error: {chatError}</p>
+          <p>The chat ran into a problem: {chatError}</p>
           <button type="button" onClick={() => setChatError(null)}>
             Dismiss
           </button>
         </div>
       )}
       <main className="app-main">
-        <section className="chat-area" aria-label="Chat">
+        <section className="chat-area" id="chat" aria-label="Chat" tabIndex={-1}>
           {chat}
         </section>
         <TaskPane
@@ -161,6 +203,7 @@ export function ChatApp() {
           enabled={start.phase === "ready" && validation.valid}
           refreshKey={tasksVersion}
           mode={mode}
+          onTasks={onTasks}
         />
       </main>
     </div>

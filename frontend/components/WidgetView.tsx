@@ -3,8 +3,10 @@
 // A small generic renderer for ChatKit widget trees (Card, ListView, Row, Text,
 // Button, …). Unknown components render their children, or their text.
 
-import type { CSSProperties, FormEvent, KeyboardEvent, ReactNode } from "react";
+import { useEffect, useRef, useState, type CSSProperties, type FormEvent, type KeyboardEvent, type ReactNode } from "react";
 import type { ActionConfig, WidgetNode } from "@/lib/chatkit-protocol/types";
+import type { TaskStatus } from "@/lib/tasks-api";
+import { Icon, iconFor } from "./Icon";
 import { Markdown } from "./Markdown";
 
 export type ActionHandler = (action: ActionConfig, values?: Record<string, unknown>) => void;
@@ -12,34 +14,15 @@ export type ActionHandler = (action: ActionConfig, values?: Record<string, unkno
 interface Ctx {
   onAction: ActionHandler;
   disabled: boolean;
+  /** What a control acts on (the list row's title), added to its accessible name. */
+  subject?: string;
+  taskStatus?: ReadonlyMap<number, TaskStatus> | null;
 }
 
-const ICONS: Record<string, string> = {
-  check: "✓",
-  "check-circle": "✓",
-  "check-circle-filled": "✓",
-  calendar: "📅",
-  clock: "🕒",
-  search: "🔍",
-  write: "✎",
-  "write-alt": "✎",
-  plus: "+",
-  star: "☆",
-  "star-filled": "★",
-  info: "ℹ",
-  bolt: "⚡",
-  trash: "🗑",
-  "empty-circle": "○",
-  reload: "↻",
-  sparkle: "✦",
-  document: "📄",
-  notebook: "📓",
-  mail: "✉",
-  user: "👤",
-  globe: "🌐",
-  "chevron-right": "›",
-  "chevron-left": "‹",
-};
+function WIcon({ name }: { name: string | undefined }) {
+  const icon = iconFor(name);
+  return icon ? <Icon name={icon} size={16} /> : null;
+}
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined);
 
@@ -119,8 +102,8 @@ function WidgetStatus({ status }: { status: unknown }) {
   if (typeof s.text !== "string") return null;
   return (
     <div className="w-status">
-      {typeof s.icon === "string" && <span aria-hidden="true">{ICONS[s.icon] ?? "•"} </span>}
-      {s.text}
+      {typeof s.icon === "string" && <WIcon name={s.icon} />}
+      <span>{s.text}</span>
     </div>
   );
 }
@@ -193,7 +176,12 @@ function Node({ node, ctx }: { node: WidgetNode; ctx: Ctx }): ReactNode {
     }
     case "ListViewItem": {
       const action = isAction(node.onClickAction) ? node.onClickAction : null;
-      const content = <div style={boxStyle(node, "row")}>{renderChildren(node, ctx)}</div>;
+      const rowCtx = { ...ctx, subject: firstText(node) ?? ctx.subject };
+      const content = (
+        <div className="w-row" style={boxStyle(node, "row")}>
+          {renderChildren(node, rowCtx)}
+        </div>
+      );
       if (!action) return <li className="w-list-item">{content}</li>;
       const fire = () => !ctx.disabled && ctx.onAction(action);
       return (
@@ -229,7 +217,7 @@ function Node({ node, ctx }: { node: WidgetNode; ctx: Ctx }): ReactNode {
       );
     case "Caption":
       return (
-        <div className="w-caption" style={textStyle(node)}>
+        <div className={`w-caption${node.color === "danger" ? " w-danger" : ""}`} style={textStyle(node)}>
           {str(node.value) ?? ""}
         </div>
       );
@@ -240,11 +228,7 @@ function Node({ node, ctx }: { node: WidgetNode; ctx: Ctx }): ReactNode {
     case "Badge":
       return <span className={`badge badge-${str(node.color) ?? "secondary"}`}>{str(node.label) ?? ""}</span>;
     case "Icon":
-      return (
-        <span className="w-icon" aria-hidden="true">
-          {ICONS[str(node.name) ?? ""] ?? "•"}
-        </span>
-      );
+      return <WIcon name={str(node.name)} />;
     case "Image": {
       const src = str(node.src) ?? "";
       if (!/^(https?:|data:image\/)/.test(src)) return null;
@@ -254,26 +238,8 @@ function Node({ node, ctx }: { node: WidgetNode; ctx: Ctx }): ReactNode {
       return <hr className="w-divider" />;
     case "Spacer":
       return <div className="w-spacer" aria-hidden="true" />;
-    case "Button": {
-      const action = isAction(node.onClickAction) ? node.onClickAction : null;
-      const label = str(node.label);
-      const icon = str(node.iconStart);
-      const cls = `w-button ${node.style === "secondary" || node.variant === "outline" || node.variant === "ghost" ? "secondary" : ""} ${node.color === "danger" ? "danger" : ""}`;
-      return (
-        <button
-          type={node.submit ? "submit" : "button"}
-          className={cls}
-          disabled={ctx.disabled || node.disabled === true || (!action && !node.submit)}
-          aria-label={label ? undefined : icon ?? "Action"}
-          data-action={node.submit && action ? JSON.stringify(action) : undefined}
-          onClick={node.submit || !action ? undefined : () => ctx.onAction(action)}
-        >
-          {icon && <span aria-hidden="true">{ICONS[icon] ?? ""} </span>}
-          {label}
-          {str(node.iconEnd) && <span aria-hidden="true"> {ICONS[str(node.iconEnd)!] ?? ""}</span>}
-        </button>
-      );
-    }
+    case "Button":
+      return <WButton node={node} ctx={ctx} />;
     case "Input":
     case "DatePicker":
       return (
@@ -364,11 +330,100 @@ function Node({ node, ctx }: { node: WidgetNode; ctx: Ctx }): ReactNode {
   }
 }
 
+/** The first Text or Title value in a subtree: what a list row is about. */
+function firstText(node: WidgetNode): string | undefined {
+  if ((node.type === "Text" || node.type === "Title") && str(node.value)) return str(node.value);
+  for (const c of childrenOf(node)) {
+    const t = firstText(c);
+    if (t) return t;
+  }
+  return undefined;
+}
+
+const taskIdOf = (a: ActionConfig | null): number | undefined => {
+  const id = a?.payload?.task_id;
+  return typeof id === "number" ? id : typeof id === "string" && /^\d+$/.test(id) ? Number(id) : undefined;
+};
+
+function WButton({ node, ctx }: { node: WidgetNode; ctx: Ctx }) {
+  const [confirming, setConfirming] = useState(false);
+  const keepRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (confirming) keepRef.current?.focus();
+  }, [confirming]);
+  let action = isAction(node.onClickAction) ? node.onClickAction : null;
+  let label = str(node.label);
+  let icon = str(node.iconStart);
+  // An older list may still offer Complete for a task the pane shows done (or Reopen for an open one).
+  const id = taskIdOf(action);
+  const known = id !== undefined ? ctx.taskStatus?.get(id) : undefined;
+  if (action && known === "completed" && action.type === "task.complete") {
+    action = { ...action, type: "task.reopen" };
+    label = "Reopen";
+    icon = "reload";
+  } else if (action && known === "pending" && action.type === "task.reopen") {
+    action = { ...action, type: "task.complete" };
+    label = "Complete";
+    icon = "check";
+  }
+  const danger = node.color === "danger";
+  const cls = `w-button${node.style === "secondary" || node.variant === "outline" || node.variant === "ghost" || node.variant === "soft" ? " secondary" : ""}${danger ? " danger" : ""}`;
+  const name = (label ?? iconFor(icon) ?? "Action") + (ctx.subject ? `: ${ctx.subject}` : "");
+  // Deleting from a widget asks first: it sits next to Complete.
+  const asks = !!action && !node.submit && /(^|\.)delete$/.test(action.type);
+  if (asks && confirming && action) {
+    const a = action;
+    return (
+      <span className="w-confirm" role="group" aria-label={`Delete${ctx.subject ? ` “${ctx.subject}”` : ""}?`}>
+        <span>Delete?</span>
+        <button
+          type="button"
+          className="w-button danger"
+          disabled={ctx.disabled}
+          onClick={() => {
+            setConfirming(false);
+            ctx.onAction(a);
+          }}
+        >
+          Delete
+        </button>
+        <button type="button" className="w-button secondary" ref={keepRef} onClick={() => setConfirming(false)}>
+          Keep
+        </button>
+      </span>
+    );
+  }
+  return (
+    <button
+      type={node.submit ? "submit" : "button"}
+      className={cls}
+      disabled={ctx.disabled || node.disabled === true || (!action && !node.submit)}
+      aria-label={label && !ctx.subject ? undefined : name}
+      data-action={node.submit && action ? JSON.stringify(action) : undefined}
+      onClick={node.submit || !action ? undefined : asks ? () => setConfirming(true) : () => ctx.onAction(action!)}
+    >
+      {icon && <WIcon name={icon} />}
+      {label}
+      {str(node.iconEnd) && <WIcon name={str(node.iconEnd)} />}
+    </button>
+  );
+}
+
 /** Renders a widget root; actions go to `onAction`. */
-export function WidgetView({ widget, onAction, disabled }: { widget: WidgetNode; onAction: ActionHandler; disabled: boolean }) {
+export function WidgetView({
+  widget,
+  onAction,
+  disabled,
+  taskStatus,
+}: {
+  widget: WidgetNode;
+  onAction: ActionHandler;
+  disabled: boolean;
+  taskStatus?: ReadonlyMap<number, TaskStatus> | null;
+}) {
   return (
     <div className="widget" aria-busy={disabled}>
-      <Node node={widget} ctx={{ onAction, disabled }} />
+      <Node node={widget} ctx={{ onAction, disabled, taskStatus }} />
     </div>
   );
 }

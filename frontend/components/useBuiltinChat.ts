@@ -13,6 +13,7 @@ import {
   type ThreadState,
 } from "@/lib/chatkit-protocol/thread-state";
 import type { ActionConfig, Thread, ThreadMeta, ThreadStreamEvent } from "@/lib/chatkit-protocol/types";
+import { SessionError } from "@/lib/session";
 
 export interface ChatError {
   message: string;
@@ -25,13 +26,35 @@ export interface Notice {
   message: string;
 }
 
+/** A message the server never stored: kept in the thread, marked "not sent", with Retry. */
+export interface Unsent {
+  text: string;
+  reason: string;
+  at: string;
+}
+
 const MAX_EXTRA_PAGES = 20;
 
+/** Where a message that could not be sent is kept across reloads (the composer shows it again). */
+export const UNSENT_KEY = "taskpilot.unsent";
+
+const unreachable = (err: unknown) =>
+  err instanceof TypeError || (err instanceof SessionError && err.kind === "unreachable");
+
 function describe(err: unknown): string {
-  if (err instanceof ProtocolError) return err.message;
-  if (err instanceof TypeError) return "The connection to the chat service was lost. Check your network and retry.";
+  if (unreachable(err)) return "TaskPilot can't be reached. Check your connection and try again.";
+  if (err instanceof ProtocolError || err instanceof SessionError) return err.message;
   if (err instanceof Error) return err.message;
   return String(err);
+}
+
+function remember(text: string | null) {
+  try {
+    if (text) localStorage.setItem(UNSENT_KEY, text);
+    else localStorage.removeItem(UNSENT_KEY);
+  } catch {
+    // storage unavailable (private mode): the message still stays in the thread
+  }
 }
 
 const isAbort = (err: unknown) => err instanceof DOMException && err.name === "AbortError";
@@ -48,6 +71,12 @@ export function useBuiltinChat(client: ChatKitProtocolClient, onEffect: (e: { na
   const [error, setError] = useState<ChatError | null>(null);
   /** The message being sent, shown until the server echoes it as a stored item. */
   const [pendingText, setPendingText] = useState<string | null>(null);
+  const [unsent, setUnsent] = useState<Unsent | null>(null);
+  /** Text Stop gave back to the composer (the server had not stored it yet). */
+  const [restored, setRestored] = useState<{ text: string } | null>(null);
+  /** The item after which the user pressed Stop (shown as "Stopped"). */
+  const [stoppedAfter, setStoppedAfter] = useState<string | null>(null);
+  const stopRequested = useRef(false);
   const abortRef = useRef<AbortController | null>(null);
   const stateRef = useRef(state);
   stateRef.current = state;
@@ -55,15 +84,19 @@ export function useBuiltinChat(client: ChatKitProtocolClient, onEffect: (e: { na
   const onEffectRef = useRef(onEffect);
   onEffectRef.current = onEffect;
 
-  const refreshThreads = useCallback(async () => {
-    try {
-      const page = await client.listThreads({ limit: 50, order: "desc" });
-      setThreads(page.data.map(({ items: _items, ...meta }: Thread) => meta));
-      setThreadsError(null);
-    } catch (err) {
-      setThreadsError(describe(err));
-    }
-  }, [client]);
+  /** Reloads the history; a background refresh after a turn stays quiet (the turn reports its own failure). */
+  const refreshThreads = useCallback(
+    async (quiet = false) => {
+      try {
+        const page = await client.listThreads({ limit: 50, order: "desc" });
+        setThreads(page.data.map(({ items: _items, ...meta }: Thread) => meta));
+        setThreadsError(null);
+      } catch (err) {
+        if (!quiet) setThreadsError(describe(err));
+      }
+    },
+    [client],
+  );
 
   useEffect(() => {
     void refreshThreads();
@@ -72,16 +105,19 @@ export function useBuiltinChat(client: ChatKitProtocolClient, onEffect: (e: { na
 
   /** Runs one streamed request, applying its events as they arrive. */
   const run = useCallback(
-    async (open: (signal: AbortSignal) => AsyncGenerator<ThreadStreamEvent>) => {
+    async (open: (signal: AbortSignal) => AsyncGenerator<ThreadStreamEvent>, sentText: string | null = null) => {
       abortRef.current?.abort();
       const ctrl = new AbortController();
       abortRef.current = ctrl;
+      stopRequested.current = false;
       setStreaming(true);
       setAllowCancel(true);
       setError(null);
       setNotice(null);
       setProgress(null);
+      setStoppedAfter(null);
       let sawError = false;
+      let stored = sentText === null;
       try {
         for await (const ev of open(ctrl.signal)) {
           switch (ev.type) {
@@ -116,6 +152,8 @@ export function useBuiltinChat(client: ChatKitProtocolClient, onEffect: (e: { na
               if (ev.type === "thread.item.done" && ev.item.type === "user_message") {
                 // The server stored this turn's message: a retry now re-runs it.
                 lastTextRef.current = null;
+                stored = true;
+                remember(null);
                 setPendingText(null);
               }
               if (ev.type === "thread.item.added" || ev.type === "thread.item.done") setProgress(null);
@@ -123,7 +161,24 @@ export function useBuiltinChat(client: ChatKitProtocolClient, onEffect: (e: { na
           }
         }
       } catch (err) {
-        if (!isAbort(err)) {
+        if (isAbort(err) || (ctrl.signal.aborted && stopRequested.current)) {
+          if (stopRequested.current) {
+            if (!stored && sentText !== null) {
+              // Stopped before the server took the message: it goes back to the composer.
+              lastTextRef.current = null;
+              remember(null);
+              setRestored({ text: sentText });
+            } else {
+              const items = stateRef.current.items;
+              setStoppedAfter(items.length ? items[items.length - 1].id : null);
+            }
+          }
+        } else if (!stored && sentText !== null) {
+          // Never stored: the message stays in the thread, marked "not sent", with Retry.
+          sawError = true;
+          remember(sentText);
+          setUnsent({ text: sentText, reason: describe(err), at: new Date().toISOString() });
+        } else {
           sawError = true;
           setError({ message: describe(err), allowRetry: true });
         }
@@ -134,7 +189,7 @@ export function useBuiltinChat(client: ChatKitProtocolClient, onEffect: (e: { na
         setPendingText(null);
       }
       if (!sawError) lastTextRef.current = null;
-      void refreshThreads();
+      void refreshThreads(true);
     },
     [refreshThreads],
   );
@@ -144,10 +199,15 @@ export function useBuiltinChat(client: ChatKitProtocolClient, onEffect: (e: { na
       const trimmed = text.trim();
       if (!trimmed) return;
       lastTextRef.current = trimmed;
+      remember(trimmed);
+      setUnsent(null);
+      setRestored(null);
       setPendingText(trimmed);
       const threadId = stateRef.current.thread?.id;
-      await run((signal) =>
-        threadId ? client.addUserMessage(threadId, textInput(trimmed), signal) : client.createThread(textInput(trimmed), signal),
+      await run(
+        (signal) =>
+          threadId ? client.addUserMessage(threadId, textInput(trimmed), signal) : client.createThread(textInput(trimmed), signal),
+        trimmed,
       );
     },
     [client, run],
@@ -160,6 +220,7 @@ export function useBuiltinChat(client: ChatKitProtocolClient, onEffect: (e: { na
       await send(lastTextRef.current);
       return;
     }
+    setError(null);
     const { thread, items } = stateRef.current;
     const userId = lastUserMessageId(items);
     if (thread && userId) {
@@ -169,7 +230,17 @@ export function useBuiltinChat(client: ChatKitProtocolClient, onEffect: (e: { na
   }, [client, run, send]);
 
   const stop = useCallback(() => {
+    stopRequested.current = true;
     abortRef.current?.abort();
+  }, []);
+
+  /** Drops a message that was not sent (its text goes back to the composer). */
+  const discardUnsent = useCallback(() => {
+    setUnsent((u) => {
+      if (u) setRestored({ text: u.text });
+      return null;
+    });
+    lastTextRef.current = null;
   }, []);
 
   const action = useCallback(
@@ -199,6 +270,12 @@ export function useBuiltinChat(client: ChatKitProtocolClient, onEffect: (e: { na
       setLoadingThread(true);
       setError(null);
       setNotice(null);
+      setStoppedAfter(null);
+      setUnsent((u) => {
+        if (u) setRestored({ text: u.text });
+        return null;
+      });
+      lastTextRef.current = null;
       try {
         const thread = await client.getThread(threadId);
         let next = threadStateFrom(thread);
@@ -223,6 +300,11 @@ export function useBuiltinChat(client: ChatKitProtocolClient, onEffect: (e: { na
     setState(emptyThreadState);
     setError(null);
     setNotice(null);
+    setStoppedAfter(null);
+    setUnsent((u) => {
+      if (u) setRestored({ text: u.text });
+      return null;
+    });
     lastTextRef.current = null;
   }, []);
 
@@ -263,6 +345,10 @@ export function useBuiltinChat(client: ChatKitProtocolClient, onEffect: (e: { na
     notice,
     error,
     pendingText,
+    unsent,
+    restored,
+    stoppedAfter,
+    discardUnsent,
     dismissNotice: () => setNotice(null),
     send,
     retry,

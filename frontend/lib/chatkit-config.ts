@@ -59,6 +59,8 @@ export interface CreateOptionsInput extends ChatKitCallbacks {
   /** Underlying fetch (tests inject one). */
   fetch?: typeof fetch;
   timeZone?: () => string;
+  /** The page's colour scheme (prefers-color-scheme): ChatKit's theme follows it. */
+  colorScheme?: "light" | "dark";
   chatkitUrl?: string;
   domainKey?: string;
 }
@@ -80,9 +82,11 @@ export function createChatKitOptions(input: CreateOptionsInput): UseChatKitOptio
     },
   };
 
+  const theme = input.colorScheme ?? baseOptions.theme;
   if (input.mode === "hosted") {
     return {
       ...baseOptions,
+      theme,
       ...handlers,
       api: {
         // ChatKit calls this with null first, then with the current secret each time
@@ -101,6 +105,7 @@ export function createChatKitOptions(input: CreateOptionsInput): UseChatKitOptio
 
   return {
     ...baseOptions,
+    theme,
     ...handlers,
     api: {
       url: input.chatkitUrl ?? CHATKIT_ENDPOINT,

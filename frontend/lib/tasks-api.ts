@@ -16,6 +16,23 @@ export interface Task {
   created_at: string;
   updated_at: string;
   completed_at: string | null;
+  /** Set for recurring tasks (optional: backends without recurrence omit it). */
+  recurrence?: { rule?: string; text?: string } | null;
+}
+
+/** The fields the pane edits (PATCH is a JSON merge patch: null clears due_at). */
+export interface TaskPatch {
+  title?: string;
+  due_at?: string | null;
+  status?: TaskStatus;
+}
+
+export interface NewTask {
+  title: string;
+  due_at?: string | null;
+  description?: string;
+  priority?: TaskPriority;
+  tags?: string[];
 }
 
 export class TasksError extends Error {
@@ -54,14 +71,35 @@ export class TasksApi {
     return Array.isArray(body.tasks) ? body.tasks : [];
   }
 
-  async setStatus(id: number, status: TaskStatus): Promise<Task> {
+  setStatus(id: number, status: TaskStatus): Promise<Task> {
+    return this.update(id, { status }, status === "completed" ? "complete the task" : "reopen the task");
+  }
+
+  async update(id: number, patch: TaskPatch, what = "save the task"): Promise<Task> {
     const res = await check(
       await this.fetchImpl(`${this.endpoint}/${id}`, {
         method: "PATCH",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify({ status }),
+        body: JSON.stringify(patch),
       }),
-      status === "completed" ? "complete the task" : "reopen the task",
+      what,
+    );
+    return (await res.json()) as Task;
+  }
+
+  async create(task: NewTask): Promise<Task> {
+    const body: Record<string, unknown> = { title: task.title };
+    if (task.due_at) body.due_at = task.due_at;
+    if (task.description) body.description = task.description;
+    if (task.priority && task.priority !== "none") body.priority = task.priority;
+    if (task.tags?.length) body.tags = task.tags;
+    const res = await check(
+      await this.fetchImpl(this.endpoint, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify(body),
+      }),
+      "add the task",
     );
     return (await res.json()) as Task;
   }
@@ -81,16 +119,40 @@ export function sortTasks(tasks: Task[]): Task[] {
   });
 }
 
-/** A due date in the viewer's own zone, e.g. "Sat, Nov 29, 5:00 PM". */
-export function formatDue(iso: string, locale?: string, timeZone?: string): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleString(locale, {
-    weekday: "short",
-    month: "short",
-    day: "numeric",
-    hour: "numeric",
-    minute: "2-digit",
-    timeZone,
-  });
+/** What to tell the user when a task request failed: never a raw "Failed to fetch". */
+export function describeTaskError(err: unknown, what: string): string {
+  if (err instanceof TasksError) {
+    if (err.status === 401 || err.status === 403) return `Could not ${what}: your session ended. Reload the page.`;
+    if (err.status >= 500) return `Could not ${what}: TaskPilot is having trouble. Try again in a moment.`;
+    return err.message;
+  }
+  return `Could not ${what}: TaskPilot can't be reached. Check your connection and try again.`;
+}
+
+export type TaskGroup = "overdue" | "today" | "upcoming" | "nodate" | "completed";
+
+export const GROUP_TITLES: Record<TaskGroup, string> = {
+  overdue: "Overdue",
+  today: "Today",
+  upcoming: "Upcoming",
+  nodate: "No date",
+  completed: "Completed",
+};
+
+/** The pane's group of a task: pending ones by due date (in the zone), then completed. */
+export function groupOf(t: Task, now: Date, daysFrom: (due: Date, now: Date) => number): TaskGroup {
+  if (t.status === "completed") return "completed";
+  if (!t.due_at) return "nodate";
+  const due = new Date(t.due_at);
+  if (Number.isNaN(due.getTime())) return "nodate";
+  if (due.getTime() < now.getTime()) return "overdue";
+  return daysFrom(due, now) <= 0 ? "today" : "upcoming";
+}
+
+/** Sorted tasks split into the pane's groups, in display order (empty groups left out). */
+export function groupTasks(tasks: Task[], now: Date, daysFrom: (due: Date, now: Date) => number): [TaskGroup, Task[]][] {
+  const order: TaskGroup[] = ["overdue", "today", "upcoming", "nodate", "completed"];
+  const by = new Map<TaskGroup, Task[]>(order.map((g) => [g, []]));
+  for (const t of sortTasks(tasks)) by.get(groupOf(t, now, daysFrom))!.push(t);
+  return order.filter((g) => by.get(g)!.length > 0).map((g) => [g, by.get(g)!]);
 }

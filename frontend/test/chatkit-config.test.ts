@@ -171,3 +171,12 @@ describe("validateChatKitConfig", () => {
     expect(keyed.warnings).toEqual([]);
   });
 });
+
+describe("ChatKit's theme follows the page's colour scheme", () => {
+  it("is dark when the page is dark, light otherwise (both modes)", () => {
+    const { session } = mintingBackend("self-hosted");
+    expect(createChatKitOptions({ mode: "self-hosted", session, colorScheme: "dark" }).theme).toBe("dark");
+    expect(createChatKitOptions({ mode: "hosted", session, colorScheme: "dark" }).theme).toBe("dark");
+    expect(createChatKitOptions({ mode: "self-hosted", session, colorScheme: "light" }).theme).toBe("light");
+  });
+});

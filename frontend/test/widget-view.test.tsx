@@ -27,16 +27,46 @@ describe("WidgetView", () => {
 
   it("renders the task-list widget: list, texts, badge, action button", () => {
     const html = render(taskList);
-    expect(html).toContain('<div class="w-status"><span aria-hidden="true">✓ </span>All tasks · 1</div>');
+    expect(html).toMatch(/<div class="w-status"><svg [^>]*aria-hidden="true"[^>]*>.*<\/svg><span>All tasks · 1<\/span><\/div>/);
     expect(html).toContain('<ul class="w-list"><li class="w-list-item">');
     expect(html).toMatch(/<div class="w-text "[^>]*text-decoration:line-through[^>]*>Buy milk<\/div>/);
     expect(html).toContain('<div class="w-caption"');
     expect(html).toContain('<span class="badge badge-success">Done</span>');
-    expect(html).toMatch(/<button type="button" class="w-button[^"]*"><span aria-hidden="true">↻ <\/span>Reopen<\/button>/);
+    // The button is named with its task, and its icon is an SVG, not a glyph the font may lack.
+    expect(html).toMatch(/<button type="button" class="w-button[^"]*" aria-label="Reopen: Buy milk"><svg [^>]*aria-hidden="true"[^>]*>.*<\/svg>Reopen<\/button>/);
+    expect(html).not.toContain("↻");
   });
 
   it("disables action buttons while a request runs", () => {
-    expect(render(taskList, true)).toMatch(/<button type="button" class="w-button[^"]*" disabled="">/);
+    expect(render(taskList, true)).toMatch(/<button type="button" class="w-button[^"]*" disabled="" aria-label="Reopen: Buy milk">/);
+  });
+
+  it("offers Complete instead of a stale Reopen when the task pane knows the task is open again", () => {
+    const html = renderToStaticMarkup(
+      <WidgetView widget={taskList} disabled={false} taskStatus={new Map([[1, "pending" as const]])} onAction={() => undefined} />,
+    );
+    expect(html).toContain('aria-label="Complete: Buy milk"');
+    expect(html).not.toContain("Reopen");
+  });
+
+  it("asks before a widget's Delete runs its action", () => {
+    const widget: WidgetNode = {
+      type: "ListView",
+      children: [
+        {
+          type: "ListViewItem",
+          children: [
+            { type: "Text", value: "Pay bills" },
+            { type: "Button", label: "Delete", color: "danger", onClickAction: { type: "task.delete", payload: { task_id: 4 } } },
+          ],
+        },
+      ],
+    };
+    const html = render(widget);
+    // The first click only opens the confirmation (a client-side state), so the static
+    // markup has a plain button named with its task and no action attached to submit.
+    expect(html).toContain('aria-label="Delete: Pay bills"');
+    expect(html).not.toContain("data-action");
   });
 
   it("renders unknown components as their children, or their text", () => {
