@@ -11,7 +11,9 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -442,7 +444,50 @@ func (c *Config) Warnings() []string {
 	if c.Target != AllInOne && !c.RedisURL.IsSet() && c.RateLimitPerMinute > 0 {
 		w = append(w, "REDIS_URL unset: rate limits are per replica")
 	}
+	w = append(w, c.permissionWarnings()...)
 	return w
+}
+
+// permissionWarnings flags local state other users of the machine can read:
+// the data directory wider than 0700, the SQLite files and the signing key
+// wider than 0600 (new ones are created so; these predate that, or were
+// changed).
+func (c *Config) permissionWarnings() []string {
+	var w []string
+	wide := func(path string, limit os.FileMode) {
+		st, err := os.Stat(path)
+		if err != nil {
+			return
+		}
+		if mode := st.Mode().Perm(); mode&^limit != 0 {
+			w = append(w, fmt.Sprintf("%s is accessible to other users (mode %#o): chmod %#o %s", path, mode, limit, path))
+		}
+	}
+	dirs := map[string]bool{c.DataDir: true}
+	var files []string
+	if c.Target == AllInOne && !c.SessionSigningKey.IsSet() {
+		files = append(files, filepath.Join(c.DataDir, SigningKeyFile))
+	}
+	if path, ok := SQLitePath(c.DatabaseURL.Reveal()); ok && path != ":memory:" {
+		dirs[filepath.Dir(path)] = true
+		files = append(files, path, path+"-wal", path+"-shm")
+	}
+	for _, d := range sortedKeys(dirs) {
+		wide(d, 0o700)
+	}
+	for _, f := range files {
+		wide(f, 0o600)
+	}
+	return w
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // OTLPHeaderMap parses OTEL_EXPORTER_OTLP_HEADERS ("k=v,k2=v2").
