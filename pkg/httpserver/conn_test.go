@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/taskpilotai/taskpilot/pkg/apperr"
 	"github.com/taskpilotai/taskpilot/pkg/httpserver"
 )
 
@@ -185,4 +186,31 @@ func TestMetricsAreNotOnTheAppUnlessAsked(t *testing.T) {
 	f := newFixture(t, func(o *httpserver.Options) { o.MetricsOnApp = false })
 	resp, _ := f.do(t, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+}
+
+// One rule for log levels: client faults (4xx, 501 for a feature the server
+// does not offer) never log at ERROR; server faults do.
+func TestClientFaultsAreNotLoggedAsErrors(t *testing.T) {
+	for path, want := range map[string]string{
+		"/unsupported":   "WARN",
+		"/items/missing": "INFO",
+		"/nowhere":       "INFO",
+		"/fail":          "ERROR",
+	} {
+		t.Run(path, func(t *testing.T) {
+			f := newFixture(t, nil)
+			f.app.Get("/unsupported", func(*fiber.Ctx) error {
+				return apperr.New(http.StatusNotImplemented, apperr.CodeNotConfigured, "attachments are not configured on this server")
+			})
+			_, _ = f.do(t, httptest.NewRequest(http.MethodGet, path, nil))
+			levels := map[string]bool{}
+			for _, l := range f.logs.lines(t) {
+				levels[l["level"].(string)] = true
+			}
+			assert.True(t, levels[want], "%s logs at %s: %v", path, want, levels)
+			if want != "ERROR" {
+				assert.False(t, levels["ERROR"], "%s: nothing at ERROR", path)
+			}
+		})
+	}
 }
