@@ -1,8 +1,11 @@
 // Package httpserver is the Fiber bootstrap every TaskPilotAI service shares:
 // panic recovery, request ids, CORS limited to an allow-list, a body size
 // limit, the JSON error handler, an access log line and Prometheus metrics per
-// request, OpenTelemetry server spans, /healthz, /readyz and /metrics, and a
-// graceful shutdown that drains in-flight requests.
+// request, OpenTelemetry server spans, security headers, /healthz and
+// /readyz (/metrics is served on a listener of its own:
+// telemetry.ServeMetrics), per-connection limits (read deadlines from the
+// first byte, a write stall timeout, connections per address: ConnLimits),
+// and a graceful shutdown that drains in-flight requests.
 //
 // The app runs with fiber.Config{Immutable: true}: strings taken from the
 // request (c.Params, c.Get, c.Query, ...) stay valid after the handler
