@@ -161,3 +161,30 @@ func TestAllInOneBuildsWithAnAPIKeyInBothModes(t *testing.T) {
 		})
 	}
 }
+
+// The built front end's policy (frontend/scripts/csp.mjs) is sent on every
+// response; an export without one is served without a policy rather than
+// with one that would block its inline scripts.
+func TestFrontendContentSecurityPolicy(t *testing.T) {
+	const policy = "default-src 'self'; script-src 'self' 'sha256-AAAA'; frame-ancestors 'none'"
+	withPolicy := t.TempDir()
+	writeSite(t, withPolicy)
+	require.NoError(t, os.WriteFile(filepath.Join(withPolicy, CSPFile), []byte(policy+"\n"), 0o600))
+	without := t.TempDir()
+	writeSite(t, without)
+	for name, tc := range map[string]struct{ dir, want string }{
+		"built with its policy": {withPolicy, policy},
+		"built without":         {without, ""},
+		"API only":              {filepath.Join(t.TempDir(), "none"), "default-src 'none'; frame-ancestors 'none'"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			app := newApp(t, map[string]string{"STATIC_DIR": tc.dir})
+			for _, path := range []string{"/", "/healthz", "/api/v1/tasks"} {
+				_, _, h := get(t, app, http.MethodGet, path)
+				assert.Equal(t, tc.want, h.Get("Content-Security-Policy"), path)
+				assert.Equal(t, "nosniff", h.Get("X-Content-Type-Options"), path)
+				assert.Equal(t, "DENY", h.Get("X-Frame-Options"), path)
+			}
+		})
+	}
+}
