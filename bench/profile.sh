@@ -23,6 +23,7 @@ work=$(mktemp -d)
 dur=${PROFILE_SECONDS:-10}
 port=18110
 pport=18111
+mport=18112 # METRICS_ADDR
 mkdir -p "$out" "$bin"
 pids=()
 cleanup() {
@@ -51,6 +52,7 @@ fi
 mkdir -p "$work/tp"
 env LISTEN_ADDR=127.0.0.1:$port DATABASE_URL="sqlite://$work/tp/taskpilot.db" DATA_DIR="$work/tp" \
   LOG_LEVEL=error RATE_LIMIT_PER_MINUTE=100000000 STATIC_DIR="$work/none" PPROF_ADDR=127.0.0.1:$pport \
+  METRICS_ADDR=127.0.0.1:$mport MAX_CONNS_PER_IP=0 \
   "${extra[@]}" "$work/taskpilot-under-test" >"$work/server.log" 2>&1 &
 tp_pid=$!
 pids+=($tp_pid)
@@ -68,7 +70,7 @@ if [ "$scenario" = streams ]; then
 elif [ "$scenario" = history ]; then
   # The thread is filled first; threads.list is only sent once the
   # (warm-up then measured) loop runs.
-  until curl -fsS "http://127.0.0.1:$port/metrics" | grep -q 'taskpilot_chatkit_requests_total{outcome="ok",type="threads.list"}'; do
+  until curl -fsS "http://127.0.0.1:$mport/metrics" | grep -q 'taskpilot_chatkit_requests_total{outcome="ok",type="threads.list"}'; do
     sleep 0.5
   done
   sleep 1

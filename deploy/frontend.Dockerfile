@@ -26,10 +26,12 @@ ENV NEXT_PUBLIC_API_URL=${NEXT_PUBLIC_API_URL} \
     NEXT_PUBLIC_CHATKIT_DOMAIN_KEY=${NEXT_PUBLIC_CHATKIT_DOMAIN_KEY} \
     NEXT_PUBLIC_CHATKIT_UI=${NEXT_PUBLIC_CHATKIT_UI} \
     NEXT_PUBLIC_CHATKIT_LOAD_TIMEOUT_MS=${NEXT_PUBLIC_CHATKIT_LOAD_TIMEOUT_MS}
-RUN npm run build && test -f out/index.html
+# The Content-Security-Policy of this build (hashes of its inline scripts).
+RUN npm run build && node scripts/csp.mjs out && test -f out/index.html
 
 FROM nginxinc/nginx-unprivileged:1.29-alpine
 COPY deploy/frontend/nginx.conf /etc/nginx/nginx.conf
+COPY --from=build /src/frontend/out/csp-nginx.conf /etc/nginx/csp.conf
 COPY --from=build /src/frontend/out /usr/share/nginx/html
 USER 101
 EXPOSE 8080

@@ -20,11 +20,13 @@ $(FRONTEND_DEPS): $(FRONTEND_DIR)/package-lock.json
 ## frontend-build: Build the static export into frontend/out
 frontend-build: $(FRONTEND_DEPS)
 	cd $(FRONTEND_DIR) && NEXT_TELEMETRY_DISABLED=1 npx next build
+	cd $(FRONTEND_DIR) && node scripts/csp.mjs out
 	@touch $(FRONTEND_DIR)/out
 
 # A file target: `make run` depends on it, so the export is built when missing or stale.
-$(FRONTEND_DIR)/out: $(FRONTEND_DEPS) $(FRONTEND_SRC)
+$(FRONTEND_DIR)/out: $(FRONTEND_DEPS) $(FRONTEND_SRC) $(FRONTEND_DIR)/scripts/csp.mjs
 	cd $(FRONTEND_DIR) && NEXT_TELEMETRY_DISABLED=1 npx next build
+	cd $(FRONTEND_DIR) && node scripts/csp.mjs out
 	@touch $@
 
 ## test-frontend: Front-end unit tests (vitest) and browser tests (Chromium against the real binary)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/taskpilotai/taskpilot/pkg/config"
 	"github.com/taskpilotai/taskpilot/pkg/httpserver"
+	"github.com/taskpilotai/taskpilot/pkg/startup"
 	"github.com/taskpilotai/taskpilot/services/chat-service/chatsvc"
 	"github.com/taskpilotai/taskpilot/services/session-service/sessionsvc"
 )
@@ -48,6 +49,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg *pr
 	cleanups = append(cleanups, closeChat)
 	// ---- end chat-service ----
 
+	site := loadSite(cfg.StaticDir, logger)
 	app := httpserver.New(httpserver.Options{
 		Service:        cfg.Target.ServiceName(),
 		Logger:         logger,
@@ -55,6 +57,8 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg *pr
 		AllowOrigins:   cfg.FrontendURLs,
 		BodyLimit:      allInOneBodyLimit,
 		TracerProvider: tp,
+		Limits:         startup.ConnLimits(cfg),
+		Headers:        httpserver.SecurityHeaders(site.policy),
 		Ready: func(ctx context.Context) error {
 			return errors.Join(sessions.Ready(ctx), chat.Ready(ctx))
 		},
@@ -63,8 +67,6 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg *pr
 	chat.Routes(app)
 
 	// The front end goes last: its catch-all must not shadow API routes.
-	if err := mountFrontend(app, cfg.StaticDir, logger); err != nil {
-		return fail(err)
-	}
+	mountFrontend(app, site)
 	return app, cleanup, nil
 }

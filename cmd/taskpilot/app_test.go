@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/trace/noop"
@@ -51,15 +52,23 @@ func newApp(t *testing.T, env map[string]string) *fiber.App {
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	app, cleanup, err := build(ctx, cfg, slog.New(slog.DiscardHandler), telemetry.NewRegistry(), noop.NewTracerProvider())
+	lastRegistry = telemetry.NewRegistry()
+	app, cleanup, err := build(ctx, cfg, slog.New(slog.DiscardHandler), lastRegistry, noop.NewTracerProvider())
 	require.NoError(t, err)
 	t.Cleanup(cleanup)
 	return app
 }
 
+// lastRegistry is the registry of the app newApp built last.
+var lastRegistry *prometheus.Registry
+
 func get(t *testing.T, app *fiber.App, method, path string) (int, string, http.Header) {
 	t.Helper()
-	resp, err := app.Test(httptest.NewRequest(method, path, nil), -1)
+	req := httptest.NewRequest(method, path, nil)
+	if method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := app.Test(req, -1)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
@@ -80,10 +89,12 @@ func TestAllInOneServesBothServices(t *testing.T) {
 	status, _, _ = get(t, app, http.MethodGet, "/api/v1/tasks")
 	assert.Equal(t, http.StatusUnauthorized, status)
 
-	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
+	for _, p := range []string{"/healthz", "/readyz"} {
 		status, _, _ := get(t, app, http.MethodGet, p)
 		assert.Equal(t, http.StatusOK, status, p)
 	}
+	status, _, _ = get(t, app, http.MethodGet, "/metrics")
+	assert.Equal(t, http.StatusNotFound, status, "metrics are served on METRICS_ADDR, not the public listener")
 	status, body, _ = get(t, app, http.MethodGet, "/")
 	assert.Equal(t, http.StatusNotFound, status, "no front end built: API only")
 	assert.Contains(t, body, "not_found")
@@ -138,9 +149,42 @@ func TestAllInOneBuildsWithAnAPIKeyInBothModes(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			app := newApp(t, map[string]string{"CHATKIT_MODE": mode, "OPENAI_API_KEY": "sk-test",
 				"OPENAI_BASE_URL": "http://127.0.0.1:1/v1"})
-			status, body, _ := get(t, app, http.MethodGet, "/metrics")
+			status, _, _ := get(t, app, http.MethodGet, "/healthz")
 			require.Equal(t, http.StatusOK, status)
-			assert.Contains(t, body, "taskpilot_http_requests_in_flight")
+			families, err := lastRegistry.Gather()
+			require.NoError(t, err)
+			var names []string
+			for _, f := range families {
+				names = append(names, f.GetName())
+			}
+			assert.Contains(t, names, "taskpilot_http_requests_in_flight")
+		})
+	}
+}
+
+// The built front end's policy (frontend/scripts/csp.mjs) is sent on every
+// response; an export without one is served without a policy rather than
+// with one that would block its inline scripts.
+func TestFrontendContentSecurityPolicy(t *testing.T) {
+	const policy = "default-src 'self'; script-src 'self' 'sha256-AAAA'; frame-ancestors 'none'"
+	withPolicy := t.TempDir()
+	writeSite(t, withPolicy)
+	require.NoError(t, os.WriteFile(filepath.Join(withPolicy, CSPFile), []byte(policy+"\n"), 0o600))
+	without := t.TempDir()
+	writeSite(t, without)
+	for name, tc := range map[string]struct{ dir, want string }{
+		"built with its policy": {withPolicy, policy},
+		"built without":         {without, ""},
+		"API only":              {filepath.Join(t.TempDir(), "none"), "default-src 'none'; frame-ancestors 'none'"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			app := newApp(t, map[string]string{"STATIC_DIR": tc.dir})
+			for _, path := range []string{"/", "/healthz", "/api/v1/tasks"} {
+				_, _, h := get(t, app, http.MethodGet, path)
+				assert.Equal(t, tc.want, h.Get("Content-Security-Policy"), path)
+				assert.Equal(t, "nosniff", h.Get("X-Content-Type-Options"), path)
+				assert.Equal(t, "DENY", h.Get("X-Frame-Options"), path)
+			}
 		})
 	}
 }

@@ -39,7 +39,7 @@ func TestBinaryStartsServesAndStopsOnSIGTERM(t *testing.T) {
 	cmd := exec.CommandContext(ctx, bin)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(),
-		"LISTEN_ADDR=127.0.0.1:0",
+		"LISTEN_ADDR=127.0.0.1:0", "METRICS_ADDR=127.0.0.1:0",
 		"DATABASE_URL=sqlite://"+filepath.Join(dir, "data", "taskpilot.db"),
 		"STATIC_DIR="+filepath.Join(dir, "out"),
 		"OPENAI_API_KEY=", "CHATKIT_MODE=", "AUTH_MODE=", "REDIS_URL=", "SESSION_SIGNING_KEY=",

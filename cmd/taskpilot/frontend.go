@@ -10,23 +10,56 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/taskpilotai/taskpilot/pkg/httpserver"
 )
 
-// mountFrontend serves the Next.js static export in dir at /, when it has
+// CSPFile is the Content-Security-Policy of the built front end, written
+// into the static export by frontend/scripts/csp.mjs (the hashes of the
+// export's inline scripts; nginx uses the same build output).
+const CSPFile = "csp-policy.txt"
+
+// site is the built front end the all-in-one serves.
+type site struct {
+	root   string // absolute path; empty when no front end is built
+	policy string // Content-Security-Policy for every response
+}
+
+// loadSite finds the Next.js static export in dir and its CSP. Without an
+// export the API alone is served, under httpserver.APIPolicy. An export
+// without csp-policy.txt (built without scripts/csp.mjs) is served without
+// a Content-Security-Policy, with a warning: a policy without the hashes
+// of its inline scripts would break every page.
+func loadSite(dir string, logger *slog.Logger) site {
+	root, err := filepath.Abs(dir)
+	if err != nil {
+		root = dir
+	}
+	if st, err := os.Stat(filepath.Join(root, "index.html")); err != nil || st.IsDir() {
+		logger.Info("front end not built; serving the API only (make run builds it)", slog.String("static_dir", root))
+		return site{policy: httpserver.APIPolicy}
+	}
+	logger.Info("serving the front end", slog.String("static_dir", root))
+	raw, err := os.ReadFile(filepath.Join(root, CSPFile))
+	policy := strings.TrimSpace(string(raw))
+	if err != nil || policy == "" || strings.ContainsAny(policy, "\r\n") {
+		logger.Warn("the front end was built without its Content-Security-Policy (frontend/scripts/csp.mjs); pages are served without one: rebuild with make frontend-build",
+			slog.String("file", filepath.Join(root, CSPFile)))
+		policy = ""
+	}
+	return site{root: root, policy: policy}
+}
+
+// mountFrontend serves the Next.js static export of s at /, when it has
 // been built. A path is looked up as a file, then as <path>.html, then as
 // <path>/index.html (how `next build` with `output: "export"` lays pages
 // out); anything else gets 404.html with status 404. /api/ paths are never
 // answered with pages.
-func mountFrontend(app *fiber.App, dir string, logger *slog.Logger) error {
-	root, err := filepath.Abs(dir)
-	if err != nil {
-		return fmt.Errorf("static dir %s: %w", dir, err)
+func mountFrontend(app *fiber.App, s site) {
+	if s.root == "" {
+		return
 	}
-	if st, err := os.Stat(filepath.Join(root, "index.html")); err != nil || st.IsDir() {
-		logger.Info("front end not built; serving the API only (make run builds it)", slog.String("static_dir", root))
-		return nil
-	}
-	logger.Info("serving the front end", slog.String("static_dir", root))
+	root := s.root
 	handler := func(c *fiber.Ctx) error {
 		p := c.Path()
 		if strings.HasPrefix(p, "/api/") {
@@ -49,7 +82,6 @@ func mountFrontend(app *fiber.App, dir string, logger *slog.Logger) error {
 	}
 	app.Get("/*", handler)
 	app.Head("/*", handler)
-	return nil
 }
 
 // resolve maps a URL path to a file under root and the status to send.

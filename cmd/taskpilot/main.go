@@ -42,11 +42,19 @@ func run() error {
 		}
 	}
 
-	app, cleanup, err := build(ctx, cfg, logger, telemetry.NewRegistry(), otel.GetTracerProvider())
+	reg := telemetry.NewRegistry()
+	app, cleanup, err := build(ctx, cfg, logger, reg, otel.GetTracerProvider())
 	if err != nil {
 		return err
 	}
 	defer cleanup()
+	if cfg.MetricsAddr != config.MetricsOff {
+		addr, err := telemetry.ServeMetrics(ctx, cfg.MetricsAddr, reg, logger)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("Metrics at http://%s%s\n", addr, telemetry.MetricsPath)
+	}
 
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", cfg.ListenAddr)

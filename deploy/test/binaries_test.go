@@ -107,12 +107,15 @@ func TestMain(m *testing.M) {
 
 // pod is a service process started the way its container starts.
 type pod struct {
-	name   string
-	url    string
-	cmd    *exec.Cmd
-	logs   *syncBuffer
-	done   chan error
-	tmpDir string
+	name string
+	url  string
+	// metricsURL is the pod's METRICS_ADDR listener (the chart's metrics
+	// port); /metrics is not served on url.
+	metricsURL string
+	cmd        *exec.Cmd
+	logs       *syncBuffer
+	done       chan error
+	tmpDir     string
 }
 
 type syncBuffer struct {
@@ -233,6 +236,9 @@ func startPodWait(t *testing.T, name, bin string, sb sandbox, env map[string]str
 	p := &pod{name: name, logs: &syncBuffer{}, done: make(chan error, 1), tmpDir: sb.tmp}
 	addr := freeAddr(t)
 	env["LISTEN_ADDR"] = addr
+	maddr := freeAddr(t)
+	env["METRICS_ADDR"] = maddr
+	p.metricsURL = "http://" + maddr
 	env["HOME"] = sb.home
 	env["TMPDIR"] = sb.tmp
 	p.url = "http://" + addr
@@ -323,7 +329,7 @@ func do(t *testing.T, method, url string, body string, header http.Header) (*htt
 // scrape reads /metrics into metric families.
 func scrape(t *testing.T, p *pod) map[string]*dto.MetricFamily {
 	t.Helper()
-	res, body := do(t, http.MethodGet, p.url+"/metrics", "", nil)
+	res, body := do(t, http.MethodGet, p.metricsURL+"/metrics", "", nil)
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	tp := expfmt.NewTextParser(model.UTF8Validation)
 	fams, err := tp.TextToMetricFamilies(bytes.NewReader(body))
@@ -406,7 +412,8 @@ func TestServiceBinariesRunLikeTheirPods(t *testing.T) {
 
 	// A browser's flow: a session (the anonymous cookie comes back), then a
 	// chat turn in which the model adds a task, then the task list.
-	res, body := do(t, http.MethodPost, sess.url+"/api/chatkit/sessions", "", nil)
+	jsonBody := http.Header{"Content-Type": {"application/json"}}
+	res, body := do(t, http.MethodPost, sess.url+"/api/chatkit/sessions", "", jsonBody)
 	require.Equal(t, http.StatusOK, res.StatusCode, string(body))
 	var session struct {
 		ClientSecret string `json:"client_secret"`
@@ -417,7 +424,7 @@ func TestServiceBinariesRunLikeTheirPods(t *testing.T) {
 	assert.Equal(t, "self-hosted", session.Mode)
 	cookies := res.Cookies()
 	require.NotEmpty(t, cookies, "anonymous identity cookie")
-	withCookie := http.Header{"Cookie": {cookies[0].Name + "=" + cookies[0].Value}}
+	withCookie := http.Header{"Cookie": {cookies[0].Name + "=" + cookies[0].Value}, "Content-Type": {"application/json"}}
 
 	bad, _ := do(t, http.MethodPost, sess.url+"/api/chatkit/sessions", "{not json", withCookie)
 	assert.Equal(t, http.StatusBadRequest, bad.StatusCode)

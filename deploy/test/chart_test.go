@@ -252,9 +252,12 @@ func checkServiceContainer(t *testing.T, objs map[string]any, d *appsv1.Deployme
 	pod := d.Spec.Template
 	require.Len(t, pod.Spec.Containers, 1)
 	c := pod.Spec.Containers[0]
-	require.Len(t, c.Ports, 1)
+	require.Len(t, c.Ports, 2)
 	assert.Equal(t, "http", c.Ports[0].Name)
 	assert.EqualValues(t, 8080, c.Ports[0].ContainerPort)
+	assert.Equal(t, "metrics", c.Ports[1].Name, "/metrics on its own port, never behind the ingress")
+	assert.EqualValues(t, 9090, c.Ports[1].ContainerPort)
+	assert.Equal(t, "9090", pod.Annotations["prometheus.io/port"])
 
 	for name, probe := range map[string]*corev1.Probe{"liveness": c.LivenessProbe, "readiness": c.ReadinessProbe, "startup": c.StartupProbe} {
 		require.NotNil(t, probe, name)
@@ -267,6 +270,7 @@ func checkServiceContainer(t *testing.T, objs map[string]any, d *appsv1.Deployme
 
 	env := plainEnv(c)
 	assert.Equal(t, ":8080", env["LISTEN_ADDR"])
+	assert.Equal(t, ":9090", env["METRICS_ADDR"])
 	assert.Equal(t, "/tmp", env["TMPDIR"])
 
 	limit := c.Resources.Limits.Memory().Value()
@@ -512,6 +516,10 @@ func TestSelectorsAndScaling(t *testing.T) {
 					want = "postgresql"
 				}
 				for _, p := range s.Spec.Ports {
+					if p.Name == "metrics" {
+						assert.Equal(t, "metrics", p.TargetPort.String(), "Service %s metrics port", s.Name)
+						continue
+					}
 					assert.Equal(t, want, p.TargetPort.String(), "Service %s targets the named port", s.Name)
 				}
 			}
@@ -530,7 +538,7 @@ func TestSelectorsAndScaling(t *testing.T) {
 				}
 				assert.Equal(t, 1, n, "ServiceMonitor %s selects one Service", sm.Name)
 				require.Len(t, sm.Spec.Endpoints, 1)
-				assert.Equal(t, "http", sm.Spec.Endpoints[0].Port)
+				assert.Equal(t, "metrics", sm.Spec.Endpoints[0].Port, "scrapes the metrics port")
 				assert.Equal(t, "/metrics", sm.Spec.Endpoints[0].Path)
 				assert.True(t, sm.Spec.Endpoints[0].HonorLabels, "keep the services' own service label")
 			}

@@ -56,8 +56,14 @@ func TestFrontendNginxServesTheExport(t *testing.T) {
 	require.NoError(t, err)
 	addr := freeAddr(t)
 	conf := string(raw)
+	// The image's /etc/nginx/csp.conf is written by frontend/scripts/csp.mjs
+	// from the build; here, a line of the same shape.
+	const policy = "default-src 'self'; script-src 'self' 'sha256-abc='; frame-ancestors 'none'"
+	cspConf := filepath.Join(sb.root, "csp.conf")
+	require.NoError(t, os.WriteFile(cspConf, []byte(`add_header Content-Security-Policy "`+policy+`" always;`+"\n"), 0o644))
 	for _, r := range [][2]string{ // in order: the /tmp paths first
 		{" /tmp/", " " + sb.tmp + "/"},
+		{"include /etc/nginx/csp.conf;", "include " + cspConf + ";"},
 		{"listen 8080;", "listen " + addr + ";"},
 		{"root /usr/share/nginx/html;", "root " + html + ";"},
 	} {
@@ -141,11 +147,16 @@ func TestFrontendNginxServesTheExport(t *testing.T) {
 			}
 			if tc.status == http.StatusOK && tc.path != "/healthz" {
 				assert.Equal(t, "nosniff", res.Header.Get("X-Content-Type-Options"))
-				assert.Equal(t, "SAMEORIGIN", res.Header.Get("X-Frame-Options"))
+				assert.Equal(t, "DENY", res.Header.Get("X-Frame-Options"))
+				assert.Equal(t, policy, res.Header.Get("Content-Security-Policy"))
+				assert.Equal(t, "strict-origin-when-cross-origin", res.Header.Get("Referrer-Policy"))
+				assert.Empty(t, res.Header.Get("Strict-Transport-Security"), "no HSTS over plain http")
 			}
 			assert.Equal(t, "nginx", res.Header.Get("Server"), "no version in Server")
 		})
 	}
+	tls, _ := do(t, http.MethodGet, url+"/", "", http.Header{"X-Forwarded-Proto": {"https"}})
+	assert.Equal(t, "max-age=31536000; includeSubDomains", tls.Header.Get("Strict-Transport-Security"), "HSTS behind a TLS ingress")
 	css, _ := do(t, http.MethodGet, url+"/_next/static/css/site.css", "", nil)
 	assert.Equal(t, "text/css", css.Header.Get("Content-Type"))
 	assert.Contains(t, logs.String(), `"path":"/chatkit"`, "JSON access log")

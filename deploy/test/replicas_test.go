@@ -88,7 +88,7 @@ func TestChatServiceReplicasShareOnePostgreSQL(t *testing.T) {
 	// A session from session-service, a task through replica a, read back
 	// through replica b.
 	sess := startPod(t, "session-service", bins["session-service"], newSandbox(t), envOf("session-service", "t-taskpilot-session-service-7f-a"))
-	res, body := do(t, http.MethodPost, sess.url+"/api/chatkit/sessions", "", nil)
+	res, body := do(t, http.MethodPost, sess.url+"/api/chatkit/sessions", "", http.Header{"Content-Type": {"application/json"}})
 	require.Equal(t, http.StatusOK, res.StatusCode, string(body))
 	var session struct {
 		ClientSecret string `json:"client_secret"`

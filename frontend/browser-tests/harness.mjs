@@ -114,6 +114,7 @@ export async function startBackend(extraEnv = {}) {
     CHATKIT_MODE: "self-hosted",
     AUTH_MODE: "anonymous",
     LOG_LEVEL: process.env.LOG_LEVEL || "warn",
+    METRICS_ADDR: "127.0.0.1:0", // the default 127.0.0.1:9090 may be taken by another server
   };
   delete env.OPENAI_API_KEY;
   delete env.OPENAI_BASE_URL;

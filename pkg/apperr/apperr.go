@@ -107,3 +107,20 @@ func RateLimited(retryAfter time.Duration) *Error {
 	return &Error{Code: CodeRateLimited, Status: http.StatusTooManyRequests,
 		Message: "too many requests; retry later", RetryAfter: retryAfter}
 }
+
+// ClientFault reports whether a response of status was caused by the
+// request rather than by the server: every 4xx, and 501 (the client asked
+// for a feature this server does not offer, such as attachments). The one
+// logging rule of every service: client faults are logged at WARN (or INFO
+// in the access log), server faults at ERROR, so that anyone sending bad
+// requests cannot fill the error log.
+func ClientFault(status int) bool {
+	return (status >= 400 && status < 500) || status == http.StatusNotImplemented
+}
+
+// ClientCaused reports whether err is an *Error whose status is a client
+// fault (see ClientFault).
+func ClientCaused(err error) bool {
+	e, ok := As(err)
+	return ok && ClientFault(e.Status)
+}

@@ -37,7 +37,11 @@ func FromConfig(ctx context.Context, cfg *config.Config, httpClient *http.Client
 	if err != nil {
 		return nil, fmt.Errorf("session signer: %w", err)
 	}
-	kit := &Kit{Signer: signer, Identifier: NewAnonymousIdentifier()}
+	anon, err := NewAnonymousIdentifier([]byte(key.Reveal()), cfg.AnonAdoptLegacy)
+	if err != nil {
+		return nil, fmt.Errorf("anonymous identity: %w", err)
+	}
+	kit := &Kit{Signer: signer, Identifier: anon}
 	if cfg.AuthMode == config.AuthJWT {
 		v, err := NewJWTVerifier(ctx, JWTOptions{
 			Secret:     []byte(cfg.AuthJWTSecret.Reveal()),

@@ -642,7 +642,7 @@ func (p *turnPlan) respond(t *turnSink, turn *Turn, prologue []Event) string {
 				ev.Code = ErrorCodeStream
 			}
 		}
-		s.log.LogAttrs(t.persist, slog.LevelError, "chatkit responder failed",
+		s.log.LogAttrs(t.persist, faultLevel(err), "chatkit responder failed",
 			slog.String("thread_id", p.threadID), slog.String("request_type", string(p.req.Type)),
 			slog.String("error", err.Error()))
 		if p.span != nil {
@@ -689,6 +689,22 @@ func (p *turnPlan) cleanupCancelled(t *turnSink) {
 		logErr("save cancellation note failed", err)
 	}
 	t.flushThread(false)
+}
+
+// faultLevel is the log level of a failed turn, by the one rule of
+// apperr.ClientFault: a message the responder addressed to the user about
+// their own input (a StreamError of code custom without a cause, such as a
+// malformed widget action) or a client-fault *apperr.Error is a warning;
+// anything else (the model, the store, a bug) is an error.
+func faultLevel(err error) slog.Level {
+	var se *StreamError
+	if errors.As(err, &se) && se.Code == ErrorCodeCustom && se.Err == nil {
+		return slog.LevelWarn
+	}
+	if apperr.ClientCaused(err) {
+		return slog.LevelWarn
+	}
+	return slog.LevelError
 }
 
 // safely calls fn, turning a panic into an error.

@@ -11,7 +11,9 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -149,6 +151,54 @@ type Config struct {
 	// in-flight requests.
 	DrainDelay      time.Duration
 	ShutdownTimeout time.Duration
+
+	// ---- connections, headers and identity (issue 11, h11a) ----
+
+	// HTTPReadTimeout (HTTP_READ_TIMEOUT, default 30s) bounds reading one
+	// request, counted from accept for a connection's first request (so a
+	// socket that never sends a byte is closed); 0 is off.
+	HTTPReadTimeout time.Duration
+	// HTTPIdleTimeout (HTTP_IDLE_TIMEOUT, default 120s) bounds a keep-alive
+	// connection's wait for its next request; 0 falls back to the read
+	// timeout (fasthttp), and both 0 is off.
+	HTTPIdleTimeout time.Duration
+	// HTTPWriteStallTimeout (HTTP_WRITE_STALL_TIMEOUT, default 30s) closes a
+	// connection whose client has stopped reading once one write has been
+	// blocked this long; a stream then ends as on a disconnect. 0 is off.
+	HTTPWriteStallTimeout time.Duration
+	// MaxConnsPerIP (MAX_CONNS_PER_IP) caps open connections per TCP peer
+	// address: default 128 for the all-in-one, 0 (off) for the services,
+	// whose peer is the ingress.
+	MaxConnsPerIP int
+	// MetricsAddr (METRICS_ADDR) is the listener of /metrics, apart from
+	// the public one: default 127.0.0.1:9090 for the all-in-one (not
+	// reachable from other hosts), :9090 for the services (the chart
+	// scrapes it); "off" serves no metrics.
+	MetricsAddr string
+	// AnonAdoptLegacy (AUTH_ANON_ADOPT_LEGACY, default false) re-issues
+	// identity cookies of the unsigned scheme (before issue 11) signed,
+	// keeping their user id, instead of replacing them with a new identity.
+	AnonAdoptLegacy bool
+}
+
+// MetricsOff is the METRICS_ADDR value that serves no metrics.
+const MetricsOff = "off"
+
+// DefaultMetricsAddr is METRICS_ADDR's default for the target.
+func (t Target) DefaultMetricsAddr() string {
+	if t == AllInOne {
+		return "127.0.0.1:9090"
+	}
+	return ":9090"
+}
+
+// DefaultMaxConnsPerIP is MAX_CONNS_PER_IP's default for the target: the
+// all-in-one faces browsers directly; services sit behind an ingress.
+func (t Target) DefaultMaxConnsPerIP() int {
+	if t == AllInOne {
+		return 128
+	}
+	return 0
 }
 
 // FieldError is one configuration problem.
@@ -205,6 +255,13 @@ func Load(lookup Lookup, target Target) (*Config, error) {
 		StaticDir:          l.str("STATIC_DIR", DefaultStaticDir),
 		DrainDelay:         l.duration("SHUTDOWN_DRAIN_DELAY", defaultDrain(target)),
 		ShutdownTimeout:    l.duration("SHUTDOWN_TIMEOUT", 20*time.Second),
+
+		HTTPReadTimeout:       l.duration("HTTP_READ_TIMEOUT", 30*time.Second),
+		HTTPIdleTimeout:       l.duration("HTTP_IDLE_TIMEOUT", 120*time.Second),
+		HTTPWriteStallTimeout: l.duration("HTTP_WRITE_STALL_TIMEOUT", 30*time.Second),
+		MaxConnsPerIP:         l.integer("MAX_CONNS_PER_IP", target.DefaultMaxConnsPerIP()),
+		MetricsAddr:           l.str("METRICS_ADDR", target.DefaultMetricsAddr()),
+		AnonAdoptLegacy:       l.boolean("AUTH_ANON_ADOPT_LEGACY", false),
 	}
 	if lvl, set := l.get("LOG_LEVEL"); set {
 		level, err := telemetry.ParseLevel(lvl)
@@ -350,6 +407,24 @@ func (c *Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		bad("SHUTDOWN_TIMEOUT", "must be positive, got %s", c.ShutdownTimeout)
 	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"HTTP_READ_TIMEOUT", c.HTTPReadTimeout}, {"HTTP_IDLE_TIMEOUT", c.HTTPIdleTimeout}, {"HTTP_WRITE_STALL_TIMEOUT", c.HTTPWriteStallTimeout}} {
+		if d.v < 0 {
+			bad(d.name, "must be 0 (off) or positive, got %s", d.v)
+		}
+	}
+	if c.MaxConnsPerIP < 0 {
+		bad("MAX_CONNS_PER_IP", "must be 0 (off) or positive, got %d", c.MaxConnsPerIP)
+	}
+	if c.MetricsAddr != MetricsOff {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			bad("METRICS_ADDR", "must be host:port, :port or %q, got %q", MetricsOff, c.MetricsAddr)
+		} else if c.MetricsAddr == c.ListenAddr && port != "0" {
+			bad("METRICS_ADDR", "must differ from LISTEN_ADDR (%s): /metrics is not served on the public listener", c.ListenAddr)
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -369,7 +444,50 @@ func (c *Config) Warnings() []string {
 	if c.Target != AllInOne && !c.RedisURL.IsSet() && c.RateLimitPerMinute > 0 {
 		w = append(w, "REDIS_URL unset: rate limits are per replica")
 	}
+	w = append(w, c.permissionWarnings()...)
 	return w
+}
+
+// permissionWarnings flags local state other users of the machine can read:
+// the data directory wider than 0700, the SQLite files and the signing key
+// wider than 0600 (new ones are created so; these predate that, or were
+// changed).
+func (c *Config) permissionWarnings() []string {
+	var w []string
+	wide := func(path string, limit os.FileMode) {
+		st, err := os.Stat(path)
+		if err != nil {
+			return
+		}
+		if mode := st.Mode().Perm(); mode&^limit != 0 {
+			w = append(w, fmt.Sprintf("%s is accessible to other users (mode %#o): chmod %#o %s", path, mode, limit, path))
+		}
+	}
+	dirs := map[string]bool{c.DataDir: true}
+	var files []string
+	if c.Target == AllInOne && !c.SessionSigningKey.IsSet() {
+		files = append(files, filepath.Join(c.DataDir, SigningKeyFile))
+	}
+	if path, ok := SQLitePath(c.DatabaseURL.Reveal()); ok && path != ":memory:" {
+		dirs[filepath.Dir(path)] = true
+		files = append(files, path, path+"-wal", path+"-shm")
+	}
+	for _, d := range sortedKeys(dirs) {
+		wide(d, 0o700)
+	}
+	for _, f := range files {
+		wide(f, 0o600)
+	}
+	return w
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // OTLPHeaderMap parses OTEL_EXPORTER_OTLP_HEADERS ("k=v,k2=v2").
@@ -423,6 +541,11 @@ func (c *Config) LogValue() slog.Value {
 		slog.Int("rate_limit_per_minute", c.RateLimitPerMinute),
 		slog.String("otlp_endpoint", c.OTLPEndpoint),
 		slog.String("log_level", c.LogLevel.String()),
+		slog.String("http_read_timeout", c.HTTPReadTimeout.String()),
+		slog.String("http_idle_timeout", c.HTTPIdleTimeout.String()),
+		slog.String("http_write_stall_timeout", c.HTTPWriteStallTimeout.String()),
+		slog.Int("max_conns_per_ip", c.MaxConnsPerIP),
+		slog.String("metrics_addr", c.MetricsAddr),
 	)
 }
 
@@ -544,6 +667,19 @@ func (l *loader) integer(name string, def int) int {
 		return def
 	}
 	return n
+}
+
+func (l *loader) boolean(name string, def bool) bool {
+	v, ok := l.get(name)
+	if !ok {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		l.fail(name, fmt.Sprintf("must be true or false, got %q", v))
+		return def
+	}
+	return b
 }
 
 func (l *loader) float(name string, def float64) float64 {

@@ -35,7 +35,13 @@ func ErrorHandler(logger *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		status, body := Describe(err)
 		if status >= http.StatusInternalServerError {
-			logger.LogAttrs(c.UserContext(), slog.LevelError, "request failed",
+			// 501 is the client asking for what this server does not
+			// offer: worth a warning, not an error (apperr.ClientFault).
+			level := slog.LevelError
+			if apperr.ClientFault(status) {
+				level = slog.LevelWarn
+			}
+			logger.LogAttrs(c.UserContext(), level, "request failed",
 				slog.String("method", c.Method()), slog.String("path", c.Path()),
 				slog.Int("status", status), slog.String("error", err.Error()))
 		}

@@ -15,6 +15,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/taskpilotai/taskpilot/pkg/apperr"
 	"github.com/taskpilotai/taskpilot/pkg/telemetry"
 )
 
@@ -188,7 +189,7 @@ func observe(logger *slog.Logger, m *httpMetrics, service string) fiber.Handler 
 			return nil
 		}
 		level := slog.LevelInfo
-		if status >= http.StatusInternalServerError {
+		if status >= http.StatusInternalServerError && !apperr.ClientFault(status) {
 			level = slog.LevelError
 		}
 		logger.LogAttrs(c.UserContext(), level, "request",

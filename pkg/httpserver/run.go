@@ -25,11 +25,15 @@ func Run(ctx context.Context, app *fiber.App, addr string, drainDelay, shutdownT
 	return RunListener(ctx, app, ln, drainDelay, shutdownTimeout)
 }
 
-// RunListener serves app on ln until ctx is cancelled, then: marks the app
+// RunListener serves app on ln, with the app's ConnLimits applied to every
+// connection, until ctx is cancelled, then: marks the app
 // not ready (/readyz answers 503 so load balancers stop sending traffic),
 // waits drainDelay, and shuts the server down, letting in-flight requests
 // finish for up to shutdownTimeout. It returns nil after a clean shutdown.
 func RunListener(ctx context.Context, app *fiber.App, ln net.Listener, drainDelay, shutdownTimeout time.Duration) error {
+	if st := states.get(app); st != nil {
+		ln = wrapListener(ln, st.limits, st.rejected, st.logger)
+	}
 	served := make(chan error, 1)
 	go func() { served <- app.Listener(ln) }()
 

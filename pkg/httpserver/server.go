@@ -1,8 +1,11 @@
 // Package httpserver is the Fiber bootstrap every TaskPilotAI service shares:
 // panic recovery, request ids, CORS limited to an allow-list, a body size
 // limit, the JSON error handler, an access log line and Prometheus metrics per
-// request, OpenTelemetry server spans, /healthz, /readyz and /metrics, and a
-// graceful shutdown that drains in-flight requests.
+// request, OpenTelemetry server spans, security headers, /healthz and
+// /readyz (/metrics is served on a listener of its own:
+// telemetry.ServeMetrics), per-connection limits (read deadlines from the
+// first byte, a write stall timeout, connections per address: ConnLimits),
+// and a graceful shutdown that drains in-flight requests.
 //
 // The app runs with fiber.Config{Immutable: true}: strings taken from the
 // request (c.Params, c.Get, c.Query, ...) stay valid after the handler
@@ -70,11 +73,20 @@ type Options struct {
 	// (installed by telemetry.Setup).
 	TracerProvider trace.TracerProvider
 	Propagator     propagation.TextMapPropagator
-	// ReadTimeout bounds reading one request; 0 means 30s. IdleTimeout
-	// bounds keep-alive idleness; 0 means 120s. There is deliberately no
-	// write timeout: SSE streams last as long as a turn does.
-	ReadTimeout time.Duration
-	IdleTimeout time.Duration
+	// Limits bound each client connection (read and idle timeouts, the
+	// write stall timeout, connections per peer address); nil means
+	// DefaultConnLimits. RunListener applies them to its listener. There
+	// is deliberately no timeout on a whole response: SSE streams last as
+	// long as a turn does.
+	Limits *ConnLimits
+	// MetricsOnApp serves the registry on /metrics of this app. Mains leave
+	// it off and serve /metrics on a listener of its own (METRICS_ADDR,
+	// telemetry.ServeMetrics), so the public port never exposes it;
+	// in-process tests turn it on.
+	MetricsOnApp bool
+	// Headers are set on every response (security headers; see
+	// SecurityHeaders). Nil sets none.
+	Headers map[string]string
 }
 
 // New builds the Fiber app with the shared middleware stack and the probe
@@ -93,11 +105,9 @@ func New(opts Options) *fiber.App {
 	if opts.BodyLimit <= 0 {
 		opts.BodyLimit = DefaultBodyLimit
 	}
-	if opts.ReadTimeout <= 0 {
-		opts.ReadTimeout = 30 * time.Second
-	}
-	if opts.IdleTimeout <= 0 {
-		opts.IdleTimeout = 120 * time.Second
+	limits := DefaultConnLimits()
+	if opts.Limits != nil {
+		limits = *opts.Limits
 	}
 	if opts.ReadyTimeout <= 0 {
 		opts.ReadyTimeout = 2 * time.Second
@@ -113,8 +123,8 @@ func New(opts Options) *fiber.App {
 		AppName:        opts.Service,
 		Immutable:      true,
 		BodyLimit:      opts.BodyLimit,
-		ReadTimeout:    opts.ReadTimeout,
-		IdleTimeout:    opts.IdleTimeout,
+		ReadTimeout:    limits.ReadTimeout,
+		IdleTimeout:    limits.IdleTimeout,
 		ReadBufferSize: 16 << 10, // room for JWTs in Authorization headers
 		// The write buffer is held for as long as a response is being
 		// written, so an open SSE stream keeps it for the whole turn. At 1
@@ -132,9 +142,14 @@ func New(opts Options) *fiber.App {
 		ErrorHandler:          ErrorHandler(opts.Logger),
 	})
 	st := newState()
+	st.limits, st.logger = limits, opts.Logger
+	st.rejected = newConnMetrics(opts.Registry, opts.Service)
 	states.put(app, st)
 
 	m := newHTTPMetrics(opts.Registry, opts.Service)
+	if len(opts.Headers) > 0 {
+		app.Use(setHeaders(opts.Headers))
+	}
 	app.Use(requestID())
 	app.Use(tracing(opts.TracerProvider, opts.Propagator))
 	app.Use(observe(opts.Logger, m, opts.Service))
@@ -154,8 +169,10 @@ func New(opts Options) *fiber.App {
 		return c.JSON(fiber.Map{"status": "ok"})
 	})
 	app.Get(PathReadyz, readyHandler(st, opts.Ready, opts.ReadyTimeout, opts.Logger))
-	app.Get(PathMetrics, adaptor.HTTPHandler(promhttp.HandlerFor(opts.Registry,
-		promhttp.HandlerOpts{Registry: opts.Registry})))
+	if opts.MetricsOnApp {
+		app.Get(PathMetrics, adaptor.HTTPHandler(promhttp.HandlerFor(opts.Registry,
+			promhttp.HandlerOpts{Registry: opts.Registry})))
+	}
 	return app
 }
 
@@ -173,6 +190,9 @@ func normalizeOrigins(origins []string) string {
 // state is the per-app lifecycle Run flips and /readyz reads.
 type state struct {
 	draining atomic.Bool
+	limits   ConnLimits
+	rejected prometheus.Counter
+	logger   *slog.Logger
 	// stop is cancelled when long-running responses must wrap up (see
 	// StopContext).
 	stop       context.Context

@@ -81,6 +81,7 @@ func newFixture(t *testing.T, mutate func(*httpserver.Options)) *fixture {
 		BodyLimit:      1024,
 		TracerProvider: tp,
 		Propagator:     telemetry.Propagator(),
+		MetricsOnApp:   true,
 	}
 	if mutate != nil {
 		mutate(&opts)

@@ -169,9 +169,20 @@ func openSQLite(ctx context.Context, rest string, o options) (*DB, error) {
 		return nil, fmt.Errorf("storage: open sqlite: resolve path: %w", err)
 	}
 	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
+		// The database holds every user's data: its directory and file are
+		// the owner's only (config.Warnings flags existing wider modes).
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("storage: open sqlite: create directory: %w", err)
 		}
+	}
+	// Create the file 0600 before SQLite does (it would use 0644); SQLite
+	// gives the -wal and -shm files the database file's mode.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600) //nolint:gosec // the operator's DATABASE_URL
+	if err != nil {
+		return nil, fmt.Errorf("storage: open sqlite: create file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("storage: open sqlite: create file: %w", err)
 	}
 	// busy_timeout covers the rare cross-process writer (a second binary on
 	// the same file) and readers during a checkpoint; _txlock=immediate takes

@@ -55,7 +55,10 @@ func taskpilotBinary(t *testing.T) string {
 
 // proc is a running taskpilot binary.
 type proc struct {
-	URL     string
+	URL string
+	// Metrics is the base URL of the METRICS_ADDR listener (/metrics is
+	// not served on URL).
+	Metrics string
 	cmd     *exec.Cmd
 	stderr  *lockedBuffer
 	exited  chan struct{} // closed when the process has exited
@@ -79,7 +82,10 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-var urlRe = regexp.MustCompile(`running at (http://\S+)`)
+var (
+	urlRe     = regexp.MustCompile(`running at (http://\S+)`)
+	metricsRe = regexp.MustCompile(`Metrics at (http://\S+)/metrics`)
+)
 
 // startBinary runs the binary with a clean environment plus env, and waits
 // until it prints its URL.
@@ -88,7 +94,8 @@ func startBinary(t *testing.T, env map[string]string) *proc {
 	bin := taskpilotBinary(t)
 	cmd := exec.Command(bin)
 	cmd.Dir = t.TempDir()
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + cmd.Dir, "LISTEN_ADDR=127.0.0.1:0", "LOG_LEVEL=warn"}
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + cmd.Dir, "LISTEN_ADDR=127.0.0.1:0", "LOG_LEVEL=warn",
+		"METRICS_ADDR=127.0.0.1:0"}
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
@@ -98,9 +105,13 @@ func startBinary(t *testing.T, env map[string]string) *proc {
 	cmd.Stderr = p.stderr
 	require.NoError(t, cmd.Start())
 	found := make(chan string, 1)
+	metricsFound := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
+			if m := metricsRe.FindStringSubmatch(sc.Text()); m != nil {
+				metricsFound <- m[1]
+			}
 			if m := urlRe.FindStringSubmatch(sc.Text()); m != nil {
 				found <- m[1]
 			}
@@ -116,6 +127,10 @@ func startBinary(t *testing.T, env map[string]string) *proc {
 	})
 	select {
 	case p.URL = <-found:
+		select { // printed before the URL, unless METRICS_ADDR=off
+		case p.Metrics = <-metricsFound:
+		default:
+		}
 	case <-p.exited:
 		t.Fatalf("the binary exited before serving: %v\n%s", p.waitErr, p.stderr.String())
 	case <-time.After(60 * time.Second):

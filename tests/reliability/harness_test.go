@@ -84,7 +84,7 @@ func startApp(t *testing.T, env map[string]string) *app {
 	require.NoError(t, err)
 	fa := httpserver.New(httpserver.Options{
 		Service: cfg.Target.ServiceName(), Logger: logger, Registry: reg,
-		AllowOrigins: cfg.FrontendURLs, BodyLimit: 8 << 20, TracerProvider: tp,
+		AllowOrigins: cfg.FrontendURLs, BodyLimit: 8 << 20, TracerProvider: tp, MetricsOnApp: true,
 		Ready: func(ctx context.Context) error {
 			return errors.Join(sessions.Ready(ctx), chat.Ready(ctx))
 		},

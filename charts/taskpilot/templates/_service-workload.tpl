@@ -12,6 +12,8 @@ resource attributes).
 {{- define "taskpilot.serviceEnv" -}}
 - name: LISTEN_ADDR
   value: {{ printf ":%d" (int .svc.port) | quote }}
+- name: METRICS_ADDR
+  value: {{ printf ":%d" (int .root.Values.metrics.port) | quote }}
 {{- with include "taskpilot.goMemLimit" . }}
 - name: GOMEMLIMIT
   value: {{ . | quote }}
@@ -93,7 +95,7 @@ spec:
       annotations:
         checksum/config: {{ include "taskpilot.configChecksum" $root }}
         prometheus.io/scrape: "true"
-        prometheus.io/port: {{ $svc.port | quote }}
+        prometheus.io/port: {{ $root.Values.metrics.port | quote }}
         prometheus.io/path: /metrics
         {{- with $d.podAnnotations }}
         {{- toYaml . | nindent 8 }}
@@ -122,6 +124,9 @@ spec:
           ports:
             - name: http
               containerPort: {{ $svc.port }}
+              protocol: TCP
+            - name: metrics
+              containerPort: {{ $root.Values.metrics.port }}
               protocol: TCP
           envFrom:
             - configMapRef:
@@ -205,6 +210,11 @@ spec:
     - name: http
       port: {{ .svc.service.port }}
       targetPort: http
+      protocol: TCP
+    # Prometheus only (the ServiceMonitor); the Ingress routes to http.
+    - name: metrics
+      port: {{ .root.Values.metrics.port }}
+      targetPort: metrics
       protocol: TCP
 {{- end }}
 
@@ -297,7 +307,7 @@ spec:
     matchNames:
       - {{ .root.Release.Namespace }}
   endpoints:
-    - port: http
+    - port: metrics
       path: /metrics
       interval: {{ $m.interval }}
       scrapeTimeout: {{ $m.scrapeTimeout }}

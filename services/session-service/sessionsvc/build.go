@@ -61,6 +61,8 @@ func Build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pro
 		Upstream:   upstream,
 		Logger:     logger,
 		Registry:   reg,
+
+		AllowedOrigins: cfg.FrontendURLs,
 	})
 	if err != nil {
 		cleanup()

@@ -74,7 +74,7 @@ func newHarnessWithLogs(t *testing.T, env map[string]string, logs *logSink) *har
 	require.NoError(t, err)
 	t.Cleanup(cleanup)
 	app := httpserver.New(httpserver.Options{Service: cfg.Target.ServiceName(), Logger: logger,
-		Registry: reg, AllowOrigins: cfg.FrontendURLs, Ready: svc.Ready})
+		Registry: reg, AllowOrigins: cfg.FrontendURLs, Ready: svc.Ready, MetricsOnApp: true})
 	svc.Routes(app)
 	return &harness{app: app, reg: reg, cfg: cfg, logs: logs}
 }
@@ -126,9 +126,7 @@ func (h *harness) post(t *testing.T, body string, opts ...reqOpt) reply {
 		rd = strings.NewReader(body)
 	}
 	req := httptest.NewRequest(http.MethodPost, sessionsvc.PathSessions, rd)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	req.Header.Set("Content-Type", "application/json")
 	for _, o := range opts {
 		o(req)
 	}

@@ -75,12 +75,16 @@ type Deps struct {
 	Upstream Upstream
 	Logger   *slog.Logger
 	Registry prometheus.Registerer
+	// AllowedOrigins (FRONTEND_URL) may call the endpoint from a browser,
+	// besides the server's own origin.
+	AllowedOrigins []string
 }
 
 // Service handles session requests.
 type Service struct {
 	d       Deps
 	created *prometheus.CounterVec
+	origins map[string]struct{}
 }
 
 // New validates deps and registers the service's metrics.
@@ -107,7 +111,7 @@ func New(d Deps) (*Service, error) {
 		Name: "taskpilot_chatkit_sessions_created_total",
 		Help: "Session requests by mode and outcome (ok or an error code).",
 	}, []string{"mode", "outcome"}))
-	return &Service{d: d, created: created}, nil
+	return &Service{d: d, created: created, origins: originSet(d.AllowedOrigins)}, nil
 }
 
 // Routes mounts the service on r.
@@ -122,6 +126,9 @@ func (*Service) Ready(context.Context) error { return nil }
 func (s *Service) createSession(c *fiber.Ctx) (err error) {
 	defer func() { s.created.WithLabelValues(string(s.d.Mode), outcome(err)).Inc() }()
 
+	if err := s.checkCrossSite(c); err != nil {
+		return err
+	}
 	var req Request
 	if body := c.Body(); len(body) > 0 {
 		if err := json.Unmarshal(body, &req); err != nil {

@@ -42,25 +42,27 @@ func TestSelfHostedMint(t *testing.T) {
 	assert.True(t, strings.HasPrefix(s.SessionID, "cksess_"))
 	assert.InDelta(t, before.Add(10*time.Minute).Unix(), s.ExpiresAt, 2)
 	assert.Equal(t, "no-store", r.header.Get("Cache-Control"))
-	user := r.cookie(auth.CookieUserID)
-	require.NotEmpty(t, user, "a new browser gets an identity cookie")
+	cookie := r.cookie(auth.CookieUserID)
+	require.NotEmpty(t, cookie, "a new browser gets an identity cookie")
 
 	claims, err := signer(t, signingKey, time.Now).Verify(s.ClientSecret)
 	require.NoError(t, err, "chat-service (same key) accepts the secret")
-	assert.Equal(t, user, claims.UserID, "the secret is bound to the browser's user")
+	user := claims.UserID
+	assert.True(t, strings.HasPrefix(user, "anon_"), "the secret is bound to the browser's user")
+	assert.NotContains(t, cookie, strings.TrimPrefix(user, "anon_"), "the stored user id is not the cookie")
 	assert.Equal(t, s.SessionID, claims.SessionID)
 
 	_, err = signer(t, "some-other-key-0123456789abcdefghijkl", time.Now).Verify(s.ClientSecret)
 	assert.Error(t, err, "another deployment's key does not")
 
 	t.Run("a returning browser keeps its user", func(t *testing.T) {
-		r := h.post(t, "", withCookie(auth.CookieUserID, user))
+		r := h.post(t, "", withCookie(auth.CookieUserID, cookie))
 		claims, err := signer(t, signingKey, time.Now).Verify(r.session(t).ClientSecret)
 		require.NoError(t, err)
 		assert.Equal(t, user, claims.UserID)
 	})
 	t.Run("null existing is a fresh session", func(t *testing.T) {
-		r := h.post(t, `{"existing": null}`, withCookie(auth.CookieUserID, user))
+		r := h.post(t, `{"existing": null}`, withCookie(auth.CookieUserID, cookie))
 		assert.Equal(t, "self-hosted", r.session(t).Mode)
 	})
 }
@@ -68,8 +70,11 @@ func TestSelfHostedMint(t *testing.T) {
 func TestSelfHostedRefresh(t *testing.T) {
 	h := newHarness(t, nil)
 	first := h.post(t, "")
-	user := first.cookie(auth.CookieUserID)
+	cookie := first.cookie(auth.CookieUserID)
 	old := first.session(t)
+	oldClaims, err := signer(t, signingKey, time.Now).Verify(old.ClientSecret)
+	require.NoError(t, err)
+	user := oldClaims.UserID
 
 	expired, err := signer(t, signingKey, func() time.Time { return time.Now().Add(-time.Hour) }).Mint(user)
 	require.NoError(t, err)
@@ -97,7 +102,7 @@ func TestSelfHostedRefresh(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := h.post(t, fmt.Sprintf(`{"existing": %q}`, tc.existing), withCookie(auth.CookieUserID, user))
+			r := h.post(t, fmt.Sprintf(`{"existing": %q}`, tc.existing), withCookie(auth.CookieUserID, cookie))
 			if tc.wantStatus != 200 {
 				assert.Equal(t, tc.wantStatus, r.status)
 				e := r.err(t)
@@ -131,7 +136,7 @@ func TestHosted(t *testing.T) {
 
 	r := h.post(t, "")
 	s := r.session(t)
-	user := r.cookie(auth.CookieUserID)
+	cookie := r.cookie(auth.CookieUserID)
 	assert.Equal(t, "hosted", s.Mode)
 	assert.Equal(t, "cksess_fake_1", s.SessionID)
 	assert.Equal(t, int64(1796000000), s.ExpiresAt)
@@ -140,7 +145,9 @@ func TestHosted(t *testing.T) {
 	assert.NotContains(t, string(r.body), apiKey)
 
 	sent := fake.lastRequest(t)
-	assert.Equal(t, user, sent["user"], "the upstream session is scoped to the caller")
+	user, _ := sent["user"].(string)
+	assert.True(t, strings.HasPrefix(user, "anon_"), "the upstream session is scoped to the caller: %v", sent["user"])
+	assert.NotContains(t, cookie, strings.TrimPrefix(user, "anon_"), "OpenAI never sees the cookie")
 	assert.Equal(t, map[string]any{"id": "wf_6946b383d368819081b556e6e5fa66330d48d0c9ea4fccd8"}, sent["workflow"])
 
 	tests := []struct {
