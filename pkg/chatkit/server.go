@@ -57,6 +57,11 @@ type Options struct {
 	Now func() time.Time
 	// NewID generates ids (NewID when nil).
 	NewID func(IDKind) string
+	// Limits bound request sizes and per-user quotas (zero: none).
+	Limits Limits
+	// Admission gates turns (rate limit, concurrent streams per user);
+	// nil admits every turn.
+	Admission Admission
 }
 
 // Server answers ChatKit requests: Process decodes, validates and
@@ -76,6 +81,8 @@ type Server struct {
 	cleanup     time.Duration
 	clock       *MonotonicClock
 	newID       func(IDKind) string
+	limits      Limits
+	admission   Admission
 }
 
 // NewServer builds a Server.
@@ -95,6 +102,7 @@ func NewServer(opts Options) (*Server, error) {
 		attachments: opts.Attachments, transcriber: opts.Transcriber, log: opts.Logger,
 		metrics: m, keepAlive: opts.KeepAlive, lockTimeout: opts.LockTimeout,
 		cleanup: opts.CleanupTimeout, clock: NewMonotonicClock(opts.Now), newID: opts.NewID,
+		limits: opts.Limits, admission: opts.Admission,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -167,13 +175,24 @@ func (s *Server) Process(ctx context.Context, userID string, info RequestInfo, b
 		}
 		return nil, apperr.Invalid("invalid request")
 	}
+	if err := s.limits.check(req); err != nil {
+		return nil, err
+	}
 	info = completeInfo(info, req.Metadata)
 	ctx = WithRequestInfo(ctx, info)
 	if req.Type.Streaming() {
+		release := func() {}
+		if s.admission != nil {
+			if release, err = s.admission.AdmitTurn(ctx, userID); err != nil {
+				return nil, err
+			}
+		}
 		plan, err := s.planTurn(ctx, userID, info, req)
 		if err != nil {
+			release()
 			return nil, err
 		}
+		plan.release = release
 		return &Response{turn: plan}, nil
 	}
 	out, err := s.processJSON(ctx, userID, req)
@@ -309,7 +328,7 @@ func (s *Server) processJSON(ctx context.Context, user string, req *Request) (an
 			return nil, notFound(err, "thread")
 		}
 		if err := s.store.SaveFeedback(ctx, user, Feedback{ThreadID: p.ThreadID, ItemIDs: p.ItemIDs, Kind: p.Kind}); err != nil {
-			return nil, notFound(err, "thread")
+			return nil, feedbackErr(err)
 		}
 		return struct{}{}, nil
 	case *AttachmentCreateParams:

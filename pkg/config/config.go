@@ -149,6 +149,9 @@ type Config struct {
 	// in-flight requests.
 	DrainDelay      time.Duration
 	ShutdownTimeout time.Duration
+
+	// Limits are the abuse limits (issue 11; limits.go).
+	Limits Limits
 }
 
 // FieldError is one configuration problem.
@@ -214,6 +217,7 @@ func Load(lookup Lookup, target Target) (*Config, error) {
 		c.LogLevel = level
 	}
 	c.DataDir = l.str("DATA_DIR", defaultDataDir(c.DatabaseURL.Reveal()))
+	c.Limits = loadLimits(&l)
 	return c, errors.Join(append(l.errs, c.Validate())...)
 }
 
@@ -350,6 +354,7 @@ func (c *Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		bad("SHUTDOWN_TIMEOUT", "must be positive, got %s", c.ShutdownTimeout)
 	}
+	errs = append(errs, c.Limits.validate()...)
 	return errors.Join(errs...)
 }
 

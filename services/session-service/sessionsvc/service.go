@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -70,6 +71,15 @@ type Deps struct {
 	Identifier auth.Identifier
 	// Limits applies the per-user rate limit; nil means none.
 	Limits *ratelimit.Enforcer
+	// IPLimits applies the per-client-address limit
+	// (SESSIONS_PER_IP_PER_MINUTE), checked before the caller is
+	// identified: a client without cookies gets a new anonymous identity
+	// per request, so only its address ties its requests together. nil
+	// means none.
+	IPLimits *ratelimit.Enforcer
+	// Proxies are the trusted proxies whose X-Forwarded-For names the
+	// client address (TRUSTED_PROXIES); nil trusts none.
+	Proxies *ratelimit.TrustedProxies
 	// Upstream creates hosted sessions; nil in hosted mode means
 	// OPENAI_API_KEY is missing and requests answer 503 naming it.
 	Upstream Upstream
@@ -126,6 +136,16 @@ func (s *Service) createSession(c *fiber.Ctx) (err error) {
 	if body := c.Body(); len(body) > 0 {
 		if err := json.Unmarshal(body, &req); err != nil {
 			return apperr.Invalid("body must be JSON like {\"existing\": \"<secret>\"} or empty")
+		}
+	}
+	if s.d.IPLimits != nil {
+		var xff []string
+		for _, v := range c.Request().Header.PeekAll(fiber.HeaderXForwardedFor) {
+			xff = append(xff, string(v))
+		}
+		ip := s.d.Proxies.ClientIP(peerAddr(c), xff)
+		if err := s.d.IPLimits.Check(c.UserContext(), c, ip.String()); err != nil {
+			return err
 		}
 	}
 	user, err := s.d.Identifier.Identify(c)
@@ -193,6 +213,12 @@ func (s *Service) hosted(ctx context.Context, user string) (Response, error) {
 	}
 	return Response{ClientSecret: sess.ClientSecret, SessionID: sess.ID,
 		ExpiresAt: sess.ExpiresAt.Unix(), Mode: ModeHosted}, nil
+}
+
+// peerAddr is the connection's remote address.
+func peerAddr(c *fiber.Ctx) netip.Addr {
+	a, _ := netip.AddrFromSlice(c.Context().RemoteIP())
+	return a.Unmap()
 }
 
 // outcome is the metric label for a handler result.
