@@ -45,6 +45,8 @@ func TestFaultKill9DuringWritesLosesNothingAcknowledged(t *testing.T) {
 		"STATIC_DIR":            filepath.Join(dir, "none"),
 		"SESSION_SIGNING_KEY":   signingKey,
 		"RATE_LIMIT_PER_MINUTE": "0",
+		"CHAT_TURNS_PER_MINUTE": "0",
+		"CHAT_STREAMS_PER_USER": "0",
 	}
 	p := startBinary(t, env)
 	users := []*user{newUser(t, p.URL), newUser(t, p.URL), newUser(t, p.URL)}

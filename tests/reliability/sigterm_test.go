@@ -62,6 +62,8 @@ func TestFaultSIGTERMDuringOpenStreams(t *testing.T) {
 				"OPENAI_BASE_URL":       proxy.URL,
 				"OPENAI_API_STYLE":      config.APIStyleChatCompletions,
 				"RATE_LIMIT_PER_MINUTE": "0",
+				"CHAT_TURNS_PER_MINUTE": "0",
+				"CHAT_STREAMS_PER_USER": "0",
 				"SHUTDOWN_DRAIN_DELAY":  "1s",
 				"SHUTDOWN_TIMEOUT":      tc.shutdownTimeout.String(),
 			}
