@@ -2,7 +2,9 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
+	"slices"
 	"strings"
 )
 
@@ -51,46 +53,45 @@ type Limits struct {
 	MaxItemsPerThread   int // MAX_ITEMS_PER_THREAD: 422 quota_exceeded
 }
 
-// limitVars names each integer limit's variable, for loading and
-// validation in one place.
-func (lim *Limits) ints() []struct {
-	name string
-	v    *int
-	def  int
-} {
-	return []struct {
-		name string
-		v    *int
-		def  int
-	}{
-		{"CHAT_TURNS_PER_MINUTE", &lim.ChatTurnsPerMinute, DefaultChatTurnsPerMinute},
-		{"CHAT_TURN_BURST", &lim.ChatTurnBurst, DefaultChatTurnBurst},
-		{"CHAT_STREAMS_PER_USER", &lim.ChatStreamsPerUser, DefaultChatStreamsPerUser},
-		{"SESSIONS_PER_IP_PER_MINUTE", &lim.SessionsPerIPPerMinute, DefaultSessionsPerIPPerMinute},
-		{"MAX_MESSAGE_CHARS", &lim.MaxMessageChars, DefaultMaxMessageChars},
-		{"MAX_THREAD_TITLE_CHARS", &lim.MaxThreadTitleChars, DefaultMaxThreadTitleChars},
-		{"MAX_FEEDBACK_ITEMS", &lim.MaxFeedbackItems, DefaultMaxFeedbackItems},
-		{"MAX_THREADS_PER_USER", &lim.MaxThreadsPerUser, DefaultMaxThreadsPerUser},
-		{"MAX_TASKS_PER_USER", &lim.MaxTasksPerUser, DefaultMaxTasksPerUser},
-		{"MAX_ITEMS_PER_THREAD", &lim.MaxItemsPerThread, DefaultMaxItemsPerThread},
+// ints names each integer limit's variable, for validation in one place.
+func (lim *Limits) ints() map[string]int {
+	return map[string]int{
+		"CHAT_TURNS_PER_MINUTE":      lim.ChatTurnsPerMinute,
+		"CHAT_TURN_BURST":            lim.ChatTurnBurst,
+		"CHAT_STREAMS_PER_USER":      lim.ChatStreamsPerUser,
+		"SESSIONS_PER_IP_PER_MINUTE": lim.SessionsPerIPPerMinute,
+		"MAX_MESSAGE_CHARS":          lim.MaxMessageChars,
+		"MAX_THREAD_TITLE_CHARS":     lim.MaxThreadTitleChars,
+		"MAX_FEEDBACK_ITEMS":         lim.MaxFeedbackItems,
+		"MAX_THREADS_PER_USER":       lim.MaxThreadsPerUser,
+		"MAX_TASKS_PER_USER":         lim.MaxTasksPerUser,
+		"MAX_ITEMS_PER_THREAD":       lim.MaxItemsPerThread,
 	}
 }
 
 func loadLimits(l *loader) Limits {
-	var lim Limits
-	for _, f := range lim.ints() {
-		*f.v = l.integer(f.name, f.def)
+	return Limits{
+		ChatTurnsPerMinute:     l.integer("CHAT_TURNS_PER_MINUTE", DefaultChatTurnsPerMinute),
+		ChatTurnBurst:          l.integer("CHAT_TURN_BURST", DefaultChatTurnBurst),
+		ChatStreamsPerUser:     l.integer("CHAT_STREAMS_PER_USER", DefaultChatStreamsPerUser),
+		SessionsPerIPPerMinute: l.integer("SESSIONS_PER_IP_PER_MINUTE", DefaultSessionsPerIPPerMinute),
+		TrustedProxies:         splitList(l.str("TRUSTED_PROXIES", "")),
+		RedisKeyPrefix:         l.str("RATE_LIMIT_REDIS_PREFIX", DefaultRateLimitRedisKeyPrefix),
+		MaxMessageChars:        l.integer("MAX_MESSAGE_CHARS", DefaultMaxMessageChars),
+		MaxThreadTitleChars:    l.integer("MAX_THREAD_TITLE_CHARS", DefaultMaxThreadTitleChars),
+		MaxFeedbackItems:       l.integer("MAX_FEEDBACK_ITEMS", DefaultMaxFeedbackItems),
+		MaxThreadsPerUser:      l.integer("MAX_THREADS_PER_USER", DefaultMaxThreadsPerUser),
+		MaxTasksPerUser:        l.integer("MAX_TASKS_PER_USER", DefaultMaxTasksPerUser),
+		MaxItemsPerThread:      l.integer("MAX_ITEMS_PER_THREAD", DefaultMaxItemsPerThread),
 	}
-	lim.TrustedProxies = splitList(l.str("TRUSTED_PROXIES", ""))
-	lim.RedisKeyPrefix = l.str("RATE_LIMIT_REDIS_PREFIX", DefaultRateLimitRedisKeyPrefix)
-	return lim
 }
 
 func (lim *Limits) validate() []error {
 	var errs []error
-	for _, f := range lim.ints() {
-		if *f.v < 0 {
-			errs = append(errs, &FieldError{Var: f.name, Reason: fmt.Sprintf("must be 0 (off) or positive, got %d", *f.v)})
+	ints := lim.ints()
+	for _, name := range slices.Sorted(maps.Keys(ints)) {
+		if v := ints[name]; v < 0 {
+			errs = append(errs, &FieldError{Var: name, Reason: fmt.Sprintf("must be 0 (off) or positive, got %d", v)})
 		}
 	}
 	for _, p := range lim.TrustedProxies {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -16,6 +17,12 @@ const (
 	redisDialTimeout = 250 * time.Millisecond
 	redisIOTimeout   = 250 * time.Millisecond
 )
+
+var quietRedisLogs sync.Once
+
+type discardRedisLog struct{}
+
+func (discardRedisLog) Printf(context.Context, string, ...any) {}
 
 // Backend makes limiters that count in memory (one process) or in one
 // Redis shared by every replica (REDIS_URL).
@@ -40,6 +47,12 @@ func NewBackend(ctx context.Context, redisURL, prefix string, logger *slog.Logge
 	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = redisDialTimeout, redisIOTimeout, redisIOTimeout
 	opts.PoolTimeout = redisIOTimeout
 	opts.MaxRetries = 1
+	// go-redis retries a failed dial 5 times, 100 ms apart, by default.
+	opts.DialerRetries, opts.DialerRetryTimeout = 1, 10*time.Millisecond
+	// go-redis logs every failed dial through its own global logger: one
+	// line per request during an outage. The Enforcer logs an outage once
+	// instead.
+	quietRedisLogs.Do(func() { redis.SetLogger(discardRedisLog{}) })
 	b.client = redis.NewClient(opts)
 	if err := b.client.Ping(ctx).Err(); err != nil && logger != nil {
 		logger.LogAttrs(ctx, slog.LevelWarn, "redis for rate limits does not answer yet; limits fail open until it does",
