@@ -136,7 +136,8 @@ type Response struct {
 func (r *Response) Streaming() bool { return r.turn != nil }
 
 // Process handles one request body for userID. Errors are *apperr.Error
-// (400 invalid request, 404 missing or foreign ids, 501 not configured) or
+// (400 invalid request, 404 missing or foreign ids, 413/422 over a size
+// limit or quota, 429 refused by Admission, 501 not configured) or
 // internal failures; when a stream is returned, nothing has been written
 // yet and the turn runs inside Response.WriteStream.
 func (s *Server) Process(ctx context.Context, userID string, info RequestInfo, body []byte) (resp *Response, err error) {

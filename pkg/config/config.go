@@ -426,6 +426,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("listen_addr", c.ListenAddr),
 		slog.String("redis", set(c.RedisURL)),
 		slog.Int("rate_limit_per_minute", c.RateLimitPerMinute),
+		slog.Any("limits", c.Limits),
 		slog.String("otlp_endpoint", c.OTLPEndpoint),
 		slog.String("log_level", c.LogLevel.String()),
 	)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -88,6 +89,15 @@ func TestTaskQuota(t *testing.T) {
 		n, err := svc.Count(ctx, "quota")
 		require.NoError(t, err)
 		assert.Equal(t, 3, n)
+
+		// The tools explain it to the agent instead of failing the turn.
+		tools, err := tasks.NewTools(svc, prometheus.NewRegistry())
+		require.NoError(t, err)
+		res, err := tools.AddTask(ctx, "quota", tasks.AddArgs{Title: ptr("through a tool")})
+		require.NoError(t, err)
+		assert.False(t, res.OK)
+		assert.Equal(t, tasks.CodeQuotaExceeded, res.Code)
+		assert.Contains(t, res.Error, "the most allowed")
 
 		_, err = svc.Add(ctx, "someone-else", tasks.NewTask{Title: "mine"})
 		require.NoError(t, err, "the quota is per user")

@@ -505,9 +505,13 @@ func TestFaultAbuseQuotas(t *testing.T) {
 			status, body := call(t, "POST", p.URL+"/api/v1/tasks", u.Secret, map[string]any{"title": "one too many"})
 			require.Equal(t, http.StatusUnprocessableEntity, status, "%s", body)
 			assert.Contains(t, string(body), `"quota_exceeded"`)
-			// Through the chat the tool fails, the turn does not.
+			// Through the chat the tool fails, the turn does not: the
+			// assistant says why.
 			res := u.do(t, chatkit.ReqThreadsAddUserMessage, map[string]any{"thread_id": first, "input": chatkittest.Input("add a task to call mom")})
 			require.Equal(t, http.StatusOK, res.Status)
+			_, failed := lastError(res)
+			assert.False(t, failed, "%v", res.Types())
+			assert.Contains(t, assistantText(res.Events), "the most allowed")
 			status, body = call(t, "GET", p.URL+"/api/v1/tasks", u.Secret, nil)
 			require.Equal(t, http.StatusOK, status)
 			assert.Equal(t, 3, strings.Count(string(body), `"id":`), "still three tasks: %s", body)
