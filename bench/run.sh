@@ -70,7 +70,7 @@ start_taskpilot() { # port datadir extra-env...
   mkdir -p "$dir"
   env LISTEN_ADDR=127.0.0.1:$port DATABASE_URL="sqlite://$dir/taskpilot.db" DATA_DIR="$dir" \
     LOG_LEVEL=error RATE_LIMIT_PER_MINUTE=100000000 STATIC_DIR="$dir/none" \
-    CHAT_TURNS_PER_MINUTE=0 CHAT_STREAMS_PER_USER=0 SESSIONS_PER_IP_PER_MINUTE=0 \
+    CHAT_TURNS_PER_MINUTE=0 CHAT_STREAMS_PER_USER=0 CHAT_TURNS_PER_IP_PER_MINUTE=0 SESSIONS_PER_IP_PER_MINUTE=0 \
     MAX_THREADS_PER_USER=0 MAX_TASKS_PER_USER=0 MAX_ITEMS_PER_THREAD=0 "$@" \
     "$work/taskpilot-under-test" >"$dir/server.log" 2>&1 &
   pids+=($!)

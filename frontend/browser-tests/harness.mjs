@@ -118,6 +118,7 @@ export async function startBackend(extraEnv = {}) {
     // the abuse limits (README "Limits and abuse protection") are off here.
     CHAT_TURNS_PER_MINUTE: "0",
     CHAT_STREAMS_PER_USER: "0",
+    CHAT_TURNS_PER_IP_PER_MINUTE: "0",
     SESSIONS_PER_IP_PER_MINUTE: "0",
   };
   delete env.OPENAI_API_KEY;

@@ -39,7 +39,8 @@ type Limits struct {
 type Admission interface {
 	// AdmitTurn returns a release func, called once when the turn's
 	// stream ends, or an error (a 429 *apperr.Error with RetryAfter).
-	AdmitTurn(ctx context.Context, userID string) (release func(), err error)
+	// clientIP is RequestInfo.ClientIP ("" when unknown).
+	AdmitTurn(ctx context.Context, userID, clientIP string) (release func(), err error)
 }
 
 // messageChars counts the characters of a user message's text.

@@ -25,7 +25,7 @@ type gate struct {
 	admitted int
 }
 
-func (g *gate) AdmitTurn(context.Context, string) (func(), error) {
+func (g *gate) AdmitTurn(context.Context, string, string) (func(), error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed {

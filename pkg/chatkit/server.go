@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -62,6 +63,9 @@ type Options struct {
 	// Admission gates turns (rate limit, concurrent streams per user);
 	// nil admits every turn.
 	Admission Admission
+	// ClientIP tells Handler the caller's address (for Admission); nil
+	// uses the connection's peer.
+	ClientIP func(c *fiber.Ctx) string
 }
 
 // Server answers ChatKit requests: Process decodes, validates and
@@ -83,6 +87,7 @@ type Server struct {
 	newID       func(IDKind) string
 	limits      Limits
 	admission   Admission
+	clientIP    func(c *fiber.Ctx) string
 }
 
 // NewServer builds a Server.
@@ -102,7 +107,7 @@ func NewServer(opts Options) (*Server, error) {
 		attachments: opts.Attachments, transcriber: opts.Transcriber, log: opts.Logger,
 		metrics: m, keepAlive: opts.KeepAlive, lockTimeout: opts.LockTimeout,
 		cleanup: opts.CleanupTimeout, clock: NewMonotonicClock(opts.Now), newID: opts.NewID,
-		limits: opts.Limits, admission: opts.Admission,
+		limits: opts.Limits, admission: opts.Admission, clientIP: opts.ClientIP,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -184,7 +189,7 @@ func (s *Server) Process(ctx context.Context, userID string, info RequestInfo, b
 	if req.Type.Streaming() {
 		release := func() {}
 		if s.admission != nil {
-			if release, err = s.admission.AdmitTurn(ctx, userID); err != nil {
+			if release, err = s.admission.AdmitTurn(ctx, userID, info.ClientIP); err != nil {
 				return nil, err
 			}
 		}

@@ -14,6 +14,7 @@ const (
 	DefaultChatTurnsPerMinute      = 20
 	DefaultChatTurnBurst           = 10
 	DefaultChatStreamsPerUser      = 3
+	DefaultChatTurnsPerIPPerMinute = 120
 	DefaultSessionsPerIPPerMinute  = 60
 	DefaultMaxMessageChars         = 16000
 	DefaultMaxThreadTitleChars     = 200
@@ -32,6 +33,11 @@ type Limits struct {
 	// size. Over it: 429 with Retry-After, before any SSE.
 	ChatTurnsPerMinute int
 	ChatTurnBurst      int
+	// ChatTurnsPerIPPerMinute (CHAT_TURNS_PER_IP_PER_MINUTE) is the same
+	// for all the turns from one client address (a bucket of a minute's
+	// worth): a client minting new identities gets a new per-user bucket
+	// each time, not a new address.
+	ChatTurnsPerIPPerMinute int
 	// ChatStreamsPerUser (CHAT_STREAMS_PER_USER) caps one user's
 	// concurrent turn streams on one replica: 429.
 	ChatStreamsPerUser int
@@ -56,33 +62,35 @@ type Limits struct {
 // ints names each integer limit's variable, for validation in one place.
 func (lim *Limits) ints() map[string]int {
 	return map[string]int{
-		"CHAT_TURNS_PER_MINUTE":      lim.ChatTurnsPerMinute,
-		"CHAT_TURN_BURST":            lim.ChatTurnBurst,
-		"CHAT_STREAMS_PER_USER":      lim.ChatStreamsPerUser,
-		"SESSIONS_PER_IP_PER_MINUTE": lim.SessionsPerIPPerMinute,
-		"MAX_MESSAGE_CHARS":          lim.MaxMessageChars,
-		"MAX_THREAD_TITLE_CHARS":     lim.MaxThreadTitleChars,
-		"MAX_FEEDBACK_ITEMS":         lim.MaxFeedbackItems,
-		"MAX_THREADS_PER_USER":       lim.MaxThreadsPerUser,
-		"MAX_TASKS_PER_USER":         lim.MaxTasksPerUser,
-		"MAX_ITEMS_PER_THREAD":       lim.MaxItemsPerThread,
+		"CHAT_TURNS_PER_MINUTE":        lim.ChatTurnsPerMinute,
+		"CHAT_TURN_BURST":              lim.ChatTurnBurst,
+		"CHAT_STREAMS_PER_USER":        lim.ChatStreamsPerUser,
+		"CHAT_TURNS_PER_IP_PER_MINUTE": lim.ChatTurnsPerIPPerMinute,
+		"SESSIONS_PER_IP_PER_MINUTE":   lim.SessionsPerIPPerMinute,
+		"MAX_MESSAGE_CHARS":            lim.MaxMessageChars,
+		"MAX_THREAD_TITLE_CHARS":       lim.MaxThreadTitleChars,
+		"MAX_FEEDBACK_ITEMS":           lim.MaxFeedbackItems,
+		"MAX_THREADS_PER_USER":         lim.MaxThreadsPerUser,
+		"MAX_TASKS_PER_USER":           lim.MaxTasksPerUser,
+		"MAX_ITEMS_PER_THREAD":         lim.MaxItemsPerThread,
 	}
 }
 
 func loadLimits(l *loader) Limits {
 	return Limits{
-		ChatTurnsPerMinute:     l.integer("CHAT_TURNS_PER_MINUTE", DefaultChatTurnsPerMinute),
-		ChatTurnBurst:          l.integer("CHAT_TURN_BURST", DefaultChatTurnBurst),
-		ChatStreamsPerUser:     l.integer("CHAT_STREAMS_PER_USER", DefaultChatStreamsPerUser),
-		SessionsPerIPPerMinute: l.integer("SESSIONS_PER_IP_PER_MINUTE", DefaultSessionsPerIPPerMinute),
-		TrustedProxies:         splitList(l.str("TRUSTED_PROXIES", "")),
-		RedisKeyPrefix:         l.str("RATE_LIMIT_REDIS_PREFIX", DefaultRateLimitRedisKeyPrefix),
-		MaxMessageChars:        l.integer("MAX_MESSAGE_CHARS", DefaultMaxMessageChars),
-		MaxThreadTitleChars:    l.integer("MAX_THREAD_TITLE_CHARS", DefaultMaxThreadTitleChars),
-		MaxFeedbackItems:       l.integer("MAX_FEEDBACK_ITEMS", DefaultMaxFeedbackItems),
-		MaxThreadsPerUser:      l.integer("MAX_THREADS_PER_USER", DefaultMaxThreadsPerUser),
-		MaxTasksPerUser:        l.integer("MAX_TASKS_PER_USER", DefaultMaxTasksPerUser),
-		MaxItemsPerThread:      l.integer("MAX_ITEMS_PER_THREAD", DefaultMaxItemsPerThread),
+		ChatTurnsPerMinute:      l.integer("CHAT_TURNS_PER_MINUTE", DefaultChatTurnsPerMinute),
+		ChatTurnBurst:           l.integer("CHAT_TURN_BURST", DefaultChatTurnBurst),
+		ChatStreamsPerUser:      l.integer("CHAT_STREAMS_PER_USER", DefaultChatStreamsPerUser),
+		ChatTurnsPerIPPerMinute: l.integer("CHAT_TURNS_PER_IP_PER_MINUTE", DefaultChatTurnsPerIPPerMinute),
+		SessionsPerIPPerMinute:  l.integer("SESSIONS_PER_IP_PER_MINUTE", DefaultSessionsPerIPPerMinute),
+		TrustedProxies:          splitList(l.str("TRUSTED_PROXIES", "")),
+		RedisKeyPrefix:          l.str("RATE_LIMIT_REDIS_PREFIX", DefaultRateLimitRedisKeyPrefix),
+		MaxMessageChars:         l.integer("MAX_MESSAGE_CHARS", DefaultMaxMessageChars),
+		MaxThreadTitleChars:     l.integer("MAX_THREAD_TITLE_CHARS", DefaultMaxThreadTitleChars),
+		MaxFeedbackItems:        l.integer("MAX_FEEDBACK_ITEMS", DefaultMaxFeedbackItems),
+		MaxThreadsPerUser:       l.integer("MAX_THREADS_PER_USER", DefaultMaxThreadsPerUser),
+		MaxTasksPerUser:         l.integer("MAX_TASKS_PER_USER", DefaultMaxTasksPerUser),
+		MaxItemsPerThread:       l.integer("MAX_ITEMS_PER_THREAD", DefaultMaxItemsPerThread),
 	}
 }
 

@@ -15,15 +15,16 @@ func TestLimitDefaults(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, config.Limits{
 		ChatTurnsPerMinute: 20, ChatTurnBurst: 10, ChatStreamsPerUser: 3, SessionsPerIPPerMinute: 60,
-		RedisKeyPrefix:  "taskpilot:ratelimit:",
-		MaxMessageChars: 16000, MaxThreadTitleChars: 200, MaxFeedbackItems: 100,
+		ChatTurnsPerIPPerMinute: 120,
+		RedisKeyPrefix:          "taskpilot:ratelimit:",
+		MaxMessageChars:         16000, MaxThreadTitleChars: 200, MaxFeedbackItems: 100,
 		MaxThreadsPerUser: 1000, MaxTasksPerUser: 5000, MaxItemsPerThread: 2000,
 	}, c.Limits)
 }
 
 func TestLimitsOffRaisedAndInvalid(t *testing.T) {
 	off := map[string]string{}
-	for _, v := range []string{"CHAT_TURNS_PER_MINUTE", "CHAT_TURN_BURST", "CHAT_STREAMS_PER_USER",
+	for _, v := range []string{"CHAT_TURNS_PER_MINUTE", "CHAT_TURN_BURST", "CHAT_STREAMS_PER_USER", "CHAT_TURNS_PER_IP_PER_MINUTE",
 		"SESSIONS_PER_IP_PER_MINUTE", "MAX_MESSAGE_CHARS", "MAX_THREAD_TITLE_CHARS", "MAX_FEEDBACK_ITEMS",
 		"MAX_THREADS_PER_USER", "MAX_TASKS_PER_USER", "MAX_ITEMS_PER_THREAD"} {
 		off[v] = "0"

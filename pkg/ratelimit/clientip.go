@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/gofiber/fiber/v2"
 )
 
 // TrustedProxies is the set of networks (TRUSTED_PROXIES) whose
@@ -48,6 +50,17 @@ func (t *TrustedProxies) trusts(a netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+// FromFiber is ClientIP for a Fiber request: its connection's peer and its
+// X-Forwarded-For lines.
+func (t *TrustedProxies) FromFiber(c *fiber.Ctx) netip.Addr {
+	peer, _ := netip.AddrFromSlice(c.Context().RemoteIP())
+	var xff []string
+	for _, v := range c.Request().Header.PeekAll(fiber.HeaderXForwardedFor) {
+		xff = append(xff, string(v))
+	}
+	return t.ClientIP(peer, xff)
 }
 
 // ClientIP returns the address a request came from: the connection's peer,

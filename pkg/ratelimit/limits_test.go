@@ -139,26 +139,50 @@ func TestTurnGate(t *testing.T) {
 		Streams: ratelimit.NewConcurrency(2),
 	}
 	ctx := context.Background()
-	rel1, err := gate.AdmitTurn(ctx, "u")
+	rel1, err := gate.AdmitTurn(ctx, "u", "192.0.2.1")
 	require.NoError(t, err)
-	rel2, err := gate.AdmitTurn(ctx, "u")
+	rel2, err := gate.AdmitTurn(ctx, "u", "192.0.2.1")
 	require.NoError(t, err)
-	_, err = gate.AdmitTurn(ctx, "u")
+	_, err = gate.AdmitTurn(ctx, "u", "192.0.2.1")
 	ae, ok := apperr.As(err)
 	require.True(t, ok, "%v", err)
 	assert.Equal(t, http.StatusTooManyRequests, ae.Status)
 	assert.Equal(t, ratelimit.StreamsRetryAfter, ae.RetryAfter)
 	rel1()
-	rel3, err := gate.AdmitTurn(ctx, "u")
+	rel3, err := gate.AdmitTurn(ctx, "u", "192.0.2.1")
 	require.NoError(t, err, "the refused turn took no token: the third one is left")
 	rel2()
 	rel3()
-	_, err = gate.AdmitTurn(ctx, "u")
+	_, err = gate.AdmitTurn(ctx, "u", "192.0.2.1")
 	ae, ok = apperr.As(err)
 	require.True(t, ok, "the bucket of 3 is empty: %v", err)
 	assert.Equal(t, http.StatusTooManyRequests, ae.Status)
 	assert.Positive(t, ae.RetryAfter)
 	assert.Equal(t, 0, gate.Streams.Held("u"), "a turn refused by the rate gives its stream slot back")
+}
+
+// TestTurnGatePerAddress: new identities from one address share its
+// bucket; another address, or an unknown one, does not.
+func TestTurnGatePerAddress(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	gate := &ratelimit.TurnGate{
+		Turns:   ratelimit.NewEnforcer(ratelimit.NewMemoryBucket(ratelimit.Rate{Rate: 60, Per: time.Minute, Burst: 10}, nil), reg, "s", nil),
+		IPTurns: ratelimit.NewEnforcer(ratelimit.NewMemoryBucket(ratelimit.Rate{Rate: 2, Per: time.Minute, Burst: 2}, nil), reg, "s", nil),
+	}
+	ctx := context.Background()
+	for i := range 2 {
+		_, err := gate.AdmitTurn(ctx, fmt.Sprintf("fresh-identity-%d", i), "192.0.2.1")
+		require.NoError(t, err)
+	}
+	_, err := gate.AdmitTurn(ctx, "fresh-identity-3", "192.0.2.1")
+	ae, ok := apperr.As(err)
+	require.True(t, ok, "%v", err)
+	assert.Equal(t, http.StatusTooManyRequests, ae.Status)
+	assert.InDelta(t, 30*time.Second, ae.RetryAfter, float64(time.Second), "a token every 30 s")
+	_, err = gate.AdmitTurn(ctx, "fresh-identity-3", "192.0.2.2")
+	assert.NoError(t, err, "another address")
+	_, err = gate.AdmitTurn(ctx, "fresh-identity-4", "")
+	assert.NoError(t, err, "no address known: the per-user limit only")
 }
 
 func TestClientIP(t *testing.T) {

@@ -18,11 +18,16 @@ const StreamsRetryAfter = 5 * time.Second
 type TurnGate struct {
 	Turns   *Enforcer
 	Streams *Concurrency
+	// IPTurns, when set, also limits turns per client address: every new
+	// identity (a session per request, bounded by the sessions-per-address
+	// limit) brings a fresh per-user bucket, so only the address bounds what
+	// one client spends.
+	IPTurns *Enforcer
 }
 
 // AdmitTurn returns a release func to call when the turn's stream ends, or
 // a 429 *apperr.Error with RetryAfter.
-func (g *TurnGate) AdmitTurn(ctx context.Context, user string) (func(), error) {
+func (g *TurnGate) AdmitTurn(ctx context.Context, user, clientIP string) (func(), error) {
 	release, ok := g.Streams.Acquire(user)
 	if !ok {
 		if g.Turns != nil {
@@ -33,7 +38,13 @@ func (g *TurnGate) AdmitTurn(ctx context.Context, user string) (func(), error) {
 		return nil, e
 	}
 	if g.Turns != nil {
-		if err := g.Turns.Check(ctx, nil, "turns:"+user); err != nil {
+		if err := g.Turns.Check(ctx, nil, user); err != nil {
+			release()
+			return nil, err
+		}
+	}
+	if g.IPTurns != nil && clientIP != "" {
+		if err := g.IPTurns.Check(ctx, nil, clientIP); err != nil {
 			release()
 			return nil, err
 		}

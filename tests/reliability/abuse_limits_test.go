@@ -41,14 +41,15 @@ import (
 // limitsOff is every abuse limit switched off; tests turn on the one they
 // try.
 var limitsOff = map[string]string{
-	"RATE_LIMIT_PER_MINUTE":      "0",
-	"CHAT_TURNS_PER_MINUTE":      "0",
-	"CHAT_STREAMS_PER_USER":      "0",
-	"SESSIONS_PER_IP_PER_MINUTE": "0",
-	"MAX_FEEDBACK_ITEMS":         "0",
-	"MAX_THREADS_PER_USER":       "0",
-	"MAX_TASKS_PER_USER":         "0",
-	"MAX_ITEMS_PER_THREAD":       "0",
+	"RATE_LIMIT_PER_MINUTE":        "0",
+	"CHAT_TURNS_PER_MINUTE":        "0",
+	"CHAT_STREAMS_PER_USER":        "0",
+	"CHAT_TURNS_PER_IP_PER_MINUTE": "0",
+	"SESSIONS_PER_IP_PER_MINUTE":   "0",
+	"MAX_FEEDBACK_ITEMS":           "0",
+	"MAX_THREADS_PER_USER":         "0",
+	"MAX_TASKS_PER_USER":           "0",
+	"MAX_ITEMS_PER_THREAD":         "0",
 }
 
 // storeEnv returns the binary's environment on store ("sqlite" or
@@ -227,6 +228,37 @@ func TestFaultAbuseTurnBurst(t *testing.T) {
 	assert.Equal(t, http.StatusTooManyRequests, r.status)
 	other.newThread(t, "hello")
 	assert.Contains(t, metrics(t, p.URL), `taskpilot_ratelimit_rejected_total{service="taskpilot"} 2`)
+}
+
+// TestFaultAbuseTurnsPerAddress (finding 3): a client that mints a new
+// identity for every turn (a session without cookies each time) had a
+// fresh per-user bucket each time. Turns are also counted per client
+// address (CHAT_TURNS_PER_IP_PER_MINUTE), whatever identity sends them;
+// behind a trusted proxy, per X-Forwarded-For client.
+func TestFaultAbuseTurnsPerAddress(t *testing.T) {
+	t.Parallel()
+	const perIP = 5
+	env, _ := storeEnv(t, "sqlite", map[string]string{
+		"CHAT_TURNS_PER_IP_PER_MINUTE": strconv.Itoa(perIP),
+		"TRUSTED_PROXIES":              "127.0.0.1/32,::1/128",
+	})
+	p := startBinary(t, env)
+	turnFrom := func(xff string) reply {
+		u := newUser(t, p.URL) // a fresh identity
+		h := http.Header{"X-Forwarded-For": {xff}}
+		return raw(t, http.MethodPost, p.URL+"/api/v1/chatkit", u.Secret,
+			chatkittest.Request(chatkit.ReqThreadsCreate, map[string]any{"input": chatkittest.Input("hello")}), h)
+	}
+	for i := range perIP {
+		r := turnFrom("198.51.100.1")
+		require.Equal(t, http.StatusOK, r.status, "turn %d: %s", i+1, r)
+	}
+	r := turnFrom("198.51.100.1")
+	require.Equal(t, http.StatusTooManyRequests, r.status, "a new identity, the same address: %s", r)
+	assert.Equal(t, "rate_limited", r.errorCode(t))
+	r.retryAfter(t)
+	r = turnFrom("198.51.100.2")
+	assert.Equal(t, http.StatusOK, r.status, "another client behind the proxy: %s", r)
 }
 
 // TestFaultAbuseTurnDefaults: with the shipped defaults (20 a minute, burst

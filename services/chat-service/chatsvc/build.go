@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/trace"
 
@@ -55,6 +56,13 @@ func Build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pro
 			Rate: lim.ChatTurnsPerMinute, Per: time.Minute, Burst: lim.ChatTurnBurst}),
 			reg, cfg.Target.ServiceName(), logger),
 		Streams: ratelimit.NewConcurrency(lim.ChatStreamsPerUser),
+		IPTurns: ratelimit.NewEnforcer(backend.Bucket("turns-ip:", ratelimit.Rate{
+			Rate: lim.ChatTurnsPerIPPerMinute, Per: time.Minute, Burst: lim.ChatTurnsPerIPPerMinute}),
+			reg, cfg.Target.ServiceName(), logger),
+	}
+	proxies, err := ratelimit.ParseTrustedProxies(lim.TrustedProxies)
+	if err != nil {
+		return fail(fmt.Errorf("TRUSTED_PROXIES: %w", err))
 	}
 	taskSvc := tasks.NewService(tasks.NewSQLStore(db), time.Now, tasks.WithMaxTasks(lim.MaxTasksPerUser))
 	tools, err := tasks.NewTools(taskSvc, reg)
@@ -83,6 +91,7 @@ func Build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pro
 			MaxItemsPerThread: lim.MaxItemsPerThread,
 		},
 		Admission: gate,
+		ClientIP:  func(c *fiber.Ctx) string { return proxies.FromFiber(c).String() },
 	})
 	if err != nil {
 		return fail(err)

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/netip"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -139,11 +138,7 @@ func (s *Service) createSession(c *fiber.Ctx) (err error) {
 		}
 	}
 	if s.d.IPLimits != nil {
-		var xff []string
-		for _, v := range c.Request().Header.PeekAll(fiber.HeaderXForwardedFor) {
-			xff = append(xff, string(v))
-		}
-		ip := s.d.Proxies.ClientIP(peerAddr(c), xff)
+		ip := s.d.Proxies.FromFiber(c)
 		if err := s.d.IPLimits.Check(c.UserContext(), c, ip.String()); err != nil {
 			return err
 		}
@@ -213,12 +208,6 @@ func (s *Service) hosted(ctx context.Context, user string) (Response, error) {
 	}
 	return Response{ClientSecret: sess.ClientSecret, SessionID: sess.ID,
 		ExpiresAt: sess.ExpiresAt.Unix(), Mode: ModeHosted}, nil
-}
-
-// peerAddr is the connection's remote address.
-func peerAddr(c *fiber.Ctx) netip.Addr {
-	a, _ := netip.AddrFromSlice(c.Context().RemoteIP())
-	return a.Unmap()
 }
 
 // outcome is the metric label for a handler result.
