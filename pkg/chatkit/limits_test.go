@@ -167,6 +167,16 @@ func TestControlCharactersInRequests(t *testing.T) {
 	}
 }
 
+// TestResponderTitleIsCleaned: a title the responder sets (a model's) has
+// its control characters dropped, and is saved (the stores refuse them).
+func TestResponderTitleIsCleaned(t *testing.T) {
+	f := newFixture(t, scripted("Groceries\x00 list\x07", "ok"), nil)
+	res := f.ok(t, "u", chatkit.ReqThreadsCreate, map[string]any{"input": chatkittest.Input("hi")})
+	tid := threadIDOf(t, res)
+	th := decode[chatkit.Thread](t, f.ok(t, "u", chatkit.ReqThreadsGetByID, map[string]any{"thread_id": tid}).Body)
+	assert.Equal(t, "Groceries list", th.Title)
+}
+
 func threadIDOf(t *testing.T, res *chatkittest.Result) string {
 	t.Helper()
 	require.NotEmpty(t, res.Events, "body: %s", res.Body)

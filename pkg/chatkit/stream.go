@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/taskpilotai/taskpilot/pkg/apperr"
+	"github.com/taskpilotai/taskpilot/pkg/textcheck"
 )
 
 // Turn outcomes (metric labels).
@@ -845,7 +846,10 @@ func (t *turnSink) flushThreadLocked(announce bool) {
 		fresh = cur
 	}
 	if cur.Title != old.Title {
-		fresh.Title = cur.Title
+		// A title the responder set (a model's, say): its control
+		// characters are dropped, as from a typed message (textcheck);
+		// the store would refuse them.
+		fresh.Title = textcheck.Clean(cur.Title)
 	}
 	if cur.Status != old.Status {
 		fresh.Status = cur.Status

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -303,4 +304,44 @@ func TestBackendUnreachableRedisFailsOpen(t *testing.T) {
 	_, err = ratelimit.NewBackend(context.Background(), "redis://:secret@[bad", "p:", nil)
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "secret")
+}
+
+// BenchmarkAdmitTurn is what the gate adds to a turn: a stream slot and a
+// token from each bucket, in memory and (when one answers) in Redis.
+func BenchmarkAdmitTurn(b *testing.B) {
+	ctx := context.Background()
+	run := func(b *testing.B, bucket func(name string) ratelimit.Limiter) {
+		reg := prometheus.NewRegistry()
+		gate := &ratelimit.TurnGate{
+			Turns:   ratelimit.NewEnforcer(bucket("u:"), reg, "b", nil),
+			IPTurns: ratelimit.NewEnforcer(bucket("ip:"), reg, "b", nil),
+			Streams: ratelimit.NewConcurrency(3),
+		}
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			i++
+			release, err := gate.AdmitTurn(ctx, "user-"+strconv.Itoa(i%1000), "192.0.2."+strconv.Itoa(i%200))
+			if err != nil {
+				b.Fatal(err)
+			}
+			release()
+		}
+	}
+	huge := ratelimit.Rate{Rate: 1 << 30, Per: time.Minute, Burst: 1 << 30}
+	b.Run("memory", func(b *testing.B) {
+		run(b, func(string) ratelimit.Limiter { return ratelimit.NewMemoryBucket(huge, nil) })
+	})
+	backend, err := ratelimit.NewBackend(ctx, "redis://127.0.0.1:6379/0", fmt.Sprintf("taskpilot-bench:%d:", time.Now().UnixNano()), nil)
+	if err != nil || backend.Bucket("probe:", huge) == nil {
+		return
+	}
+	defer backend.Close()
+	if _, err := backend.Bucket("probe:", huge).Allow(ctx, "x"); err != nil {
+		b.Log("no Redis on 127.0.0.1:6379: redis case skipped")
+		return
+	}
+	b.Run("redis", func(b *testing.B) {
+		run(b, func(name string) ratelimit.Limiter { return backend.Bucket(name, huge) })
+	})
 }
