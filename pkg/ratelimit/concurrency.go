@@ -11,6 +11,8 @@ import (
 // and heartbeats, and a lost heartbeat would lock a user out until it
 // expired). With N replicas a user may hold up to N times the cap; the
 // shared turn rate limit still bounds what those streams cost.
+// Hand-written: a counter per key under one mutex (golang.org/x/sync's
+// semaphore has no keys, and one per user would need the same map).
 type Concurrency struct {
 	limit int
 
