@@ -16,7 +16,7 @@ const (
 	DefaultChatStreamsPerUser      = 3
 	DefaultChatTurnsPerIPPerMinute = 120
 	DefaultSessionsPerIPPerMinute  = 60
-	DefaultMaxMessageChars         = 16000
+	DefaultMaxMessageChars         = 4000
 	DefaultMaxThreadTitleChars     = 200
 	DefaultMaxFeedbackItems        = 100
 	DefaultMaxThreadsPerUser       = 1000

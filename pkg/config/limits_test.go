@@ -17,7 +17,7 @@ func TestLimitDefaults(t *testing.T) {
 		ChatTurnsPerMinute: 20, ChatTurnBurst: 10, ChatStreamsPerUser: 3, SessionsPerIPPerMinute: 60,
 		ChatTurnsPerIPPerMinute: 120,
 		RedisKeyPrefix:          "taskpilot:ratelimit:",
-		MaxMessageChars:         16000, MaxThreadTitleChars: 200, MaxFeedbackItems: 100,
+		MaxMessageChars:         4000, MaxThreadTitleChars: 200, MaxFeedbackItems: 100,
 		MaxThreadsPerUser: 1000, MaxTasksPerUser: 5000, MaxItemsPerThread: 2000,
 	}, c.Limits)
 }
