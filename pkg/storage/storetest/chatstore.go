@@ -1,8 +1,9 @@
 // Package storetest is the contract test suite every chatkit.Store must pass
 // (the SQL stores on SQLite and PostgreSQL, and the in-memory store): thread
 // and item CRUD and upserts, keyset pagination in both orders, hidden-item
-// filtering, cascading deletes, attachments, feedback, per-user isolation on
-// every method and per-thread lock exclusion.
+// filtering, cascading deletes, attachments, feedback (only on items of the
+// thread), the counts quotas read, the control-character rule (textcheck),
+// per-user isolation on every method and per-thread lock exclusion.
 package storetest
 
 import (
