@@ -7,7 +7,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/taskpilotai/taskpilot/pkg/apperr"
-	"github.com/taskpilotai/taskpilot/pkg/textcheck"
 )
 
 // Limits bound what one request may ask for. Every limit is off at 0.
@@ -118,19 +117,4 @@ func feedbackErr(err error) error {
 		return err
 	}
 	return fmt.Errorf("save feedback: %w", err)
-}
-
-// checkIDs rejects ids with control characters (400): none can exist, and
-// PostgreSQL would refuse the query.
-func checkIDs(field string, ids ...string) error {
-	for i, id := range ids {
-		f := field
-		if len(ids) > 1 {
-			f = fmt.Sprintf("%s[%d]", field, i)
-		}
-		if err := textcheck.Check(f, id); err != nil {
-			return err
-		}
-	}
-	return nil
 }
