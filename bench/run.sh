@@ -69,7 +69,9 @@ start_taskpilot() { # port datadir extra-env...
   shift 2
   mkdir -p "$dir"
   env LISTEN_ADDR=127.0.0.1:$port DATABASE_URL="sqlite://$dir/taskpilot.db" DATA_DIR="$dir" \
-    LOG_LEVEL=error RATE_LIMIT_PER_MINUTE=100000000 STATIC_DIR="$dir/none" METRICS_ADDR=off MAX_CONNS_PER_IP=0 "$@" \
+    LOG_LEVEL=error RATE_LIMIT_PER_MINUTE=100000000 STATIC_DIR="$dir/none" \
+    CHAT_TURNS_PER_MINUTE=0 CHAT_STREAMS_PER_USER=0 CHAT_TURNS_PER_IP_PER_MINUTE=0 SESSIONS_PER_IP_PER_MINUTE=0 \
+    MAX_THREADS_PER_USER=0 MAX_TASKS_PER_USER=0 MAX_ITEMS_PER_THREAD=0 METRICS_ADDR=off MAX_CONNS_PER_IP=0 "$@" \
     "$work/taskpilot-under-test" >"$dir/server.log" 2>&1 &
   pids+=($!)
   wait_http "http://127.0.0.1:$port/healthz"

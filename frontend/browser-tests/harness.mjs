@@ -115,6 +115,12 @@ export async function startBackend(extraEnv = {}) {
     AUTH_MODE: "anonymous",
     LOG_LEVEL: process.env.LOG_LEVEL || "warn",
     METRICS_ADDR: "127.0.0.1:0", // the default 127.0.0.1:9090 may be taken by another server
+    // Many browsers on one loopback address, many turns in a few seconds:
+    // the abuse limits (README "Limits and abuse protection") are off here.
+    CHAT_TURNS_PER_MINUTE: "0",
+    CHAT_STREAMS_PER_USER: "0",
+    CHAT_TURNS_PER_IP_PER_MINUTE: "0",
+    SESSIONS_PER_IP_PER_MINUTE: "0",
   };
   delete env.OPENAI_API_KEY;
   delete env.OPENAI_BASE_URL;

@@ -27,6 +27,10 @@ const (
 	CodeInternal         = "internal_error"
 	CodeMethodNotAllowed = "method_not_allowed"
 	CodeUnsupportedMedia = "unsupported_media_type"
+	// CodeQuotaExceeded: a per-user quota (threads, tasks, items per
+	// thread) is full; deleting something makes room. 422, no Retry-After:
+	// waiting does not help.
+	CodeQuotaExceeded = "quota_exceeded"
 )
 
 // Error is a failure with a stable code, an HTTP status and a caller-safe
@@ -123,4 +127,18 @@ func ClientFault(status int) bool {
 func ClientCaused(err error) bool {
 	e, ok := As(err)
 	return ok && ClientFault(e.Status)
+}
+
+// TooLarge is a 413 payload_too_large for one field (or count) over its
+// configured limit; field is the dotted parameter path.
+func TooLarge(field, format string, args ...any) *Error {
+	msg := fmt.Sprintf(format, args...)
+	return &Error{Code: CodePayloadTooLarge, Status: http.StatusRequestEntityTooLarge,
+		Message: field + ": " + msg, Fields: map[string]string{field: msg}}
+}
+
+// QuotaExceeded is a 422 quota_exceeded: the user holds as many of
+// something as allowed.
+func QuotaExceeded(format string, args ...any) *Error {
+	return New(http.StatusUnprocessableEntity, CodeQuotaExceeded, fmt.Sprintf(format, args...))
 }

@@ -34,6 +34,11 @@ func (s *Server) Handler() fiber.Handler {
 			Locale:    firstLanguage(strings.Clone(c.Get(fiber.HeaderAcceptLanguage))),
 			RequestID: strings.Clone(c.GetRespHeader(headerRequestID)),
 		}
+		if s.clientIP != nil {
+			info.ClientIP = s.clientIP(c)
+		} else {
+			info.ClientIP = c.Context().RemoteIP().String()
+		}
 		if tz := strings.TrimSpace(c.Get(HeaderTimezone)); tz != "" {
 			if loc, err := LoadTimeZone(tz); err == nil {
 				info.TimeZone, info.Location = strings.Clone(tz), loc

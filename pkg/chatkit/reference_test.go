@@ -71,7 +71,16 @@ func TestMatchesReferenceOutputs(t *testing.T) {
 	call("update", chatkit.ReqThreadsUpdate, map[string]any{"thread_id": tid, "title": "Renamed"})
 	call("extras", chatkit.ReqThreadsAddUserMessage, map[string]any{"thread_id": tid, "input": chatkittest.Input("extras")})
 	call("fail", chatkit.ReqThreadsAddUserMessage, map[string]any{"thread_id": tid, "input": chatkittest.Input("fail")})
-	call("feedback", chatkit.ReqItemsFeedback, map[string]any{"thread_id": tid, "item_ids": []string{"x"}, "kind": "positive"})
+	// The reference server records feedback on any id; this one requires
+	// an item of the thread (issue 11), so give it a real one.
+	var itemsPage struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out["items"]), &itemsPage))
+	require.NotEmpty(t, itemsPage.Data)
+	call("feedback", chatkit.ReqItemsFeedback, map[string]any{"thread_id": tid, "item_ids": []string{itemsPage.Data[0].ID}, "kind": "positive"})
 	call("items2", chatkit.ReqItemsList, map[string]any{"thread_id": tid, "limit": 3, "order": "asc"})
 	call("delete", chatkit.ReqThreadsDelete, map[string]any{"thread_id": tid})
 	for _, k := range []string{"create", "get", "list", "items", "update", "extras", "fail", "feedback", "items2", "delete"} {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/taskpilotai/taskpilot/pkg/textcheck"
 )
 
 // RequestType is the "type" of a ChatKit request.
@@ -352,11 +354,17 @@ func decodeParams(t RequestType, raw json.RawMessage) (any, error) {
 		if w.Action == nil || w.Action.Type == "" {
 			return nil, reqErr("params.action.type", "is required")
 		}
+		if err := clean("params.action.type", w.Action.Type); err != nil {
+			return nil, err
+		}
 		p := &ThreadCustomActionParams{ThreadID: w.ThreadID, Action: *w.Action}
 		if isNull(p.Action.Payload) {
 			p.Action.Payload = nil
 		}
 		if w.ItemID != nil {
+			if err := clean("params.item_id", *w.ItemID); err != nil {
+				return nil, err
+			}
 			p.ItemID = *w.ItemID
 		}
 		return p, nil
@@ -405,6 +413,9 @@ func decodeParams(t RequestType, raw json.RawMessage) (any, error) {
 			}
 		}
 		if w.After != nil {
+			if err := clean("params.after", *w.After); err != nil {
+				return nil, err
+			}
 			p.After = *w.After
 		}
 		return p, nil
@@ -422,6 +433,9 @@ func decodeParams(t RequestType, raw json.RawMessage) (any, error) {
 		if w.Title == nil {
 			return nil, reqErr("params.title", "is required")
 		}
+		if err := clean("params.title", *w.Title); err != nil {
+			return nil, err
+		}
 		return &ThreadUpdateParams{ThreadID: w.ThreadID, Title: *w.Title}, nil
 	case ReqItemsFeedback:
 		var p ItemFeedbackParams
@@ -437,6 +451,9 @@ func decodeParams(t RequestType, raw json.RawMessage) (any, error) {
 		for i, id := range p.ItemIDs {
 			if id == "" {
 				return nil, reqErr(fmt.Sprintf("params.item_ids[%d]", i), "must not be empty")
+			}
+			if err := clean(fmt.Sprintf("params.item_ids[%d]", i), id); err != nil {
+				return nil, err
 			}
 		}
 		if p.Kind != FeedbackPositive && p.Kind != FeedbackNegative {
@@ -515,16 +532,19 @@ func decodeInput(raw json.RawMessage) (*UserMessageInput, error) {
 		if err := json.Unmarshal(part, &c); err != nil {
 			return nil, reqErr(fmt.Sprintf("params.input.content[%d]", i), "%s", jsonErrText(err))
 		}
+		// What a person typed or pasted: a stray control character is
+		// dropped rather than failing the message (textcheck).
+		c.Text, c.ID, c.Group = textcheck.Clean(c.Text), textcheck.Clean(c.ID), textcheck.Clean(c.Group)
 		in.Content = append(in.Content, c)
 	}
 	for i, id := range w.Attachments {
-		if id == nil || *id == "" {
+		if id == nil || *id == "" || !textcheck.Valid(*id) {
 			return nil, reqErr(fmt.Sprintf("params.input.attachments[%d]", i), "must be an attachment id")
 		}
 		in.Attachments = append(in.Attachments, *id)
 	}
 	if w.QuotedText != nil {
-		in.QuotedText = *w.QuotedText
+		in.QuotedText = textcheck.Clean(*w.QuotedText)
 	}
 	if o := w.InferenceOptions; o != nil {
 		in.InferenceOptions.ToolChoice = o.ToolChoice
@@ -548,6 +568,16 @@ func unmarshalParams(raw json.RawMessage, v any) error {
 func required(field, v string) error {
 	if strings.TrimSpace(v) == "" {
 		return reqErr(field, "is required")
+	}
+	return clean(field, v)
+}
+
+// clean rejects a program-set value (an id, a title, a cursor) holding a
+// control character other than tab and newline (textcheck): the same
+// 400 on every store, where PostgreSQL would fail on NUL.
+func clean(field, v string) error {
+	if !textcheck.Valid(v) {
+		return reqErr(field, "%s", textcheck.Message)
 	}
 	return nil
 }

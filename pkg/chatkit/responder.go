@@ -101,6 +101,8 @@ type RequestInfo struct {
 	Metadata map[string]any
 	// RequestID is the HTTP request id, for logs.
 	RequestID string
+	// ClientIP is the caller's address (Options.ClientIP), for limits.
+	ClientIP string
 }
 
 type requestInfoKey struct{}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -57,6 +58,14 @@ type Options struct {
 	Now func() time.Time
 	// NewID generates ids (NewID when nil).
 	NewID func(IDKind) string
+	// Limits bound request sizes and per-user quotas (zero: none).
+	Limits Limits
+	// Admission gates turns (rate limit, concurrent streams per user);
+	// nil admits every turn.
+	Admission Admission
+	// ClientIP tells Handler the caller's address (for Admission); nil
+	// uses the connection's peer.
+	ClientIP func(c *fiber.Ctx) string
 }
 
 // Server answers ChatKit requests: Process decodes, validates and
@@ -76,6 +85,9 @@ type Server struct {
 	cleanup     time.Duration
 	clock       *MonotonicClock
 	newID       func(IDKind) string
+	limits      Limits
+	admission   Admission
+	clientIP    func(c *fiber.Ctx) string
 }
 
 // NewServer builds a Server.
@@ -95,6 +107,7 @@ func NewServer(opts Options) (*Server, error) {
 		attachments: opts.Attachments, transcriber: opts.Transcriber, log: opts.Logger,
 		metrics: m, keepAlive: opts.KeepAlive, lockTimeout: opts.LockTimeout,
 		cleanup: opts.CleanupTimeout, clock: NewMonotonicClock(opts.Now), newID: opts.NewID,
+		limits: opts.Limits, admission: opts.Admission, clientIP: opts.ClientIP,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -128,7 +141,8 @@ type Response struct {
 func (r *Response) Streaming() bool { return r.turn != nil }
 
 // Process handles one request body for userID. Errors are *apperr.Error
-// (400 invalid request, 404 missing or foreign ids, 501 not configured) or
+// (400 invalid request, 404 missing or foreign ids, 413/422 over a size
+// limit or quota, 429 refused by Admission, 501 not configured) or
 // internal failures; when a stream is returned, nothing has been written
 // yet and the turn runs inside Response.WriteStream.
 func (s *Server) Process(ctx context.Context, userID string, info RequestInfo, body []byte) (resp *Response, err error) {
@@ -167,13 +181,24 @@ func (s *Server) Process(ctx context.Context, userID string, info RequestInfo, b
 		}
 		return nil, apperr.Invalid("invalid request")
 	}
+	if err := s.limits.check(req); err != nil {
+		return nil, err
+	}
 	info = completeInfo(info, req.Metadata)
 	ctx = WithRequestInfo(ctx, info)
 	if req.Type.Streaming() {
+		release := func() {}
+		if s.admission != nil {
+			if release, err = s.admission.AdmitTurn(ctx, userID, info.ClientIP); err != nil {
+				return nil, err
+			}
+		}
 		plan, err := s.planTurn(ctx, userID, info, req)
 		if err != nil {
+			release()
 			return nil, err
 		}
+		plan.release = release
 		return &Response{turn: plan}, nil
 	}
 	out, err := s.processJSON(ctx, userID, req)
@@ -309,7 +334,7 @@ func (s *Server) processJSON(ctx context.Context, user string, req *Request) (an
 			return nil, notFound(err, "thread")
 		}
 		if err := s.store.SaveFeedback(ctx, user, Feedback{ThreadID: p.ThreadID, ItemIDs: p.ItemIDs, Kind: p.Kind}); err != nil {
-			return nil, notFound(err, "thread")
+			return nil, feedbackErr(err)
 		}
 		return struct{}{}, nil
 	case *AttachmentCreateParams:

@@ -96,8 +96,15 @@ type Store interface {
 	DeleteAttachment(ctx context.Context, userID, attachmentID string) error
 
 	// SaveFeedback records feedback on items of a thread (ErrNotFound if the
-	// thread is missing). Later feedback on the same item replaces earlier.
+	// thread is missing). Every id must be an item of that thread: an
+	// unknown one is ErrNotFound and nothing is written. Later feedback on
+	// the same item replaces earlier.
 	SaveFeedback(ctx context.Context, userID string, f Feedback) error
+	// CountThreads returns how many threads userID holds (for quotas).
+	CountThreads(ctx context.Context, userID string) (int, error)
+	// CountItems returns how many items (hidden ones too) a thread holds;
+	// ErrNotFound for a missing or foreign thread.
+	CountItems(ctx context.Context, userID, threadID string) (int, error)
 
 	// LockThread takes the per-thread turn lock, blocking until it is free
 	// or ctx is done (then it returns ctx's error, wrapped). The lock must

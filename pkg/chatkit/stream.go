@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/taskpilotai/taskpilot/pkg/apperr"
+	"github.com/taskpilotai/taskpilot/pkg/textcheck"
 )
 
 // Turn outcomes (metric labels).
@@ -47,6 +48,7 @@ type turnPlan struct {
 	attachments []Attachment
 	span        trace.Span
 	ctx         context.Context // request context (values, span)
+	release     func()          // the Admission hold, released when the stream ends
 }
 
 // planTurn validates a streaming request before any byte is written:
@@ -59,7 +61,7 @@ func (s *Server) planTurn(ctx context.Context, user string, info RequestInfo, re
 			return notFound(err, "thread")
 		}
 		p.threadID = id
-		return nil
+		return s.checkItemQuota(ctx, user, id)
 	}
 	loadAttachments := func(ids []string) error {
 		for _, id := range ids {
@@ -73,6 +75,9 @@ func (s *Server) planTurn(ctx context.Context, user string, info RequestInfo, re
 	}
 	switch q := req.Params.(type) {
 	case *ThreadCreateParams:
+		if err := s.checkThreadQuota(ctx, user); err != nil {
+			return nil, err
+		}
 		p.threadID = s.newID(IDThread)
 		return p, loadAttachments(q.Input.Attachments)
 	case *ThreadAddUserMessageParams:
@@ -216,7 +221,7 @@ func (r *Response) Reader(ctx context.Context) *StreamReader {
 	// not its cancellation: only ctx (the caller's) and a broken
 	// connection cancel it.
 	turnCtx, cancel := context.WithCancel(context.WithoutCancel(p.ctx))
-	sr := &StreamReader{s: s, ctx: ctx, cancel: cancel, frames: make(chan frame, 16)}
+	sr := &StreamReader{s: s, ctx: ctx, cancel: cancel, frames: make(chan frame, 16), release: p.release}
 	sr.stop = context.AfterFunc(ctx, cancel)
 	if s.keepAlive > 0 {
 		sr.ticker = time.NewTicker(s.keepAlive)
@@ -237,6 +242,7 @@ type StreamReader struct {
 	ticker  *time.Ticker
 	frames  chan frame
 	outcome string // set before frames is closed
+	release func() // the turn's Admission hold (nil: none)
 
 	pending []byte // the rest of the event being read
 	event   string // its type, counted once it has been read whole
@@ -351,6 +357,9 @@ func (sr *StreamReader) Close() error {
 	}
 	sr.pending = nil
 	sr.s.metrics.activeStreams.Dec()
+	if sr.release != nil {
+		sr.release()
+	}
 	return nil
 }
 
@@ -853,7 +862,10 @@ func (t *turnSink) flushThreadLocked(announce bool) {
 		fresh = cur
 	}
 	if cur.Title != old.Title {
-		fresh.Title = cur.Title
+		// A title the responder set (a model's, say): its control
+		// characters are dropped, as from a typed message (textcheck);
+		// the store would refuse them.
+		fresh.Title = textcheck.Clean(cur.Title)
 	}
 	if cur.Status != old.Status {
 		fresh.Status = cur.Status

@@ -179,6 +179,9 @@ type Config struct {
 	// identity cookies of the unsigned scheme (before issue 11) signed,
 	// keeping their user id, instead of replacing them with a new identity.
 	AnonAdoptLegacy bool
+
+	// Limits are the abuse limits (issue 11; limits.go).
+	Limits Limits
 }
 
 // MetricsOff is the METRICS_ADDR value that serves no metrics.
@@ -271,6 +274,7 @@ func Load(lookup Lookup, target Target) (*Config, error) {
 		c.LogLevel = level
 	}
 	c.DataDir = l.str("DATA_DIR", defaultDataDir(c.DatabaseURL.Reveal()))
+	c.Limits = loadLimits(&l)
 	return c, errors.Join(append(l.errs, c.Validate())...)
 }
 
@@ -425,6 +429,7 @@ func (c *Config) Validate() error {
 			bad("METRICS_ADDR", "must differ from LISTEN_ADDR (%s): /metrics is not served on the public listener", c.ListenAddr)
 		}
 	}
+	errs = append(errs, c.Limits.validate()...)
 	return errors.Join(errs...)
 }
 
@@ -539,6 +544,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("listen_addr", c.ListenAddr),
 		slog.String("redis", set(c.RedisURL)),
 		slog.Int("rate_limit_per_minute", c.RateLimitPerMinute),
+		slog.Any("limits", c.Limits),
 		slog.String("otlp_endpoint", c.OTLPEndpoint),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("http_read_timeout", c.HTTPReadTimeout.String()),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
@@ -14,12 +15,16 @@ import (
 
 // Enforcer applies a Limiter to requests: it answers 429 with Retry-After,
 // counts rejections in taskpilot_ratelimit_rejected_total{service}, and fails
-// open (logging) when the limiter itself fails, so a Redis outage does not
-// take the service down with it.
+// open when the limiter itself fails, so a Redis outage does not take the
+// service down with it. A failing backend is counted per request in
+// taskpilot_ratelimit_backend_errors_total{service} but logged once per
+// outage (and once when it recovers), not per request.
 type Enforcer struct {
-	limiter  Limiter
-	rejected prometheus.Counter
-	logger   *slog.Logger
+	limiter       Limiter
+	rejected      prometheus.Counter
+	backendErrors prometheus.Counter
+	logger        *slog.Logger
+	failing       atomic.Bool
 }
 
 // NewEnforcer wraps limiter; a nil limiter allows everything (limits off).
@@ -31,7 +36,12 @@ func NewEnforcer(limiter Limiter, reg prometheus.Registerer, service string, log
 		Name: "taskpilot_ratelimit_rejected_total",
 		Help: "Requests rejected by a rate limit.",
 	}, []string{"service"}))
-	return &Enforcer{limiter: limiter, rejected: rejected.WithLabelValues(service), logger: logger}
+	backend := telemetry.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "taskpilot_ratelimit_backend_errors_total",
+		Help: "Rate-limit checks whose backend (Redis) failed; the request was allowed (fail open).",
+	}, []string{"service"}))
+	return &Enforcer{limiter: limiter, rejected: rejected.WithLabelValues(service),
+		backendErrors: backend.WithLabelValues(service), logger: logger}
 }
 
 // Check records a hit for key: nil when allowed, otherwise a 429
@@ -43,9 +53,16 @@ func (e *Enforcer) Check(ctx context.Context, c *fiber.Ctx, key string) error {
 	}
 	res, err := e.limiter.Allow(ctx, key)
 	if err != nil {
-		e.logger.LogAttrs(ctx, slog.LevelError, "rate limiter unavailable; allowing request",
-			slog.String("error", err.Error()))
+		e.backendErrors.Inc()
+		if e.failing.CompareAndSwap(false, true) {
+			e.logger.LogAttrs(ctx, slog.LevelError,
+				"rate limiter backend unavailable; allowing requests unlimited until it answers (counted in taskpilot_ratelimit_backend_errors_total)",
+				slog.String("error", err.Error()))
+		}
 		return nil
+	}
+	if e.failing.CompareAndSwap(true, false) {
+		e.logger.LogAttrs(ctx, slog.LevelInfo, "rate limiter backend answers again; limits apply")
 	}
 	if c != nil {
 		c.Set("RateLimit-Limit", strconv.Itoa(res.Limit))

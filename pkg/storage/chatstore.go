@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
+	"github.com/taskpilotai/taskpilot/pkg/textcheck"
 )
 
 // ChatStore is the SQL chatkit.Store (SQLite and PostgreSQL). Every query is
@@ -48,6 +50,9 @@ func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
 func (s *ChatStore) SaveThread(ctx context.Context, userID string, t chatkit.ThreadMetadata) (err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "save_thread")
 	defer func() { done(err) }()
+	if err := checkText(t.ID, t.Title); err != nil {
+		return fmt.Errorf("save thread: %w", err)
+	}
 
 	type plainStatus chatkit.ThreadStatus // stored as given, without the wire default
 	status, err := json.Marshal(plainStatus(t.Status))
@@ -126,6 +131,9 @@ func scanThread(row interface{ Scan(...any) error }) (chatkit.ThreadMetadata, er
 func (s *ChatStore) LoadThread(ctx context.Context, userID, threadID string) (t chatkit.ThreadMetadata, err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "load_thread")
 	defer func() { done(err) }()
+	if !textcheck.Valid(threadID) {
+		return t, notFound("thread", threadID)
+	}
 	row := s.db.Read.QueryRowContext(ctx, s.db.Rebind(`SELECT `+threadColumns+` FROM chat_threads WHERE user_id = ? AND id = ?`), userID, threadID)
 	t, err = scanThread(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -151,6 +159,11 @@ func (s *ChatStore) ListThreads(ctx context.Context, userID string, opts chatkit
 	ctx, done := s.db.Observe(ctx, storeName, "list_threads")
 	defer func() { done(err) }()
 	opts = opts.Normalized()
+	if !textcheck.Valid(opts.After) {
+		// A missing cursor: an empty page, without asking PostgreSQL about
+		// a NUL it would refuse.
+		return chatkit.Page[chatkit.ThreadMetadata]{Data: []chatkit.ThreadMetadata{}}, nil
+	}
 	dir, cmp := keyset(opts.Order)
 	q := `SELECT ` + threadColumns + ` FROM chat_threads WHERE user_id = ?`
 	args := []any{userID}
@@ -191,6 +204,9 @@ func (s *ChatStore) ListThreads(ctx context.Context, userID string, opts chatkit
 func (s *ChatStore) DeleteThread(ctx context.Context, userID, threadID string) (err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "delete_thread")
 	defer func() { done(err) }()
+	if !textcheck.Valid(threadID) {
+		return notFound("thread", threadID)
+	}
 	err = s.db.WriteTx(ctx, func(ctx context.Context, tx Tx) error {
 		res, err := tx.ExecContext(ctx, s.db.Rebind(`DELETE FROM chat_threads WHERE user_id = ? AND id = ?`), userID, threadID)
 		if err != nil {
@@ -228,6 +244,12 @@ func (s *ChatStore) SaveItem(ctx context.Context, userID, threadID string, item 
 
 func (s *ChatStore) upsertItem(ctx context.Context, userID, threadID string, item chatkit.Item) error {
 	h := item.Header()
+	if !textcheck.Valid(threadID) {
+		return notFound("thread", threadID)
+	}
+	if err := textcheck.Check("item id", h.ID); err != nil {
+		return fmt.Errorf("save item: %w", err)
+	}
 	// chatkit.Marshal: the wire encoding, so ListItemsJSON can serve it as is.
 	payload, err := chatkit.Marshal(item)
 	if err != nil {
@@ -252,6 +274,9 @@ ON CONFLICT (user_id, thread_id, id) DO UPDATE SET
 func (s *ChatStore) LoadItem(ctx context.Context, userID, threadID, itemID string) (it chatkit.Item, err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "load_item")
 	defer func() { done(err) }()
+	if !textcheck.Valid(threadID) || !textcheck.Valid(itemID) {
+		return nil, notFound("item", itemID)
+	}
 	var payload string
 	err = s.db.Read.QueryRowContext(ctx, s.db.Rebind(`SELECT payload FROM chat_items WHERE user_id = ? AND thread_id = ? AND id = ?`),
 		userID, threadID, itemID).Scan(&payload)
@@ -271,6 +296,9 @@ func (s *ChatStore) LoadItem(ctx context.Context, userID, threadID, itemID strin
 func (s *ChatStore) DeleteItem(ctx context.Context, userID, threadID, itemID string) (err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "delete_item")
 	defer func() { done(err) }()
+	if !textcheck.Valid(threadID) || !textcheck.Valid(itemID) {
+		return notFound("item", itemID)
+	}
 	err = s.db.WriteTx(ctx, func(ctx context.Context, tx Tx) error {
 		res, err := tx.ExecContext(ctx, s.db.Rebind(`DELETE FROM chat_items WHERE user_id = ? AND thread_id = ? AND id = ?`), userID, threadID, itemID)
 		if err != nil {
@@ -321,6 +349,17 @@ func (s *ChatStore) ListItemsJSON(ctx context.Context, userID, threadID string, 
 
 func (s *ChatStore) listItems(ctx context.Context, userID, threadID string, opts chatkit.ListOptions) (page chatkit.Page[json.RawMessage], err error) {
 	opts = opts.Normalized()
+	if !textcheck.Valid(threadID) {
+		return page, notFound("thread", threadID)
+	}
+	if !textcheck.Valid(opts.After) {
+		// No item has such an id: a missing cursor, so an empty page
+		// (PostgreSQL would refuse the NUL in the query).
+		if err := s.threadExists(ctx, s.db.Read, userID, threadID); err != nil {
+			return page, err
+		}
+		return chatkit.Page[json.RawMessage]{Data: []json.RawMessage{}}, nil
+	}
 	dir, cmp := keyset(opts.Order)
 	q := `SELECT id, payload FROM chat_items WHERE user_id = ? AND thread_id = ?`
 	args := []any{userID, threadID}
@@ -389,6 +428,9 @@ func (s *ChatStore) threadExists(ctx context.Context, q queryer, userID, threadI
 func (s *ChatStore) SaveAttachment(ctx context.Context, userID string, a chatkit.Attachment) (err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "save_attachment")
 	defer func() { done(err) }()
+	if err := checkText(a.ID, a.ThreadID); err != nil {
+		return fmt.Errorf("save attachment: %w", err)
+	}
 	payload, err := json.Marshal(a)
 	if err != nil {
 		return fmt.Errorf("save attachment %s: encode: %w", a.ID, err)
@@ -415,6 +457,9 @@ WHERE chat_attachments.user_id = excluded.user_id`),
 func (s *ChatStore) LoadAttachment(ctx context.Context, userID, attachmentID string) (a chatkit.Attachment, err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "load_attachment")
 	defer func() { done(err) }()
+	if !textcheck.Valid(attachmentID) {
+		return a, notFound("attachment", attachmentID)
+	}
 	var payload []byte
 	err = s.db.Read.QueryRowContext(ctx, s.db.Rebind(`SELECT payload FROM chat_attachments WHERE user_id = ? AND id = ?`), userID, attachmentID).Scan(&payload)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -433,6 +478,9 @@ func (s *ChatStore) LoadAttachment(ctx context.Context, userID, attachmentID str
 func (s *ChatStore) DeleteAttachment(ctx context.Context, userID, attachmentID string) (err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "delete_attachment")
 	defer func() { done(err) }()
+	if !textcheck.Valid(attachmentID) {
+		return notFound("attachment", attachmentID)
+	}
 	n, err := s.db.execWrite(ctx, s.db.Rebind(`DELETE FROM chat_attachments WHERE user_id = ? AND id = ?`), userID, attachmentID)
 	if err != nil {
 		return fmt.Errorf("delete attachment %s: %w", attachmentID, err)
@@ -448,15 +496,27 @@ func (s *ChatStore) DeleteAttachment(ctx context.Context, userID, attachmentID s
 func (s *ChatStore) SaveFeedback(ctx context.Context, userID string, f chatkit.Feedback) (err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "save_feedback")
 	defer func() { done(err) }()
+	if !textcheck.Valid(f.ThreadID) {
+		return notFound("thread", f.ThreadID)
+	}
+	ids := uniqueIDs(f.ItemIDs)
+	for _, id := range ids {
+		if !textcheck.Valid(id) {
+			return notFound("item", id)
+		}
+	}
 	err = s.db.WriteTx(ctx, func(ctx context.Context, tx Tx) error {
 		if err := s.threadExists(ctx, tx, userID, f.ThreadID); err != nil {
+			return err
+		}
+		if err := s.itemsExist(ctx, tx, userID, f.ThreadID, ids); err != nil {
 			return err
 		}
 		q := s.db.Rebind(`
 INSERT INTO chat_feedback (user_id, thread_id, item_id, kind, created_at) VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (user_id, thread_id, item_id) DO UPDATE SET kind = excluded.kind, created_at = excluded.created_at`)
 		now := micros(time.Now())
-		for _, id := range f.ItemIDs {
+		for _, id := range ids {
 			if _, err := tx.ExecContext(ctx, q, userID, f.ThreadID, id, f.Kind, now); err != nil {
 				return fmt.Errorf("item %s: %w", id, err)
 			}
@@ -467,6 +527,96 @@ ON CONFLICT (user_id, thread_id, item_id) DO UPDATE SET kind = excluded.kind, cr
 		return fmt.Errorf("save feedback on %s: %w", f.ThreadID, err)
 	}
 	return err
+}
+
+// uniqueIDs drops repeated ids, keeping the first occurrence's order.
+func uniqueIDs(ids []string) []string {
+	seen := make(map[string]struct{}, len(ids))
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if _, dup := seen[id]; !dup {
+			seen[id] = struct{}{}
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// itemIDChunk keeps an IN list well under SQLite's 32766 bound variables.
+const itemIDChunk = 500
+
+// itemsExist checks that every id (distinct) is an item of the thread:
+// ErrNotFound naming the first unknown one otherwise.
+func (s *ChatStore) itemsExist(ctx context.Context, tx Tx, userID, threadID string, ids []string) error {
+	for start := 0; start < len(ids); start += itemIDChunk {
+		chunk := ids[start:min(start+itemIDChunk, len(ids))]
+		args := make([]any, 0, len(chunk)+2)
+		args = append(args, userID, threadID)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		q := `SELECT id FROM chat_items WHERE user_id = ? AND thread_id = ? AND id IN (?` + strings.Repeat(", ?", len(chunk)-1) + `)`
+		rows, err := tx.QueryContext(ctx, s.db.Rebind(q), args...)
+		if err != nil {
+			return fmt.Errorf("check items: %w", err)
+		}
+		found := make(map[string]struct{}, len(chunk))
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				_ = rows.Close()
+				return fmt.Errorf("check items: %w", err)
+			}
+			found[id] = struct{}{}
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return fmt.Errorf("check items: %w", err)
+		}
+		for _, id := range chunk {
+			if _, ok := found[id]; !ok {
+				return notFound("item", id)
+			}
+		}
+	}
+	return nil
+}
+
+// CountThreads implements chatkit.Store.
+func (s *ChatStore) CountThreads(ctx context.Context, userID string) (n int, err error) {
+	ctx, done := s.db.Observe(ctx, storeName, "count_threads")
+	defer func() { done(err) }()
+	err = s.db.Read.QueryRowContext(ctx, s.db.Rebind(`SELECT COUNT(*) FROM chat_threads WHERE user_id = ?`), userID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count threads: %w", err)
+	}
+	return n, nil
+}
+
+// CountItems implements chatkit.Store.
+func (s *ChatStore) CountItems(ctx context.Context, userID, threadID string) (n int, err error) {
+	ctx, done := s.db.Observe(ctx, storeName, "count_items")
+	defer func() { done(err) }()
+	if !textcheck.Valid(threadID) {
+		return 0, notFound("thread", threadID)
+	}
+	if err := s.threadExists(ctx, s.db.Read, userID, threadID); err != nil {
+		return 0, err
+	}
+	err = s.db.Read.QueryRowContext(ctx, s.db.Rebind(`SELECT COUNT(*) FROM chat_items WHERE user_id = ? AND thread_id = ?`), userID, threadID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count items of %s: %w", threadID, err)
+	}
+	return n, nil
+}
+
+// checkText is the stores' backstop of the input-hygiene rule (textcheck):
+// an id or title with a control character is refused with the same 400 on
+// SQLite and PostgreSQL (which would fail on NUL with SQLSTATE 22021).
+func checkText(id, title string) error {
+	if err := textcheck.Check("id", id); err != nil {
+		return err
+	}
+	return textcheck.Check("title", title)
 }
 
 // Feedback returns the recorded feedback kind per item id of a thread.

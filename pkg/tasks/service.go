@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/taskpilotai/taskpilot/pkg/apperr"
+	"github.com/taskpilotai/taskpilot/pkg/textcheck"
 )
 
 // Store persists tasks. Every method is scoped by user: a task of another
@@ -147,16 +148,29 @@ type OccurrenceStore interface {
 // names) and apperr.NotFound wrapping ErrNotFound; anything else is a store
 // failure.
 type Service struct {
-	store Store
-	now   func() time.Time
+	store    Store
+	now      func() time.Time
+	maxTasks int
 }
 
+// Option configures a Service.
+type Option func(*Service)
+
+// WithMaxTasks caps how many tasks one user may hold (0: no cap); an Add
+// beyond it answers 422 quota_exceeded. The count is read before the
+// insert, so concurrent adds may pass it by a few.
+func WithMaxTasks(n int) Option { return func(s *Service) { s.maxTasks = n } }
+
 // NewService builds a Service. now is the clock (nil: time.Now).
-func NewService(store Store, now func() time.Time) *Service {
+func NewService(store Store, now func() time.Time, opts ...Option) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: store, now: now}
+	s := &Service{store: store, now: now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Now returns the service clock's current time in UTC.
@@ -217,6 +231,15 @@ func (s *Service) Add(ctx context.Context, user string, in NewTask) (Task, error
 	if len(fields) > 0 {
 		return Task{}, apperr.Validation(fields)
 	}
+	if s.maxTasks > 0 {
+		n, err := s.store.Count(ctx, user)
+		if err != nil {
+			return Task{}, fmt.Errorf("add task: %w", err)
+		}
+		if n >= s.maxTasks {
+			return Task{}, apperr.QuotaExceeded("you have %d tasks, the most allowed; delete some to add more", n)
+		}
+	}
 	t := Task{Title: title, Description: desc, Status: StatusPending, Priority: prio,
 		DueAt: due, Tags: tags, CreatedAt: now, UpdatedAt: now, Recurrence: rec}
 	out, err := s.store.Create(ctx, user, t)
@@ -258,6 +281,9 @@ func CheckFilter(f Filter) (Filter, error) {
 		f.Tag = ""
 	}
 	f.Query = strings.TrimSpace(f.Query)
+	if !textcheck.Valid(f.Query) {
+		fields["query"] = textcheck.Message
+	}
 	if f.DueBefore != nil && f.DueAfter != nil && !f.DueAfter.Before(*f.DueBefore) {
 		fields["due_after"] = "must be before due_before"
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/taskpilotai/taskpilot/pkg/storage"
+	"github.com/taskpilotai/taskpilot/pkg/textcheck"
 )
 
 // SQLStore is the Store on storage.DB (SQLite or PostgreSQL; schema in
@@ -169,6 +170,9 @@ func notFoundIf(err error) error {
 func (s *SQLStore) Create(ctx context.Context, user string, t Task) (out Task, err error) {
 	ctx, done := s.observe(ctx, "create")
 	defer func() { done(err) }()
+	if err := checkStored(t); err != nil {
+		return Task{}, err
+	}
 	err = s.db.WriteTx(ctx, func(ctx context.Context, tx storage.Tx) error {
 		row := t // the job may run twice: t stays as given
 		if err := tx.QueryRowContext(ctx, s.db.Rebind(`INSERT INTO task_counters (user_id, last_id) VALUES (?, 1)
@@ -188,6 +192,25 @@ RETURNING `+taskColumns), s.rowArgs(user, row)...))
 		return Task{}, err
 	}
 	return out, nil
+}
+
+// checkStored is the store's backstop of the input-hygiene rule
+// (textcheck; Service rejects first with a 422): a control character in a
+// stored text field is the same 400 on SQLite and PostgreSQL, where
+// PostgreSQL would fail on NUL (SQLSTATE 22021).
+func checkStored(t Task) error {
+	if err := textcheck.Check("title", t.Title); err != nil {
+		return err
+	}
+	if err := textcheck.Check("description", t.Description); err != nil {
+		return err
+	}
+	for _, tag := range t.Tags {
+		if err := textcheck.Check("tags", tag); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *SQLStore) rowArgs(user string, t Task) []any {
@@ -223,6 +246,9 @@ func (s *SQLStore) Get(ctx context.Context, user string, id int64) (out Task, er
 func (s *SQLStore) List(ctx context.Context, user string, f Filter, now time.Time) (out []Task, err error) {
 	ctx, done := s.observe(ctx, "list")
 	defer func() { done(err) }()
+	if err := textcheck.Check("query", f.Query); err != nil {
+		return nil, err
+	}
 	var where strings.Builder
 	args := []any{user}
 	where.WriteString("user_id = ?")
@@ -289,6 +315,9 @@ LIMIT ?`
 func (s *SQLStore) Replace(ctx context.Context, user string, t Task) (out Task, err error) {
 	ctx, done := s.observe(ctx, "replace")
 	defer func() { done(err) }()
+	if err := checkStored(t); err != nil {
+		return Task{}, err
+	}
 	query, args := s.replaceStmt(user, t)
 	return s.writeRow(ctx, query, args)
 }
@@ -312,6 +341,9 @@ RETURNING ` + taskColumns)
 func (s *SQLStore) ReplaceRecording(ctx context.Context, user string, t Task, occ Occurrence) (out Task, err error) {
 	ctx, done := s.observe(ctx, "replace_recording")
 	defer func() { done(err) }()
+	if err := checkStored(t); err != nil {
+		return Task{}, err
+	}
 	query, args := s.replaceStmt(user, t)
 	err = s.db.WriteTx(ctx, func(ctx context.Context, tx storage.Tx) error {
 		row, err := scanTask(tx.QueryRowContext(ctx, query, args...))
@@ -403,6 +435,9 @@ func (s *SQLStore) writeRow(ctx context.Context, query string, args []any) (Task
 func (s *SQLStore) Put(ctx context.Context, user string, t Task) (out Task, err error) {
 	ctx, done := s.observe(ctx, "put")
 	defer func() { done(err) }()
+	if err := checkStored(t); err != nil {
+		return Task{}, err
+	}
 	err = s.db.WriteTx(ctx, func(ctx context.Context, tx storage.Tx) error {
 		if _, err := tx.ExecContext(ctx, s.db.Rebind(`INSERT INTO task_counters (user_id, last_id) VALUES (?, ?)
 ON CONFLICT (user_id) DO UPDATE SET last_id =

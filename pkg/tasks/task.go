@@ -34,6 +34,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/taskpilotai/taskpilot/pkg/textcheck"
 )
 
 // Status is a task's state.
@@ -265,6 +267,8 @@ func NormalizeTags(raw []string) ([]string, error) {
 func checkTitle(s string) (string, string) {
 	s = strings.Join(strings.Fields(s), " ")
 	switch {
+	case !textcheck.Valid(s):
+		return "", textcheck.Message
 	case s == "":
 		return "", "must not be empty"
 	case utf8.RuneCountInString(s) > MaxTitleLen:
@@ -275,6 +279,9 @@ func checkTitle(s string) (string, string) {
 
 func checkDescription(s string) (string, string) {
 	s = strings.TrimSpace(s)
+	if !textcheck.Valid(s) {
+		return "", textcheck.Message
+	}
 	if utf8.RuneCountInString(s) > MaxDescriptionLen {
 		return "", fmt.Sprintf("must be at most %d characters", MaxDescriptionLen)
 	}

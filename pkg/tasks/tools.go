@@ -36,6 +36,9 @@ const (
 	CodeNotFound        = "not_found"
 	CodeInvalidArgument = "invalid_argument"
 	CodeUnknownTool     = "unknown_tool"
+	// CodeQuotaExceeded: the user holds MAX_TASKS_PER_USER tasks
+	// (WithMaxTasks); the agent says so instead of failing the turn.
+	CodeQuotaExceeded = "quota_exceeded"
 )
 
 // Result is the outcome of one tool call.
@@ -43,7 +46,8 @@ type Result struct {
 	Tool string
 	// OK is false when the call failed in a way the agent can explain.
 	OK bool
-	// Code is CodeOK, CodeNotFound, CodeInvalidArgument or CodeUnknownTool.
+	// Code is CodeOK, CodeNotFound, CodeInvalidArgument, CodeQuotaExceeded
+	// or CodeUnknownTool.
 	Code string
 	// Error is a human-readable explanation when OK is false, e.g.
 	// "task 99 does not exist; you have 4 tasks (ids 1, 2, 3, 5)".
@@ -452,6 +456,8 @@ func (t *Tools) explain(ctx context.Context, tool, user string, err error) (Resu
 		return invalid(tool, ae.Fields), nil
 	case ae.Code == apperr.CodeInvalidRequest:
 		return failure(tool, CodeInvalidArgument, ae.Message), nil
+	case ae.Code == apperr.CodeQuotaExceeded:
+		return failure(tool, CodeQuotaExceeded, ae.Message), nil
 	}
 	return Result{}, fmt.Errorf("%s: %w", tool, err)
 }

@@ -55,8 +55,14 @@ func baseEnv(t *testing.T) map[string]string {
 		"STATIC_DIR":            filepath.Join(dir, "no-frontend"),
 		"SESSION_SIGNING_KEY":   signingKey,
 		"RATE_LIMIT_PER_MINUTE": "0",
-		"SHUTDOWN_DRAIN_DELAY":  "0s",
-		"SHUTDOWN_TIMEOUT":      "10s",
+		// The abuse limits are off here (these tests send many turns from
+		// one address); abuse_limits_test.go turns them on.
+		"CHAT_TURNS_PER_MINUTE":        "0",
+		"CHAT_STREAMS_PER_USER":        "0",
+		"CHAT_TURNS_PER_IP_PER_MINUTE": "0",
+		"SESSIONS_PER_IP_PER_MINUTE":   "0",
+		"SHUTDOWN_DRAIN_DELAY":         "0s",
+		"SHUTDOWN_TIMEOUT":             "10s",
 	}
 }
 

@@ -40,11 +40,14 @@ func TestFaultKill9DuringWritesLosesNothingAcknowledged(t *testing.T) {
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "taskpilot.db")
 	env := map[string]string{
-		"DATABASE_URL":          "sqlite://" + dbPath,
-		"DATA_DIR":              dir,
-		"STATIC_DIR":            filepath.Join(dir, "none"),
-		"SESSION_SIGNING_KEY":   signingKey,
-		"RATE_LIMIT_PER_MINUTE": "0",
+		"DATABASE_URL":                 "sqlite://" + dbPath,
+		"DATA_DIR":                     dir,
+		"STATIC_DIR":                   filepath.Join(dir, "none"),
+		"SESSION_SIGNING_KEY":          signingKey,
+		"RATE_LIMIT_PER_MINUTE":        "0",
+		"CHAT_TURNS_PER_MINUTE":        "0",
+		"CHAT_STREAMS_PER_USER":        "0",
+		"CHAT_TURNS_PER_IP_PER_MINUTE": "0",
 	}
 	p := startBinary(t, env)
 	users := []*user{newUser(t, p.URL), newUser(t, p.URL), newUser(t, p.URL)}

@@ -54,16 +54,19 @@ func TestFaultSIGTERMDuringOpenStreams(t *testing.T) {
 			}
 			dir := t.TempDir()
 			env := map[string]string{
-				"DATABASE_URL":          "sqlite://" + filepath.Join(dir, "taskpilot.db"),
-				"DATA_DIR":              dir,
-				"STATIC_DIR":            filepath.Join(dir, "none"),
-				"SESSION_SIGNING_KEY":   signingKey,
-				"OPENAI_API_KEY":        openAIKey,
-				"OPENAI_BASE_URL":       proxy.URL,
-				"OPENAI_API_STYLE":      config.APIStyleChatCompletions,
-				"RATE_LIMIT_PER_MINUTE": "0",
-				"SHUTDOWN_DRAIN_DELAY":  "1s",
-				"SHUTDOWN_TIMEOUT":      tc.shutdownTimeout.String(),
+				"DATABASE_URL":                 "sqlite://" + filepath.Join(dir, "taskpilot.db"),
+				"DATA_DIR":                     dir,
+				"STATIC_DIR":                   filepath.Join(dir, "none"),
+				"SESSION_SIGNING_KEY":          signingKey,
+				"OPENAI_API_KEY":               openAIKey,
+				"OPENAI_BASE_URL":              proxy.URL,
+				"OPENAI_API_STYLE":             config.APIStyleChatCompletions,
+				"RATE_LIMIT_PER_MINUTE":        "0",
+				"CHAT_TURNS_PER_MINUTE":        "0",
+				"CHAT_STREAMS_PER_USER":        "0",
+				"CHAT_TURNS_PER_IP_PER_MINUTE": "0",
+				"SHUTDOWN_DRAIN_DELAY":         "1s",
+				"SHUTDOWN_TIMEOUT":             tc.shutdownTimeout.String(),
 			}
 			p := startBinary(t, env)
 			u := newUser(t, p.URL)

@@ -33,6 +33,8 @@ echo "soak: building into $work"
 mkdir -p "$work/data"
 env LISTEN_ADDR=127.0.0.1:0 METRICS_ADDR=127.0.0.1:0 DATABASE_URL="sqlite://$work/data/taskpilot.db" DATA_DIR="$work/data" \
   STATIC_DIR="$work/none" LOG_LEVEL=warn RATE_LIMIT_PER_MINUTE=0 OPENAI_API_KEY= SESSION_TTL=24h \
+  CHAT_TURNS_PER_MINUTE=0 CHAT_STREAMS_PER_USER=0 CHAT_TURNS_PER_IP_PER_MINUTE=0 SESSIONS_PER_IP_PER_MINUTE=0 \
+  MAX_THREADS_PER_USER=0 MAX_TASKS_PER_USER=0 MAX_ITEMS_PER_THREAD=0 \
   "$work/taskpilot" >"$work/server.out" 2>"$work/server.log" &
 server=$!
 pids+=("$server")

@@ -69,7 +69,9 @@ func (c *Client) Post(ctx context.Context, body []byte) (*http.Response, error) 
 type Result struct {
 	Status      int
 	ContentType string
-	Body        []byte
+	// Header is the response's header (Retry-After on a 429).
+	Header http.Header
+	Body   []byte
 	// Frames are the SSE data payloads, in order (streams only).
 	Frames []json.RawMessage
 	// Events are Frames decoded.
@@ -97,7 +99,7 @@ func (c *Client) Do(ctx context.Context, body []byte) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Result{Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: data}
+	r := &Result{Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Header: resp.Header, Body: data}
 	if strings.HasPrefix(r.ContentType, "text/event-stream") {
 		frames, err := ParseSSE(bytes.NewReader(data))
 		if err != nil {

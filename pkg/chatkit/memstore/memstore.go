@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
+	"github.com/taskpilotai/taskpilot/pkg/textcheck"
 )
 
 // Store is an in-memory chatkit.Store. The zero value is not usable; call New.
@@ -89,6 +90,14 @@ func (s *Store) thread(user, id string) *thread {
 
 // SaveThread implements chatkit.Store.
 func (s *Store) SaveThread(_ context.Context, user string, meta chatkit.ThreadMetadata) error {
+	// The input-hygiene rule every store keeps (textcheck): the same 400
+	// as the SQL stores.
+	if err := textcheck.Check("id", meta.ID); err != nil {
+		return fmt.Errorf("save thread: %w", err)
+	}
+	if err := textcheck.Check("title", meta.Title); err != nil {
+		return fmt.Errorf("save thread: %w", err)
+	}
 	meta = meta.Clone()
 	meta.CreatedAt = meta.CreatedAt.UTC()
 	s.mu.Lock()
@@ -366,9 +375,32 @@ func (s *Store) SaveFeedback(_ context.Context, user string, f chatkit.Feedback)
 		return notFound("thread", f.ThreadID)
 	}
 	for _, id := range f.ItemIDs {
+		if t.index[id] == nil {
+			return notFound("item", id) // nothing written
+		}
+	}
+	for _, id := range f.ItemIDs {
 		t.fb[id] = f.Kind
 	}
 	return nil
+}
+
+// CountThreads implements chatkit.Store.
+func (s *Store) CountThreads(_ context.Context, user string) (int, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.byUser[user]), nil
+}
+
+// CountItems implements chatkit.Store.
+func (s *Store) CountItems(_ context.Context, user, threadID string) (int, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t := s.thread(user, threadID)
+	if t == nil {
+		return 0, notFound("thread", threadID)
+	}
+	return len(t.items), nil
 }
 
 // Feedback returns the recorded feedback kind per item id of a thread (for

@@ -1,8 +1,9 @@
 // Package storetest is the contract test suite every chatkit.Store must pass
 // (the SQL stores on SQLite and PostgreSQL, and the in-memory store): thread
 // and item CRUD and upserts, keyset pagination in both orders, hidden-item
-// filtering, cascading deletes, attachments, feedback, per-user isolation on
-// every method and per-thread lock exclusion.
+// filtering, cascading deletes, attachments, feedback (only on items of the
+// thread), the counts quotas read, the control-character rule (textcheck),
+// per-user isolation on every method and per-thread lock exclusion.
 package storetest
 
 import (
@@ -18,7 +19,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/taskpilotai/taskpilot/pkg/apperr"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
+	"github.com/taskpilotai/taskpilot/pkg/textcheck"
 )
 
 // RunChatStore runs the contract suite; newStore must return an empty store
@@ -41,6 +44,9 @@ func RunChatStore(t *testing.T, newStore func(t *testing.T) chatkit.Store) {
 		{"DeleteThreadCascades", testDeleteThreadCascades},
 		{"Attachments", testAttachments},
 		{"Feedback", testFeedback},
+		{"FeedbackOnlyOnItemsOfTheThread", testFeedbackUnknownItems},
+		{"CountsForQuotas", testCounts},
+		{"ControlCharacters", testControlCharacters},
 		{"IsolationBetweenUsers", testIsolation},
 		{"LockMutualExclusion", testLockExclusion},
 		{"LockHonoursContext", testLockContext},
@@ -818,4 +824,109 @@ func testConcurrentAddItem(t *testing.T, s chatkit.Store) {
 		after = p.After
 	}
 	assert.Equal(t, itemIDs(asc.Data), walked)
+}
+
+// testFeedbackUnknownItems: feedback names items of the thread only; one
+// unknown (or another thread's) id fails the whole call with ErrNotFound and
+// writes nothing (issue 11: made-up ids filled the table).
+func testFeedbackUnknownItems(t *testing.T, s chatkit.Store) {
+	mustSaveThread(t, s, alice, thread("thr_1", 0))
+	mustSaveThread(t, s, alice, thread("thr_2", 1))
+	mustAdd(t, s, alice, "thr_1", assistantMsg("thr_1", "msg_1", 1, "a"))
+	mustAdd(t, s, alice, "thr_2", assistantMsg("thr_2", "msg_9", 1, "z"))
+	requireNotFound(t, s.SaveFeedback(ctx(t), alice, chatkit.Feedback{ThreadID: "thr_1", ItemIDs: []string{"msg_1", "made_up"}, Kind: "positive"}), "an unknown id")
+	requireNotFound(t, s.SaveFeedback(ctx(t), alice, chatkit.Feedback{ThreadID: "thr_1", ItemIDs: []string{"msg_9"}, Kind: "positive"}), "another thread's item")
+	requireNotFound(t, s.SaveFeedback(ctx(t), bob, chatkit.Feedback{ThreadID: "thr_1", ItemIDs: []string{"msg_1"}, Kind: "positive"}), "another user's thread")
+	if fb := feedbackOf(t, s, alice, "thr_1"); fb != nil {
+		assert.Empty(t, fb, "a refused call writes nothing, not even its known ids")
+	}
+	require.NoError(t, s.SaveFeedback(ctx(t), alice, chatkit.Feedback{ThreadID: "thr_1", ItemIDs: []string{"msg_1", "msg_1"}, Kind: "negative"}), "a repeated id is one item")
+	if fb := feedbackOf(t, s, alice, "thr_1"); fb != nil {
+		assert.Equal(t, map[string]string{"msg_1": "negative"}, fb)
+	}
+}
+
+// testCounts: the counts quotas read, per user and per thread (hidden
+// items count too).
+func testCounts(t *testing.T, s chatkit.Store) {
+	n, err := s.CountThreads(ctx(t), alice)
+	require.NoError(t, err)
+	assert.Zero(t, n)
+	mustSaveThread(t, s, alice, thread("thr_1", 0))
+	mustSaveThread(t, s, alice, thread("thr_2", 1))
+	mustSaveThread(t, s, bob, thread("thr_b", 2))
+	mustAdd(t, s, alice, "thr_1", userMsg("thr_1", "msg_1", 1, "a"))
+	mustAdd(t, s, alice, "thr_1", hiddenMsg("thr_1", "msg_2", 2))
+	mustAdd(t, s, alice, "thr_1", assistantMsg("thr_1", "msg_3", 3, "b"))
+	n, err = s.CountThreads(ctx(t), alice)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	n, err = s.CountThreads(ctx(t), bob)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	n, err = s.CountItems(ctx(t), alice, "thr_1")
+	require.NoError(t, err)
+	assert.Equal(t, 3, n, "hidden items count")
+	n, err = s.CountItems(ctx(t), alice, "thr_2")
+	require.NoError(t, err)
+	assert.Zero(t, n)
+	_, err = s.CountItems(ctx(t), bob, "thr_1")
+	requireNotFound(t, err, "another user's thread")
+	_, err = s.CountItems(ctx(t), alice, "thr_nope")
+	requireNotFound(t, err, "a missing thread")
+	require.NoError(t, s.DeleteThread(ctx(t), alice, "thr_2"))
+	n, err = s.CountThreads(ctx(t), alice)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+}
+
+// testControlCharacters is the input-hygiene rule (textcheck) every store
+// keeps, so SQLite, PostgreSQL and memory answer alike: a title with NUL or
+// another C0 control character is a 400 wrapping textcheck.ErrControl
+// (PostgreSQL would fail with SQLSTATE 22021); an id with one cannot exist
+// (ErrNotFound, or an empty page for a cursor); text inside an item is
+// JSON and round-trips exactly on every store.
+func testControlCharacters(t *testing.T, s chatkit.Store) {
+	for _, bad := range []string{"null\x00byte", "bell\x07", "esc\x1b[31m"} {
+		th := thread("thr_bad", 0)
+		th.Title = bad
+		err := s.SaveThread(ctx(t), alice, th)
+		require.Error(t, err, "title %q", bad)
+		assert.ErrorIs(t, err, textcheck.ErrControl)
+		ae, ok := apperr.As(err)
+		require.True(t, ok, "a caller-visible error, not a 500: %v", err)
+		assert.Equal(t, 400, ae.Status)
+		_, err = s.LoadThread(ctx(t), alice, "thr_bad")
+		requireNotFound(t, err, "nothing was saved")
+	}
+	th := thread("thr_1", 0)
+	th.Title = "tab\tand\nnewline are fine"
+	mustSaveThread(t, s, alice, th)
+	got, err := s.LoadThread(ctx(t), alice, "thr_1")
+	require.NoError(t, err)
+	assert.Equal(t, th.Title, got.Title)
+
+	_, err = s.LoadThread(ctx(t), alice, "thr_1\x00")
+	requireNotFound(t, err, "LoadThread with NUL")
+	_, err = s.ListItems(ctx(t), alice, "thr_1\x00", chatkit.ListOptions{})
+	requireNotFound(t, err, "ListItems with NUL")
+	_, err = s.LoadItem(ctx(t), alice, "thr_1", "msg\x00")
+	requireNotFound(t, err, "LoadItem with NUL")
+	requireNotFound(t, s.DeleteThread(ctx(t), alice, "thr\x00"), "DeleteThread with NUL")
+	_, err = s.CountItems(ctx(t), alice, "thr\x00")
+	requireNotFound(t, err, "CountItems with NUL")
+
+	// Text inside an item is stored as JSON: NUL round-trips on every store.
+	mustAdd(t, s, alice, "thr_1", userMsg("thr_1", "msg_1", 1, "pasted\x00text\x01"))
+	it, err := s.LoadItem(ctx(t), alice, "thr_1", "msg_1")
+	require.NoError(t, err)
+	assert.Equal(t, "pasted\x00text\x01", it.(*chatkit.UserMessageItem).Content[0].Text)
+	requireNotFound(t, s.SaveFeedback(ctx(t), alice, chatkit.Feedback{ThreadID: "thr_1", ItemIDs: []string{"msg_1\x00"}, Kind: "positive"}), "feedback id with NUL")
+
+	page, err := s.ListItems(ctx(t), alice, "thr_1", chatkit.ListOptions{After: "msg\x00"})
+	require.NoError(t, err, "a cursor with NUL is a missing cursor")
+	assert.Empty(t, page.Data)
+	threads, err := s.ListThreads(ctx(t), alice, chatkit.ListOptions{After: "thr\x00"})
+	require.NoError(t, err, "a cursor with NUL is a missing cursor")
+	assert.Empty(t, threads.Data)
 }

@@ -6,11 +6,14 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/taskpilotai/taskpilot/pkg/auth"
+	"github.com/taskpilotai/taskpilot/pkg/chatkit"
 	"github.com/taskpilotai/taskpilot/pkg/config"
+	"github.com/taskpilotai/taskpilot/pkg/ratelimit"
 	"github.com/taskpilotai/taskpilot/pkg/storage"
 	"github.com/taskpilotai/taskpilot/pkg/tasks"
 	"github.com/taskpilotai/taskpilot/pkg/telemetry"
@@ -41,7 +44,27 @@ func Build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pro
 	if err != nil {
 		return fail(err)
 	}
-	taskSvc := tasks.NewService(tasks.NewSQLStore(db), time.Now)
+	backend, err := ratelimit.NewBackend(ctx, cfg.RedisURL.Reveal(), cfg.Limits.RedisKeyPrefix, logger)
+	if err != nil {
+		return fail(fmt.Errorf("rate limiter: %w", err))
+	}
+	closeStore := cleanup
+	cleanup = func() { _ = backend.Close(); closeStore() }
+	lim := cfg.Limits
+	gate := &ratelimit.TurnGate{
+		Turns: ratelimit.NewEnforcer(backend.Bucket("turns:", ratelimit.Rate{
+			Rate: lim.ChatTurnsPerMinute, Per: time.Minute, Burst: lim.ChatTurnBurst}),
+			reg, cfg.Target.ServiceName(), logger),
+		Streams: ratelimit.NewConcurrency(lim.ChatStreamsPerUser),
+		IPTurns: ratelimit.NewEnforcer(backend.Bucket("turns-ip:", ratelimit.Rate{
+			Rate: lim.ChatTurnsPerIPPerMinute, Per: time.Minute, Burst: lim.ChatTurnsPerIPPerMinute}),
+			reg, cfg.Target.ServiceName(), logger),
+	}
+	proxies, err := ratelimit.ParseTrustedProxies(lim.TrustedProxies)
+	if err != nil {
+		return fail(fmt.Errorf("TRUSTED_PROXIES: %w", err))
+	}
+	taskSvc := tasks.NewService(tasks.NewSQLStore(db), time.Now, tasks.WithMaxTasks(lim.MaxTasksPerUser))
 	tools, err := tasks.NewTools(taskSvc, reg)
 	if err != nil {
 		return fail(fmt.Errorf("task tools: %w", err))
@@ -62,6 +85,13 @@ func Build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pro
 		Registerer:     reg,
 		TracerProvider: tp,
 		KeepAlive:      cfg.SSEKeepAlive,
+		Limits: chatkit.Limits{
+			MaxMessageChars: lim.MaxMessageChars, MaxTitleChars: lim.MaxThreadTitleChars,
+			MaxFeedbackItems: lim.MaxFeedbackItems, MaxThreadsPerUser: lim.MaxThreadsPerUser,
+			MaxItemsPerThread: lim.MaxItemsPerThread,
+		},
+		Admission: gate,
+		ClientIP:  func(c *fiber.Ctx) string { return proxies.FromFiber(c).String() },
 	})
 	if err != nil {
 		return fail(err)

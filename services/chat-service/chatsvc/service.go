@@ -53,6 +53,13 @@ type Deps struct {
 	TracerProvider trace.TracerProvider
 	// KeepAlive is SSE_KEEPALIVE_INTERVAL (0: off).
 	KeepAlive time.Duration
+	// Limits bound request sizes and quotas; Admission gates turns (rate,
+	// concurrent streams). Zero values: none.
+	Limits    chatkit.Limits
+	Admission chatkit.Admission
+	// ClientIP is the caller's address for Admission (TRUSTED_PROXIES);
+	// nil uses the connection's peer.
+	ClientIP func(c *fiber.Ctx) string
 }
 
 // Service is chat-service's HTTP surface.
@@ -73,6 +80,7 @@ func New(d Deps) (*Service, error) {
 		Store: d.Store, Responder: d.Responder, ActionHandler: d.ActionHandler,
 		Attachments: d.Attachments, Transcriber: d.Transcriber, Logger: d.Logger,
 		Registerer: d.Registerer, TracerProvider: d.TracerProvider, KeepAlive: d.KeepAlive,
+		Limits: d.Limits, Admission: d.Admission, ClientIP: d.ClientIP,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("chatsvc: %w", err)

@@ -25,18 +25,17 @@ func Build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pro
 	if err != nil {
 		return nil, cleanup, err
 	}
-	var limiter ratelimit.Limiter
-	if cfg.RateLimitPerMinute > 0 {
-		if cfg.RedisURL.IsSet() {
-			client, err := ratelimit.OpenRedis(ctx, cfg.RedisURL.Reveal())
-			if err != nil {
-				return nil, cleanup, fmt.Errorf("rate limiter: %w", err)
-			}
-			cleanup = func() { _ = client.Close() }
-			limiter = ratelimit.NewRedis(client, cfg.RateLimitPerMinute, time.Minute, "taskpilot:ratelimit:")
-		} else {
-			limiter = ratelimit.NewMemory(cfg.RateLimitPerMinute, time.Minute, time.Now)
-		}
+	// Counts in Redis when REDIS_URL is set (shared by replicas), in
+	// memory otherwise; an unreachable Redis fails open.
+	backend, err := ratelimit.NewBackend(ctx, cfg.RedisURL.Reveal(), cfg.Limits.RedisKeyPrefix, logger)
+	if err != nil {
+		return nil, cleanup, fmt.Errorf("rate limiter: %w", err)
+	}
+	cleanup = func() { _ = backend.Close() }
+	limiter := backend.Window("", cfg.RateLimitPerMinute, time.Minute)
+	proxies, err := ratelimit.ParseTrustedProxies(cfg.Limits.TrustedProxies)
+	if err != nil {
+		return nil, cleanup, fmt.Errorf("TRUSTED_PROXIES: %w", err)
 	}
 	var upstream Upstream
 	if cfg.ChatKitMode == config.ModeHosted && cfg.OpenAIAPIKey.IsSet() {
@@ -58,9 +57,12 @@ func Build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pro
 		Signer:     kit.Signer,
 		Identifier: kit.Identifier,
 		Limits:     ratelimit.NewEnforcer(limiter, reg, cfg.Target.ServiceName(), logger),
-		Upstream:   upstream,
-		Logger:     logger,
-		Registry:   reg,
+		IPLimits: ratelimit.NewEnforcer(backend.Window("sessions-ip:", cfg.Limits.SessionsPerIPPerMinute, time.Minute),
+			reg, cfg.Target.ServiceName(), logger),
+		Proxies:  proxies,
+		Upstream: upstream,
+		Logger:   logger,
+		Registry: reg,
 
 		AllowedOrigins: cfg.FrontendURLs,
 	})

@@ -70,6 +70,15 @@ type Deps struct {
 	Identifier auth.Identifier
 	// Limits applies the per-user rate limit; nil means none.
 	Limits *ratelimit.Enforcer
+	// IPLimits applies the per-client-address limit
+	// (SESSIONS_PER_IP_PER_MINUTE), checked before the caller is
+	// identified: a client without cookies gets a new anonymous identity
+	// per request, so only its address ties its requests together. nil
+	// means none.
+	IPLimits *ratelimit.Enforcer
+	// Proxies are the trusted proxies whose X-Forwarded-For names the
+	// client address (TRUSTED_PROXIES); nil trusts none.
+	Proxies *ratelimit.TrustedProxies
 	// Upstream creates hosted sessions; nil in hosted mode means
 	// OPENAI_API_KEY is missing and requests answer 503 naming it.
 	Upstream Upstream
@@ -133,6 +142,12 @@ func (s *Service) createSession(c *fiber.Ctx) (err error) {
 	if body := c.Body(); len(body) > 0 {
 		if err := json.Unmarshal(body, &req); err != nil {
 			return apperr.Invalid("body must be JSON like {\"existing\": \"<secret>\"} or empty")
+		}
+	}
+	if s.d.IPLimits != nil {
+		ip := s.d.Proxies.FromFiber(c)
+		if err := s.d.IPLimits.Check(c.UserContext(), c, ip.String()); err != nil {
+			return err
 		}
 	}
 	user, err := s.d.Identifier.Identify(c)

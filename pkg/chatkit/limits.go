@@ -1,0 +1,120 @@
+package chatkit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/taskpilotai/taskpilot/pkg/apperr"
+)
+
+// Limits bound what one request may ask for. Every limit is off at 0.
+// They are checked in Process, before any store write and before a stream
+// starts, so a refused request gets a plain JSON error.
+type Limits struct {
+	// MaxMessageChars caps a user message's text (its text and tag parts
+	// plus quoted text), in characters: 413 payload_too_large.
+	MaxMessageChars int
+	// MaxTitleChars caps a thread title set by threads.update: 422
+	// validation_failed (like a task title).
+	MaxTitleChars int
+	// MaxFeedbackItems caps the item ids of one items.feedback: 413
+	// payload_too_large.
+	MaxFeedbackItems int
+	// MaxThreadsPerUser is the most threads a user may hold; a
+	// threads.create beyond it answers 422 quota_exceeded.
+	MaxThreadsPerUser int
+	// MaxItemsPerThread is the most items (messages, widgets, hidden
+	// context) a thread may hold; a turn on a full thread answers 422
+	// quota_exceeded. Checked before the turn, so the last turn may take
+	// a thread a few items past it.
+	MaxItemsPerThread int
+}
+
+// Admission decides whether a user may start a turn (a streaming request)
+// now: a rate limit, a cap on concurrent streams. ratelimit.TurnGate
+// implements it.
+type Admission interface {
+	// AdmitTurn returns a release func, called once when the turn's
+	// stream ends, or an error (a 429 *apperr.Error with RetryAfter).
+	// clientIP is RequestInfo.ClientIP ("" when unknown).
+	AdmitTurn(ctx context.Context, userID, clientIP string) (release func(), err error)
+}
+
+// messageChars counts the characters of a user message's text.
+func messageChars(in *UserMessageInput) int {
+	n := utf8.RuneCountInString(in.QuotedText)
+	for _, c := range in.Content {
+		n += utf8.RuneCountInString(c.Text)
+	}
+	return n
+}
+
+// checkLimits applies the per-request size limits to a decoded request.
+func (l Limits) check(req *Request) error {
+	var in *UserMessageInput
+	switch p := req.Params.(type) {
+	case *ThreadCreateParams:
+		in = &p.Input
+	case *ThreadAddUserMessageParams:
+		in = &p.Input
+	case *ThreadUpdateParams:
+		if l.MaxTitleChars > 0 && utf8.RuneCountInString(p.Title) > l.MaxTitleChars {
+			return apperr.Validation(map[string]string{
+				"params.title": fmt.Sprintf("must be at most %d characters", l.MaxTitleChars)})
+		}
+	case *ItemFeedbackParams:
+		if l.MaxFeedbackItems > 0 && len(p.ItemIDs) > l.MaxFeedbackItems {
+			return apperr.TooLarge("params.item_ids", "at most %d item ids per request, got %d", l.MaxFeedbackItems, len(p.ItemIDs))
+		}
+	}
+	if in != nil && l.MaxMessageChars > 0 {
+		if n := messageChars(in); n > l.MaxMessageChars {
+			return apperr.TooLarge("params.input.content", "a message may have at most %d characters, got %d", l.MaxMessageChars, n)
+		}
+	}
+	return nil
+}
+
+// checkThreadQuota refuses a new thread when user holds MaxThreadsPerUser.
+func (s *Server) checkThreadQuota(ctx context.Context, user string) error {
+	if s.limits.MaxThreadsPerUser <= 0 {
+		return nil
+	}
+	n, err := s.store.CountThreads(ctx, user)
+	if err != nil {
+		return fmt.Errorf("count threads: %w", err)
+	}
+	if n >= s.limits.MaxThreadsPerUser {
+		return apperr.QuotaExceeded("you have %d conversations, the most allowed; delete one to start another", n)
+	}
+	return nil
+}
+
+// checkItemQuota refuses a turn on a thread that holds MaxItemsPerThread.
+func (s *Server) checkItemQuota(ctx context.Context, user, threadID string) error {
+	if s.limits.MaxItemsPerThread <= 0 {
+		return nil
+	}
+	n, err := s.store.CountItems(ctx, user, threadID)
+	if err != nil {
+		return notFound(err, "thread")
+	}
+	if n >= s.limits.MaxItemsPerThread {
+		return apperr.QuotaExceeded("this conversation has reached its length limit (%d items); start a new one", s.limits.MaxItemsPerThread)
+	}
+	return nil
+}
+
+// feedbackErr maps SaveFeedback's errors: the thread was loaded just
+// before, so a missing id is one of the items.
+func feedbackErr(err error) error {
+	if errors.Is(err, ErrNotFound) {
+		return apperr.Validation(map[string]string{"params.item_ids": "every id must be an item of this thread"})
+	}
+	if _, ok := apperr.As(err); ok {
+		return err
+	}
+	return fmt.Errorf("save feedback: %w", err)
+}
