@@ -5,6 +5,7 @@ package reliability_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -146,18 +147,21 @@ func (u *user) raw(t *testing.T, typ chatkit.RequestType, params any) reply {
 	return raw(t, http.MethodPost, u.base+"/api/v1/chatkit", u.Secret, chatkittest.Request(typ, params), nil)
 }
 
-// id is the user id the session endpoint gave u (its tp_uid cookie).
+// id is the user id the session endpoint bound u's secret to (the
+// secret's "sub"; the tp_uid cookie is not the id: the server stores an
+// HMAC of it).
 func (u *user) id(t *testing.T) string {
 	t.Helper()
-	base, err := url.Parse(u.base)
+	parts := strings.Split(u.Secret, ".")
+	require.Len(t, parts, 3, "a JWT session secret")
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
 	require.NoError(t, err)
-	for _, c := range u.HTTP.Jar.Cookies(base) {
-		if c.Name == auth.CookieUserID {
-			return c.Value
-		}
+	var claims struct {
+		Sub string `json:"sub"`
 	}
-	t.Fatal("no tp_uid cookie")
-	return ""
+	require.NoError(t, json.Unmarshal(payload, &claims))
+	require.NotEmpty(t, claims.Sub)
+	return claims.Sub
 }
 
 // threadCount is how many threads u has (threads.list, up to 100).
@@ -227,7 +231,7 @@ func TestFaultAbuseTurnBurst(t *testing.T) {
 	r := attacker.raw(t, chatkit.ReqThreadsCreate, map[string]any{"input": chatkittest.Input("again")})
 	assert.Equal(t, http.StatusTooManyRequests, r.status)
 	other.newThread(t, "hello")
-	assert.Contains(t, metrics(t, p.URL), `taskpilot_ratelimit_rejected_total{service="taskpilot"} 2`)
+	assert.Contains(t, scrapeMetrics(t, p), `taskpilot_ratelimit_rejected_total{service="taskpilot"} 2`)
 }
 
 // TestFaultAbuseTurnsPerAddress (finding 3): a client that mints a new
@@ -750,7 +754,7 @@ func TestFaultAbuseRedisUnreachable(t *testing.T) {
 		u.newThread(t, "more")
 	}
 	assert.Equal(t, 3, strings.Count(p.stderr.String(), outageLine), "no line per request")
-	m := metrics(t, p.URL)
+	m := scrapeMetrics(t, p)
 	line := ""
 	for _, l := range strings.Split(m, "\n") {
 		if strings.HasPrefix(l, `taskpilot_ratelimit_backend_errors_total{service="taskpilot"}`) {
