@@ -166,6 +166,9 @@ var (
 // answer decides the reply to the user's message.
 func (a *Agent) answer(ctx context.Context, st *turnState) (*reply, error) {
 	text := normalize(st.text)
+	if len(text) > MaxParseBytes {
+		return a.do(ctx, st, Intent{Kind: KindTooLong})
+	}
 	if q := st.mem.question; q != nil {
 		switch {
 		case reYes.MatchString(text):
@@ -236,6 +239,10 @@ func (a *Agent) do(ctx context.Context, st *turnState, in Intent) (*reply, error
 		return &reply{text: "You're welcome! Anything else I can do for your tasks?"}, nil
 	case KindHelp:
 		return &reply{text: helpText}, nil
+	case KindTooLong:
+		return &reply{text: fmt.Sprintf("That message is too long for me to read — I read messages of up to %d "+
+			"characters. Could you send your request in a shorter message? A task's title can have up to %d "+
+			"characters and its description up to %d.", MaxParseBytes, tasks.MaxTitleLen, tasks.MaxDescriptionLen)}, nil
 	case KindAdd:
 		return a.add(ctx, st, in)
 	case KindList:

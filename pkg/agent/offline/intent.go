@@ -19,6 +19,7 @@ const (
 	KindUpdate   Kind = "update"
 	KindDelete   Kind = "delete"
 	KindUndo     Kind = "undo"
+	KindTooLong  Kind = "too_long" // longer than MaxParseBytes: not read
 )
 
 // Priorities, as the task tools spell them.

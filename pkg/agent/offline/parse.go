@@ -15,11 +15,14 @@ import (
 // Parser is safe for concurrent use.
 type Parser struct {
 	dates *dateFinder
+	// maxBytes is the longest message read (MaxParseBytes; ≤ 0: no limit,
+	// for the benchmark of the parser's growth).
+	maxBytes int
 }
 
 // NewParser builds a Parser.
 func NewParser() *Parser {
-	return &Parser{dates: newDateFinder()}
+	return &Parser{dates: newDateFinder(), maxBytes: MaxParseBytes}
 }
 
 // re compiles a case-insensitive pattern with its prefilter, once: every
@@ -133,14 +136,15 @@ var (
 	reRefNothing      = re(`^` + taskNoun + `$|^(?:one|something|anything|thing)$`)
 
 	// References to one task.
-	reRefID       = re(`^(?:task|item|to-?do|number|no\.?|num|#|id)\s*(?:number\s*|no\.?\s*|#\s*)?(\d+)$`)
-	reRefNum      = re(`^#?\s*(\d+)$`)
-	reRefOrdinal  = re(`^(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|seventh|7th|eighth|8th|ninth|9th|tenth|10th|last|final|top|bottom|latest|previous)(?:\s+(?:one|task|item|to-?do|entry))?(?:\s+(?:on|in|from)\s+(?:the|my|that)\s+(?:list|tasks))?$`)
-	reRefOrdinal2 = re(`^(?:task|item|number)\s+(one|two|three|four|five|six|seven|eight|nine|ten)$`)
-	reRefPronoun  = re(`^(?:it|that|this|that\s+one|this\s+one|the\s+same\s+one|the\s+one\s+i\s+just\s+(?:added|created|made)|the\s+(?:last|latest)\s+(?:task\s+)?i\s+(?:added|created|made))$`)
-	reRefAll      = re(`^(?:all|everything|every\s+(?:task|one)|all\s+(?:of\s+)?(?:them|my\s+tasks|the\s+tasks|tasks)|them\s+all|both)\b`)
-	reRefCalled   = re(`^(?:the\s+)?` + taskNoun + `\s+(?:called|named|titled|about|for|to|that\s+says|saying)\s+(.+)$`)
-	reRefFiller   = re(`^(?:the|my|a|an|that|this|our)\s+|\s+(?:` + taskNoun + `|one)$|^` + taskNoun + `\s+`)
+	reRefID         = re(`^(?:task|item|to-?do|number|no\.?|num|#|id)\s*(?:number\s*|no\.?\s*|#\s*)?(\d+)$`)
+	reRefNum        = re(`^#?\s*(\d+)$`)
+	reRefOrdinal    = re(`^(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|seventh|7th|eighth|8th|ninth|9th|tenth|10th|last|final|top|bottom|latest|previous)(?:\s+(?:one|task|item|to-?do|entry))?(?:\s+(?:on|in|from)\s+(?:the|my|that)\s+(?:list|tasks))?$`)
+	reRefOrdinal2   = re(`^(?:task|item|number)\s+(one|two|three|four|five|six|seven|eight|nine|ten)$`)
+	reRefPronoun    = re(`^(?:it|that|this|that\s+one|this\s+one|the\s+same\s+one|the\s+one\s+i\s+just\s+(?:added|created|made)|the\s+(?:last|latest)\s+(?:task\s+)?i\s+(?:added|created|made))$`)
+	reRefAll        = re(`^(?:all|everything|every\s+(?:task|one)|all\s+(?:of\s+)?(?:them|my\s+tasks|the\s+tasks|tasks)|them\s+all|both)\b`)
+	reRefCalled     = re(`^(?:the\s+)?` + taskNoun + `\s+(?:called|named|titled|about|for|to|that\s+says|saying)\s+(.+)$`)
+	reRefFillerHead = re(`^(?:(?:the|my|a|an|that|this|our)\s+|` + taskNoun + `\s+)`)
+	reRefFillerTail = re(`\s+(?:` + taskNoun + `|one)$`)
 )
 
 var ordinalWords = map[string]int{
@@ -160,6 +164,9 @@ func (p *Parser) Parse(text string, now time.Time, loc *time.Location) Intent {
 		loc = time.UTC
 	}
 	s := normalize(text)
+	if p.maxBytes > 0 && len(s) > p.maxBytes {
+		return Intent{Kind: KindTooLong}
+	}
 	if !hasWordChar(s) {
 		return Intent{Kind: KindEmpty}
 	}
@@ -276,13 +283,31 @@ func hasWordChar(s string) bool {
 
 // stripPoliteness removes "please", "can you", "hey," … at the start and
 // "please", "thanks", "?" … at the end, repeatedly.
+//
+// Each word is stripped through a window at its end of the text (see
+// stripHead): a message of nothing but "please please …" costs linear time.
 func stripPoliteness(s string) string {
+	s = strings.TrimSpace(s)
 	for {
-		t := strings.TrimSpace(reSuffix.ReplaceAllString(rePrefix.ReplaceAllString(s, ""), ""))
-		if t == s {
+		changed := false
+		for {
+			t, ok := stripHead(s, rePrefix)
+			if !ok {
+				break
+			}
+			// What the pattern's trailing [\s,!.:-]* would take beyond the window.
+			s, changed = strings.TrimLeft(t, " ,!.:-"), true
+		}
+		for {
+			t, ok := stripTail(s, reSuffix)
+			if !ok {
+				break
+			}
+			s, changed = strings.TrimRight(t, " ,"), true
+		}
+		if !changed {
 			return s
 		}
-		s = t
 	}
 }
 
@@ -645,7 +670,13 @@ func parseRef(s string) Ref {
 	}
 	s = unquote(s)
 	for {
-		t := strings.TrimSpace(reRefFiller.ReplaceAllString(s, ""))
+		t := s
+		if u, ok := stripHead(t, reRefFillerHead); ok {
+			t = strings.TrimSpace(u)
+		}
+		if u, ok := stripTail(t, reRefFillerTail); ok {
+			t = strings.TrimSpace(u)
+		}
 		if t == s || t == "" {
 			break
 		}
@@ -720,7 +751,9 @@ func cleanTitle(s string) string {
 	s = normalize(s)
 	for {
 		t := strings.TrimSpace(strings.TrimRight(s, " ,;:-"))
-		t = strings.TrimSpace(reConnector.ReplaceAllString(t, ""))
+		if u, ok := stripTail(t, reConnector); ok {
+			t = strings.TrimSpace(u)
+		}
 		t = strings.TrimSpace(strings.TrimSuffix(t, "."))
 		if t == s {
 			break
