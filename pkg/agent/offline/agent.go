@@ -244,10 +244,28 @@ func (a *Agent) do(ctx context.Context, st *turnState, in Intent) (*reply, error
 			"characters. Could you send your request in a shorter message? A task's title can have up to %d "+
 			"characters and its description up to %d.", MaxParseBytes, tasks.MaxTitleLen, tasks.MaxDescriptionLen)}, nil
 	case KindAdd:
+		if len(in.Items) > 0 {
+			return a.addMany(ctx, st, in)
+		}
 		return a.add(ctx, st, in)
 	case KindList:
 		return a.list(ctx, st, in.Filter)
+	case KindOffTopic:
+		return &reply{text: fmt.Sprintf("I can't help with %s — I'm TaskPilot, and I only manage your to-do list. "+
+			"I can add, list, complete, reschedule and delete tasks: for example “add check the forecast tomorrow "+
+			"at 8am” or “what's due today?”.", in.Topic)}, nil
+	case KindForeign:
+		lang := "another language"
+		if in.Lang != "" {
+			lang = in.Lang
+		}
+		return &reply{text: fmt.Sprintf("Sorry — I only understand English, and this looks like %s, so I haven't "+
+			"changed anything. In English I can add, list, complete and delete tasks: for example “add buy milk "+
+			"tomorrow”, “show my tasks” or “mark task 2 as done”.", lang)}, nil
 	case KindComplete, KindReopen, KindUpdate, KindDelete:
+		if in.Ref.Many() {
+			return a.changeMany(ctx, st, in)
+		}
 		if in.Tentative {
 			id, ok, err := a.tentative(ctx, st, in.Ref.Title)
 			if err != nil {
@@ -413,27 +431,19 @@ func (a *Agent) add(ctx context.Context, st *turnState, in Intent) (*reply, erro
 			"Could you shorten it? You can put details in a description: “add a task to … with description …”.",
 			tasks.MaxTitleLen)}, nil
 	}
-	args := tasks.AddArgs{Title: f.Title}
-	if f.Description != nil && *f.Description != "" {
-		args.Description = f.Description
-	}
-	if f.Due != nil {
-		args.DueAt = rfc3339(f.Due)
-	}
-	if f.Priority != "" {
-		args.Priority = &f.Priority
-	}
-	if len(f.Tags) > 0 {
-		args.Tags = &f.Tags
-	}
-	res, err := a.call(ctx, st, toolCall{tool: tasks.ToolAddTask, add: args})
+	res, err := a.call(ctx, st, addCall(f))
 	if err != nil {
 		return nil, err
 	}
 	if !res.OK {
 		return &reply{text: "I couldn't add that task: " + res.Error}, nil
 	}
-	return a.changed(st, res), nil
+	r := a.changed(st, res)
+	// "today at 9am" said at 10am: due today as said, so already overdue.
+	if res.Task != nil && res.Task.Overdue(st.now) {
+		r.text += " That time has already passed, so it shows as overdue."
+	}
+	return r, nil
 }
 
 // changed is the reply to a successful change.
@@ -636,9 +646,6 @@ func (a *Agent) resolve(ctx context.Context, st *turnState, in Intent) (int64, *
 			return rows[0].Task.ID, nil, nil
 		}
 		return 0, &reply{text: "Which task do you mean? You can say its number, like “task 3”."}, nil
-	case ref.All:
-		return 0, &reply{text: fmt.Sprintf("I can %s one task at a time. Which one? You can say its number "+
-			"(“task 3”) or, after a list, “the first one”.", verbFor(in.Kind))}, nil
 	case ref.Title != "":
 		return a.resolveTitle(ctx, st, in)
 	}
@@ -750,7 +757,11 @@ func (a *Agent) change(ctx context.Context, st *turnState, in Intent) (*reply, e
 			c.upd.Description = f.Description
 		}
 		if f.Due != nil {
-			c.upd.DueAt = rfc3339(f.Due)
+			due, err := a.keepTime(ctx, st, id, f)
+			if err != nil {
+				return nil, err
+			}
+			c.upd.DueAt = rfc3339(&due)
 		}
 		if f.ClearDue {
 			c.upd.ClearDue = &f.ClearDue
@@ -791,6 +802,33 @@ func (a *Agent) change(ctx context.Context, st *turnState, in Intent) (*reply, e
 	return a.changed(st, res), nil
 }
 
+// keepTime is the new due instant of a reschedule: a date said without a
+// time of day keeps the task's time ("move the 10:00 appointment to
+// thursday" stays at 10:00), unless the task had none (end of day).
+func (a *Agent) keepTime(ctx context.Context, st *turnState, id int64, f Fields) (time.Time, error) {
+	due := *f.Due
+	if f.DueHasTime {
+		return due, nil
+	}
+	t, err := a.svc.Get(ctx, st.user, id)
+	switch {
+	case isNotFound(err):
+		return due, nil // the update reports it
+	case err != nil:
+		return due, fmt.Errorf("offline agent: read task %d: %w", id, err)
+	case t.DueAt == nil:
+		return due, nil
+	}
+	old := t.DueAt.In(st.loc)
+	if old.Hour() == EndOfDayHour && old.Minute() == EndOfDayMinute {
+		return due, nil
+	}
+	d := due.In(st.loc)
+	return time.Date(d.Year(), d.Month(), d.Day(), old.Hour(), old.Minute(), 0, 0, st.loc).UTC(), nil
+}
+
+func isNotFound(err error) bool { return errors.Is(err, tasks.ErrNotFound) }
+
 func tooLong(title string) bool { return utf8.RuneCountInString(title) > tasks.MaxTitleLen }
 
 func capitalizeFirst(s string) string {
@@ -826,6 +864,9 @@ func (a *Agent) undo(ctx context.Context, st *turnState) (*reply, error) {
 		return &reply{text: "There's nothing to undo in this conversation yet."}, nil
 	}
 	c := st.mem.changes[n-1]
+	if len(c.Batch) > 0 {
+		return a.undoBatch(ctx, st, c)
+	}
 	now, err := a.svc.Revert(ctx, st.user, c.Before, c.After)
 	r := &reply{undo: &c}
 	id := c.TaskID()
@@ -874,10 +915,8 @@ func (a *Agent) emit(ctx context.Context, sink chatkit.Sink, st *turnState, r *r
 			return err
 		}
 	}
-	for _, res := range r.changes {
-		if err := agent.RecordChangeOf(ctx, sink, res); err != nil {
-			return err
-		}
+	if err := agent.RecordChangesOf(ctx, sink, r.changes); err != nil {
+		return err
 	}
 	if r.undo != nil {
 		if err := chatkit.SendHiddenContext(ctx, sink, agent.Undo{Type: agent.RecordUndo, Change: r.undo.ID}); err != nil {

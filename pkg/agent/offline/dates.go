@@ -111,6 +111,11 @@ func (f *dateFinder) find(text string, now time.Time, loc *time.Location) (dateM
 	if !applied {
 		return dateMatch{}, false
 	}
+	// A weekday's three letters alone ("sun cream", "mon") are a word: the
+	// parser has already written out those after "on", "by" … or at the end.
+	if reBareWeekday.MatchString(text[start:end]) {
+		return dateMatch{}, false
+	}
 	// A month name alone ("may", "march") is far more often a word than a date.
 	if ctx.Month != nil && ctx.Day == nil && ctx.Weekday == nil && ctx.Hour == nil && ctx.Duration == 0 {
 		return dateMatch{}, false
@@ -123,8 +128,9 @@ func (f *dateFinder) find(text string, now time.Time, loc *time.Location) (dateM
 	if hasTime {
 		t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), 0, 0, loc)
 		// "at 9am" said at 10am means tomorrow morning.
+		// "today at 9am" said at 10am stays today (and is overdue).
 		onlyClock := ctx.Year == nil && ctx.Month == nil && ctx.Day == nil && ctx.Weekday == nil && ctx.Duration == 0
-		if onlyClock && t.Before(base) {
+		if onlyClock && t.Before(base) && !reSaidToday.MatchString(text[start:end]) {
 			t = t.AddDate(0, 0, 1)
 		}
 	} else {
@@ -168,10 +174,15 @@ func extraRules() []rules.Rule {
 			}
 			return sat
 		}),
-		rule(`end\s+of\s+(?:the\s+|this\s+)?week|eow`, func(ref time.Time, _ string) time.Time {
-			return startOfWeek(ref).AddDate(0, 0, 4)
+		// The week's end is its Friday; said on a weekend, the coming week's.
+		rule(`(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?:work\s*)?week|eow`, func(ref time.Time, _ string) time.Time {
+			fri := startOfWeek(ref).AddDate(0, 0, 4)
+			if ref.Weekday() == time.Saturday || ref.Weekday() == time.Sunday {
+				fri = fri.AddDate(0, 0, 7)
+			}
+			return fri
 		}),
-		rule(`end\s+of\s+(?:the\s+|this\s+)?month|eom`, func(ref time.Time, _ string) time.Time {
+		rule(`(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?month|eom`, func(ref time.Time, _ string) time.Time {
 			return time.Date(ref.Year(), ref.Month()+1, 0, 0, 0, 0, 0, ref.Location())
 		}),
 		rule(`(?:the\s+)?day\s+after\s+tomorrow`, func(ref time.Time, _ string) time.Time {
@@ -180,7 +191,7 @@ func extraRules() []rules.Rule {
 		rule(`next\s+week`, func(ref time.Time, _ string) time.Time {
 			return startOfWeek(ref).AddDate(0, 0, 7)
 		}),
-		rule(`eod|end\s+of\s+(?:the\s+)?day`, func(ref time.Time, _ string) time.Time { return ref }),
+		rule(`eod|(?:the\s+)?end\s+of\s+(?:the\s+)?day`, func(ref time.Time, _ string) time.Time { return ref }),
 		// (rules.F ends a match at its last non-empty capture group, so every
 		// part of a phrase is inside a group.)
 		// "on the 1st": that day of this month, or of the next once past.
@@ -239,6 +250,12 @@ func extraRules() []rules.Rule {
 		},
 	}
 }
+
+// reBareWeekday is a weekday's abbreviation alone.
+var reBareWeekday = regexp.MustCompile(`(?i)^[\s,.]*(?:mon|tue|wed|thu|fri|sat|sun)[\s,.]*$`)
+
+// reSaidToday finds a day said as today in a date expression.
+var reSaidToday = regexp.MustCompile(`(?i)\b(?:today|tonight|this\s+(?:morning|afternoon|evening))\b`)
 
 func setDate(c *rules.Context, t time.Time) {
 	y, mo, d := t.Date()

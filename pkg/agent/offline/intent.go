@@ -20,6 +20,8 @@ const (
 	KindDelete   Kind = "delete"
 	KindUndo     Kind = "undo"
 	KindTooLong  Kind = "too_long" // longer than MaxParseBytes: not read
+	KindOffTopic Kind = "off_topic" // a question outside task management (weather, maths)
+	KindForeign  Kind = "foreign"   // written in another language
 )
 
 // Priorities, as the task tools spell them.
@@ -38,9 +40,20 @@ const (
 	StatusCompleted = "completed"
 )
 
-// Ref is how the user pointed at one task. At most one of ID, Ordinal,
-// Pronoun, All and Title is set.
+// Ref is how the user pointed at one task, or at several (IDs, Ordinals,
+// All, Both). At most one of ID, IDs, Ordinal, Ordinals, Pronoun, All, Both
+// and Title is set.
 type Ref struct {
+	// IDs are several explicit task ids: "tasks 2 and 3", "done: 3, 4".
+	IDs []int `json:",omitempty"`
+	// Ordinals are several positions in the last list shown: "the last
+	// three" (-3, -2, -1), "the first two", "the first and third".
+	Ordinals []int `json:",omitempty"`
+	// Both is "both (of them)": the two rows of the last list shown.
+	Both bool `json:",omitempty"`
+	// Filter narrows All: "everything due today", "whatever is finished"
+	// (nil: the rows of the last list shown, or every task).
+	Filter *Filter `json:",omitempty"`
 	// ID is an explicit task id: "task 3", "#3", "3".
 	ID int
 	// Ordinal is a 1-based position in the last list shown in the thread
@@ -48,16 +61,22 @@ type Ref struct {
 	Ordinal int
 	// Pronoun is "it", "that", "this one": the task the conversation last touched.
 	Pronoun bool
-	// All is "all of them", "everything": more than one task, which the
-	// offline agent does not do in one step.
+	// All is "all of them", "everything": more than one task.
 	All bool
 	// Title is words to match against task titles ("the meeting task" → "meeting").
 	Title string
+	// filterText is what follows "all"/"everything", read into Filter by the parser.
+	filterText string
 }
 
 // Empty reports whether the user named no task at all.
 func (r Ref) Empty() bool {
-	return r.ID == 0 && r.Ordinal == 0 && !r.Pronoun && !r.All && r.Title == ""
+	return r.ID == 0 && r.Ordinal == 0 && !r.Pronoun && !r.All && r.Title == "" && !r.Many()
+}
+
+// Many reports whether the reference names several tasks.
+func (r Ref) Many() bool {
+	return len(r.IDs) > 0 || len(r.Ordinals) > 0 || r.Both || r.All
 }
 
 // Fields are the task fields an add or update sets. Nil/empty means "not said".
@@ -108,5 +127,14 @@ type Intent struct {
 	Tentative bool
 	// Suggestion is a task title the agent may offer to add when the message
 	// was not understood but looks like a to-do ("buy milk tomorrow").
-	Suggestion string
+	Suggestion string `json:",omitempty"`
+	// Items are the tasks of an add request naming several ("add apples,
+	// pears and a melon"); Fields is then unused.
+	Items []Fields `json:",omitempty"`
+	// Confirmed marks a deletion of several tasks the user confirmed.
+	Confirmed bool `json:",omitempty"`
+	// Topic is what an off-topic question is about ("the weather"); Lang
+	// the language of a foreign message ("Spanish").
+	Topic string `json:",omitempty"`
+	Lang  string `json:",omitempty"`
 }

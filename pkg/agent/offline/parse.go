@@ -87,6 +87,7 @@ var (
 	reIDidPast   = re(`^i(?:'ve|\s+have)?\s+(?:just\s+|already\s+|finally\s+)?((?:[a-z]*[^e\s]ed|paid|bought|sent|made|wrote|took|went\s+to|met|did|ran|got|read|fed|built|fixed|dropped\s+off|picked\s+up)\s+.+)$`)
 	reIsDone     = re(`^(.+?)\s+(?:is|are|was|has\s+been|have\s+been)\s+(?:now\s+|already\s+)?` + doneWord + `$`)
 	reDelete     = re(`^(?:delete|remove|drop|erase|trash|discard|cancel|scrap|ditch|kill|get\s+rid\s+of|forget(?:\s+about)?|throw\s+away|clear)\s+(.+)$`)
+	reDeleteVerb = re(`^(?:delete|remove|erase|trash|clear|get\s+rid\s+of)\s`)
 	reRemindWhat = re(`^remind\s+me\s+(?:what|of\s+my|about\s+my\s+` + taskNoun + `|what'?s)`)
 	reListLead   = re(`^(?:show|list|display|view|see|get|give|tell|print|read|what|what's|whats|what're|which|do\s+i\s+have|have\s+i|how\s+many|any|anything|is\s+there|are\s+there|find|search|look\s+up|lookup|check|my|all|pending|completed|overdue|open|upcoming|remaining|where|let\s+me\s+see|i\s+want\s+to\s+see|can\s+i\s+see)\b`)
 	reListOnly   = re(`^(?:(?:my|all|all\s+my|the|pending|open|completed|finished|done|overdue|upcoming|today'?s|high[\s-]priority|urgent)\s+)*` + taskNoun + `(?:\s+list)?$`)
@@ -141,7 +142,6 @@ var (
 	reRefOrdinal    = re(`^(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|seventh|7th|eighth|8th|ninth|9th|tenth|10th|last|final|top|bottom|latest|previous)(?:\s+(?:one|task|item|to-?do|entry))?(?:\s+(?:on|in|from)\s+(?:the|my|that)\s+(?:list|tasks))?$`)
 	reRefOrdinal2   = re(`^(?:task|item|number)\s+(one|two|three|four|five|six|seven|eight|nine|ten)$`)
 	reRefPronoun    = re(`^(?:it|that|this|that\s+one|this\s+one|the\s+same\s+one|the\s+one\s+i\s+just\s+(?:added|created|made)|the\s+(?:last|latest)\s+(?:task\s+)?i\s+(?:added|created|made))$`)
-	reRefAll        = re(`^(?:all|everything|every\s+(?:task|one)|all\s+(?:of\s+)?(?:them|my\s+tasks|the\s+tasks|tasks)|them\s+all|both)\b`)
 	reRefCalled     = re(`^(?:the\s+)?` + taskNoun + `\s+(?:called|named|titled|about|for|to|that\s+says|saying)\s+(.+)$`)
 	reRefFillerHead = re(`^(?:(?:the|my|a|an|that|this|our)\s+|` + taskNoun + `\s+)`)
 	reRefFillerTail = re(`\s+(?:` + taskNoun + `|one)$`)
@@ -174,6 +174,25 @@ func (p *Parser) Parse(text string, now time.Time, loc *time.Location) Intent {
 	if reGreeting.MatchString(s) {
 		return Intent{Kind: KindGreeting}
 	}
+	if lang, ok := foreignLanguage(s); ok {
+		return Intent{Kind: KindForeign, Lang: lang}
+	}
+	// A list pasted in, one task a line.
+	if in, ok := p.parseLines(text, now, loc); ok {
+		return in
+	}
+	s = stripOpeners(s)
+	if !hasWordChar(s) {
+		return Intent{Kind: KindGreeting}
+	}
+	if in, ok := parseTerse(s); ok {
+		return in
+	}
+	bangs := bangPriority(s)
+	s = stripSignOffs(s)
+	if in, ok := parseTerse(s); ok {
+		return in
+	}
 	s = stripPoliteness(s)
 	if !hasWordChar(s) {
 		return Intent{Kind: KindThanks}
@@ -181,31 +200,66 @@ func (p *Parser) Parse(text string, now time.Time, loc *time.Location) Intent {
 	switch {
 	case reThanks.MatchString(s):
 		return Intent{Kind: KindThanks}
-	case reUndo.MatchString(s):
+	case reUndo.MatchString(s), reUndoNatural.MatchString(s), reUndoInterjection.MatchString(s):
 		return Intent{Kind: KindUndo}
 	case reHelp.MatchString(s):
 		return Intent{Kind: KindHelp}
 	}
+	in := p.parseRequest(s, bangs, now, loc)
+	if in.Kind == KindUnknown {
+		// "addd milk", "delte task 2": a typo in the command word.
+		if fixed, ok := fixCommandWord(s); ok {
+			if again := p.parseRequest(fixed, bangs, now, loc); again.Kind != KindUnknown {
+				return again
+			}
+		}
+	}
+	return in
+}
+
+// parseRequest reads a request stripped of greetings and politeness; bangs
+// is the priority said with exclamation marks ("!!").
+func (p *Parser) parseRequest(s, bangs string, now time.Time, loc *time.Location) Intent {
+	s = fixDateWords(s)
+	// "I no longer need to pay bills", "scratch the groceries".
+	for _, r := range []*pattern{reNoLongerNeed, reScratch} {
+		if m := r.FindStringSubmatch(s); m != nil {
+			if ref := parseRef(m[1]); !ref.Empty() {
+				return p.withFilter(Intent{Kind: KindDelete, Ref: ref}, now, loc)
+			}
+		}
+	}
 	if in, ok := p.parseUpdate(s, now, loc); ok {
-		return in
+		return p.withFilter(in, now, loc)
 	}
 	if m := reReopen.FindStringSubmatch(s); m != nil {
-		return Intent{Kind: KindReopen, Ref: parseRef(m[1])}
+		return p.withFilter(Intent{Kind: KindReopen, Ref: parseRef(m[1])}, now, loc)
 	}
 	if m := reMarkOpen.FindStringSubmatch(s); m != nil {
-		return Intent{Kind: KindReopen, Ref: parseRef(m[1])}
+		return p.withFilter(Intent{Kind: KindReopen, Ref: parseRef(m[1])}, now, loc)
+	}
+	// "delete whatever is finished": an explicit delete verb first.
+	if m := reDelete.FindStringSubmatch(s); m != nil && reDeleteVerb.MatchString(s) {
+		return p.withFilter(Intent{Kind: KindDelete, Ref: parseRef(m[1])}, now, loc)
 	}
 	if in, ok := parseComplete(s); ok {
-		return in
+		return p.withFilter(in, now, loc)
 	}
 	if m := reDelete.FindStringSubmatch(s); m != nil {
-		return Intent{Kind: KindDelete, Ref: parseRef(m[1])}
+		return p.withFilter(Intent{Kind: KindDelete, Ref: parseRef(m[1])}, now, loc)
 	}
 	if reRemindWhat.MatchString(s) || reListOnly.MatchString(s) {
 		return Intent{Kind: KindList, Filter: p.parseFilter(s, now, loc)}
 	}
 	if rest, prio, ok := addLead(s); ok {
-		return p.parseAdd(rest, prio, now, loc)
+		return p.addRequest(rest, prio, bangs, now, loc)
+	}
+	// "two things: book flights, pack bags"; "urgent: fix the tap".
+	if m := reCountLead.FindStringSubmatchIndex(s); m != nil && m[1] < len(s) && strings.ContainsAny(s[:m[1]], ":-—") {
+		return p.addRequest(s, "", bangs, now, loc)
+	}
+	if reAddByPrio.MatchString(s) {
+		return p.addRequest(s, "", bangs, now, loc)
 	}
 	// "I paid the bills": a completion only if a task title matches.
 	if m := reIDidPast.FindStringSubmatch(s); m != nil {
@@ -216,6 +270,9 @@ func (p *Parser) Parse(text string, now time.Time, loc *time.Location) Intent {
 
 	if reBareAdd.MatchString(s) {
 		return Intent{Kind: KindAdd}
+	}
+	if topic := offTopic(s); topic != "" {
+		return Intent{Kind: KindOffTopic, Topic: topic}
 	}
 	if reListLead.MatchString(s) {
 		return Intent{Kind: KindList, Filter: p.parseFilter(s, now, loc)}
@@ -517,6 +574,11 @@ func (p *Parser) parseAdd(rest, prio string, now time.Time, loc *time.Location) 
 		f.Tags = appendTag(f.Tags, m[1])
 	}
 	s = reHashTag.ReplaceAllString(s, "")
+	if !isQuoted(strings.TrimSpace(s)) {
+		if t, pr := takePriority(strings.TrimSpace(s)); pr != "" {
+			s, f.Priority = t, pr
+		}
+	}
 	if isQuoted(strings.TrimSpace(s)) {
 		// A quoted title is taken as said; only what follows the quotes is read.
 		if title := cleanTitle(unquote(strings.TrimSpace(s))); title != "" {
@@ -645,25 +707,16 @@ func startOfWeek(t time.Time) time.Time {
 func parseRef(s string) Ref {
 	s = strings.TrimSpace(strings.Trim(strings.TrimSpace(s), ".,!?:;"))
 	l := strings.ToLower(s)
-	for _, r := range []*pattern{reRefID, reRefNum} {
-		if m := r.FindStringSubmatch(l); m != nil {
-			if n, err := strconv.ParseInt(m[1], 10, 32); err == nil {
-				return Ref{ID: int(n)}
-			}
-			return Ref{Title: s} // a number no task can have: matched (and not found) as words
-		}
-	}
-	if m := reRefOrdinal.FindStringSubmatch(l); m != nil {
-		return Ref{Ordinal: ordinalWords[m[1]]}
-	}
-	if m := reRefOrdinal2.FindStringSubmatch(l); m != nil {
-		return Ref{ID: numberWords[m[1]]}
+	if r := parseOne(l); r.ID != 0 || r.Ordinal != 0 {
+		return r
+	} else if r.Title != "" {
+		return Ref{Title: s} // a number no task can have: matched (and not found) as words
 	}
 	if reRefPronoun.MatchString(l) {
 		return Ref{Pronoun: true}
 	}
-	if reRefAll.MatchString(l) {
-		return Ref{All: true}
+	if r, ok := parseMany(s, l); ok {
+		return r
 	}
 	if m := reRefCalled.FindStringSubmatch(s); m != nil {
 		s = m[1]
@@ -686,6 +739,26 @@ func parseRef(s string) Ref {
 		return Ref{}
 	}
 	return Ref{Title: s}
+}
+
+// parseOne reads a task id or a position in the last list from l (lower
+// case): Title is set to l for a number no task can have.
+func parseOne(l string) Ref {
+	for _, r := range []*pattern{reRefID, reRefNum} {
+		if m := r.FindStringSubmatch(l); m != nil {
+			if n, err := strconv.ParseInt(m[1], 10, 32); err == nil {
+				return Ref{ID: int(n)}
+			}
+			return Ref{Title: l}
+		}
+	}
+	if m := reRefOrdinal.FindStringSubmatch(l); m != nil {
+		return Ref{Ordinal: ordinalWords[m[1]]}
+	}
+	if m := reRefOrdinal2.FindStringSubmatch(l); m != nil {
+		return Ref{ID: numberWords[m[1]]}
+	}
+	return Ref{}
 }
 
 // priorityOf maps the user's word to a priority, "" when it is none of them.

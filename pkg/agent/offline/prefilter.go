@@ -648,3 +648,17 @@ func (p *pattern) ReplaceAllString(s, repl string) string {
 	}
 	return s[:o] + r
 }
+
+func (p *pattern) FindAllStringIndex(s string, n int) [][]int {
+	if !p.pre.mayMatch(s) {
+		return nil
+	}
+	return p.re.FindAllStringIndex(s, n)
+}
+
+func (p *pattern) Split(s string, n int) []string {
+	if !p.pre.mayMatch(s) {
+		return []string{s}
+	}
+	return p.re.Split(s, n)
+}
