@@ -108,7 +108,7 @@ func (a *Agent) resolveMany(ctx context.Context, st *turnState, in Intent) ([]in
 		}
 		rows := st.mem.list.Rows
 		if st.mem.listItem != nil && len(rows) > 0 {
-			return a.pickRows(ref, in.Kind, rows)
+			return a.pickRows(ctx, st, ref, in.Kind, rows)
 		}
 		if len(ref.Ordinals) > 0 || ref.Both {
 			return nil, &reply{text: "Which tasks do you mean? I haven't shown you a list in this conversation yet — " +
@@ -138,8 +138,9 @@ func (a *Agent) resolveMany(ctx context.Context, st *turnState, in Intent) ([]in
 	return out, nil, nil
 }
 
-// pickRows picks the rows of the last list a reference names.
-func (a *Agent) pickRows(ref Ref, kind Kind, rows []widgets.Row) ([]int64, *reply, error) {
+// pickRows picks the rows of the last list a reference names ("all of
+// them": those the change applies to, as the tasks are now).
+func (a *Agent) pickRows(ctx context.Context, st *turnState, ref Ref, kind Kind, rows []widgets.Row) ([]int64, *reply, error) {
 	var out []int64
 	switch {
 	case ref.Both:
@@ -162,8 +163,18 @@ func (a *Agent) pickRows(ref Ref, kind Kind, rows []widgets.Row) ([]int64, *repl
 		}
 	default:
 		for _, r := range rows {
-			if applies(kind, r.Task) {
-				out = append(out, r.Task.ID)
+			if r.Deleted {
+				continue
+			}
+			t, err := a.svc.Get(ctx, st.user, r.Task.ID)
+			switch {
+			case isNotFound(err):
+				continue
+			case err != nil:
+				return nil, nil, fmt.Errorf("offline agent: read task %d: %w", r.Task.ID, err)
+			}
+			if applies(kind, t) {
+				out = append(out, t.ID)
 			}
 		}
 		if len(out) == 0 {

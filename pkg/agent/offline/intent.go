@@ -19,7 +19,7 @@ const (
 	KindUpdate   Kind = "update"
 	KindDelete   Kind = "delete"
 	KindUndo     Kind = "undo"
-	KindTooLong  Kind = "too_long" // longer than MaxParseBytes: not read
+	KindTooLong  Kind = "too_long"  // longer than MaxParseBytes: not read
 	KindOffTopic Kind = "off_topic" // a question outside task management (weather, maths)
 	KindForeign  Kind = "foreign"   // written in another language
 )

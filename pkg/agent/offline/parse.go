@@ -53,7 +53,7 @@ var (
 		`(?:can|could|would|will|won't)\s+(?:you|u)(?:\s+please)?|` +
 		`(?:i'?d|i\s+would)\s+like\s+(?:you\s+)?to|i\s+want\s+you\s+to|` +
 		`help\s+me(?:\s+to)?|go\s+ahead\s+and|just|quickly|let'?s)\b[\s,!.:-]*`)
-	reSuffix = re(`[\s,]*(?:\b(?:please|pls|plz|thanks|thank\s+you|thx|for\s+me|now|asap\s+please)\b|[?!.…]+|:\)|:-\))+\s*$`)
+	reSuffix = re(`[\s,]*(?:\b(?:please|pls|plz|thanks|thank\s+you|thx|for\s+me|now)\b|[?!.…]+|:\)|:-\))+\s*$`)
 
 	reGreeting = re(`^(?:hi|hello|hey|hiya|howdy|yo|greetings|good\s+(?:morning|afternoon|evening|day)|hi\s+there|hello\s+there|hey\s+there|what'?s\s+up|sup)(?:\s+(?:there|taskpilot|bot|assistant|friend))?[\s!.,]*$`)
 	reThanks   = re(`^(?:thanks|thank\s+you|thx|ty|cheers|great|awesome|perfect|cool|nice|ok(?:ay)?|got\s+it|sounds\s+good)(?:\s+(?:so\s+much|a\s+lot|very\s+much))?[\s!.,]*$`)
@@ -96,7 +96,7 @@ var (
 	reAddVerb  = re(`^(?:add|create|make|new|put|jot\s+down|write\s+down|note\s+down|log|record|schedule|set\s+up|set)\b\s*(?:(?:a|an|the|one|another|new|my)\s+)*`)
 	reAddRest  = re(`^((?:(?:` + prioWord + `)[\s-]+priority|urgent|important|critical)\s+)?(?:(?:new\s+)?` + taskNoun + `\b)?\s*(?:(?:with\s+)?(` + prioWord + `)[\s-]+priority\s+)?(?:to\s+(?:my\s+)?(?:list|` + taskNoun + `)\s*)?(?:to|for|called|named|titled|that\s+says|saying|about|:|-)?\s*`)
 	reNeedLead = re(`^(?:i\s+)?(?:(?:need|have|got|want|must|should|gotta|ought)\s+(?:to\s+)?)?(?:remember|not\s+forget)\s+to\s+|` +
-		`^(?:remind\s+me|set\s+(?:a|up\s+a)\s+reminder|reminder)\s*(?:to|about|that\s+i\s+(?:need|have)\s+to|:|-)?\s*|` +
+		`^(?:remind\s+me|set\s+(?:a|up\s+a)\s+reminder|reminder)\s*(?:(?:to|about|that\s+i\s+(?:need|have)\s+to)\b|:|-)?\s*|` +
 		`^(?:don'?t|do\s+not)\s+(?:let\s+me\s+)?forget\s+(?:to\s+|about\s+)?|` +
 		`^(?:to-?do|task)\s*[:\-]\s*|` +
 		`^i\s+(?:need|have|must|should|gotta|got|ought|want|plan|intend|wanna)\s+(?:to\s+)?`)
@@ -188,8 +188,8 @@ func (p *Parser) Parse(text string, now time.Time, loc *time.Location) Intent {
 	if in, ok := parseTerse(s); ok {
 		return in
 	}
-	bangs := bangPriority(s)
 	s = stripSignOffs(s)
+	bangs := bangPriority(s)
 	if in, ok := parseTerse(s); ok {
 		return in
 	}
@@ -608,7 +608,11 @@ func (p *Parser) parseAdd(rest, prio string, now time.Time, loc *time.Location) 
 	if dm, ok := p.dates.find(s, now, loc); ok {
 		before := reConnector.ReplaceAllString(strings.TrimSpace(s[:dm.Start]), "")
 		before = reConnector.ReplaceAllString(strings.TrimSpace(before), "")
-		s = strings.TrimSpace(before) + " " + strings.TrimSpace(s[dm.End:])
+		after := strings.TrimSpace(s[dm.End:])
+		if strings.TrimSpace(before) == "" && len(after) > 3 && strings.EqualFold(after[:3], "to ") {
+			after = after[3:] // "remind me today at 8am to take pills"
+		}
+		s = strings.TrimSpace(before) + " " + after
 		at := dm.At
 		f.Due, f.DueHasTime = &at, dm.HasTime
 	}

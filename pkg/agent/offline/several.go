@@ -14,7 +14,7 @@ const MaxItems = 25
 
 var (
 	// "two things:", "the following:", "these 3 tasks -".
-	reCountLead = re(`^(?:here\s+are\s+)?(?:the\s+following|these|(?:a\s+)?(?:few|couple(?:\s+of)?|some|\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\s+(?:more\s+|new\s+|quick\s+)?(?:things|tasks|items|to-?dos|reminders|errands|jobs)|(?:these|the\s+following)\s+(?:\d{1,2}\s+|two\s+|three\s+|four\s+|five\s+)?(?:things|tasks|items|to-?dos|errands))(?:\s+(?:to|on|for|in)\s+(?:my|the)\s+(?:[\p{L}-]+\s+)?(?:list|to-?dos?))?\s*(?:[:\-—]\s*|\s+)`)
+	reCountLead = re(`^(?:here\s+are\s+)?(?:(?:the\s+)?following|these|(?:my\s+|the\s+)?(?:shopping|grocery|groceries|to-?do|packing|errands?|chores?)\s+list|(?:a\s+)?(?:few|couple(?:\s+of)?|some|\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\s+(?:more\s+|new\s+|quick\s+)?(?:things|tasks|items|to-?dos|reminders|errands|jobs)|(?:these|the\s+following)\s+(?:\d{1,2}\s+|two\s+|three\s+|four\s+|five\s+)?(?:things|tasks|items|to-?dos|errands))(?:\s+(?:to|on|for|in)\s+(?:my|the)\s+(?:[\p{L}-]+\s+)?(?:list|to-?dos?))?\s*(?:[:\-—]\s*|\s+)`)
 	// "urgent: fix the tap", "!!! server down", "p1 - call the bank".
 	reAddByPrio = re(`^(?:!+\s*)?` + prioMarker + `\s*(?:[:\-–—]|!+)\s*[\p{L}\d'"]`)
 	// A bullet or number in front of a list item.
@@ -197,12 +197,15 @@ func (p *Parser) parseLines(text string, now time.Time, loc *time.Location) (Int
 var (
 	reRefBoth     = re(`^(?:both|both\s+(?:of\s+)?(?:them|those|these|tasks|ones)|the\s+two\s+of\s+them|them\s+both|the\s+two|these\s+two|those\s+two)$`)
 	reRefOrdinals = re(`^(?:the\s+)?(first|last|top|bottom|final|latest)\s+(two|three|four|five|six|seven|eight|nine|ten|\d{1,2})(?:\s+(?:ones|tasks|items|to-?dos|of\s+them|on\s+the\s+list|in\s+the\s+list))*$`)
-	reRefEvery    = re(`^(?:all|everything|every\s+(?:task|one|single\s+(?:one|task))|whatever(?:\s+(?:tasks?|ones?))?|anything|all\s+(?:of\s+)?(?:them|my\s+tasks|the\s+tasks|tasks|those|these)|them\s+all|the\s+lot|the\s+whole\s+list)\b\s*`)
+	reRefEvery    = re(`^(?:all\s+(?:of\s+)?(?:them|my\s+tasks|the\s+tasks|tasks|those|these)|all|everything|every\s+(?:task|one|single\s+(?:one|task))|whatever(?:\s+(?:tasks?|ones?))?|anything|them\s+all|the\s+lot|the\s+whole\s+list)\b\s*`)
 	reRefPlural   = re(`^(?:the\s+|my\s+|all\s+(?:the\s+|my\s+)?)?(?:completed|finished|done|checked(?:\s+off)?|ticked(?:\s+off)?|old|overdue|late|pending|open)\s+(?:ones|tasks|items|to-?dos)\b|^(?:the\s+)?(?:ones|tasks|items|to-?dos)\s+(?:that\s+are\s+|which\s+are\s+|i'?ve\s+|i\s+have\s+)?(?:already\s+)?(?:completed|finished|done|overdue)\b`)
 	reRefListSep  = re(`\s*(?:,|\band\b|&|\+)\s*`)
 	reRefPlurals  = re(`^(?:tasks|items|numbers|nos\.?|ids|to-?dos)\s+`)
-	reFilterNoise = re(`^(?:(?:the|my|of|them|those|these|tasks?|ones?|items?|to-?dos?|that|which|is|are|i|have|i've|from|on|in|list|all)\s+)+|\s+(?:tasks?|ones?|items?|to-?dos?)$`)
 )
+
+// filterNoise are the words around a search in "all the meeting tasks".
+var filterNoise = set("the", "my", "of", "them", "those", "these", "task", "tasks", "one", "ones", "item", "items",
+	"todo", "todos", "to-do", "to-dos", "that", "which", "is", "are", "i", "have", "i've", "from", "on", "in", "list", "all")
 
 // parseMany reads a reference to several tasks (s as typed, l lower case).
 func parseMany(s, l string) (Ref, bool) {
@@ -288,8 +291,13 @@ func (p *Parser) withFilter(in Intent, now time.Time, loc *time.Location) Intent
 	}
 	f := p.parseFilter(text, now, loc)
 	if f == (Filter{}) || f.Status == StatusAll && f.Window == "" && f.Tag == "" && f.Query == "" && f.Priority == "" {
-		q := strings.TrimSpace(reFilterNoise.ReplaceAllString(strings.ToLower(text), ""))
-		q = strings.TrimSpace(reFilterNoise.ReplaceAllString(q, ""))
+		var words []string
+		for _, w := range strings.Fields(strings.ToLower(text)) {
+			if !filterNoise[w] {
+				words = append(words, w)
+			}
+		}
+		q := strings.Join(words, " ")
 		if q == "" || !hasWordChar(q) {
 			return in
 		}

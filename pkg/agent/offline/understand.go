@@ -40,13 +40,16 @@ var (
 
 	// Natural undo: an interjection, then a phrase asking to reverse the
 	// last change ("oops", "no wait, put it back", "revert that").
-	reUndoNatural = re(`^(?:(?:oops+|whoops+|oopsie|oh\s+no|oh\s+wait|no+\s+wait|wait(?:\s+no+)?|no+|sorry|my\s+bad|ugh|argh|hmm+|ah|actually|hang\s+on)[\s,!.…-]*)*` +
-		`(?:undo|un-do|revert|roll\s*back|ctrl\s*\+?\s*z|cmd\s*\+?\s*z|go\s+back|` +
+	undoPhrase = `(?:undo|un-do|revert|roll\s*back|ctrl\s*\+?\s*z|cmd\s*\+?\s*z|go\s+back|` +
 		`(?:put|bring|get)\s+(?:it|that|them|those|this)\s+back|restore\s+(?:that|them|those)|` +
 		`take\s+(?:that|it)\s+back|that\s+was\s+(?:a\s+)?(?:mistake|wrong|an\s+accident|not\s+what\s+i\s+(?:meant|wanted))|` +
 		`i\s+didn'?t\s+mean\s+(?:that|it|to(?:\s+do\s+that)?)|(?:wrong|not\s+that)\s+one|reverse\s+(?:that|it)|cancel\s+that|` +
 		`(?:please\s+)?undo\s+(?:that|it|this))` +
-		`(?:\s+(?:please|pls|that|it|this|the\s+last\s+(?:change|action|one|thing)|my\s+last\s+(?:change|action)|last\s+(?:change|action)|now))*[\s!.…]*$`)
+		`(?:\s+(?:please|pls|that|it|this|the\s+last\s+(?:change|action|one|thing)|my\s+last\s+(?:change|action)|last\s+(?:change|action)|now))*`
+	// Natural undo: interjections, then phrases asking to reverse the last
+	// change ("oops", "no wait, put it back", "that was a mistake, undo it").
+	reUndoNatural = re(`^(?:(?:oops+|whoops+|oopsie|oh\s+no|oh\s+wait|no+\s+wait|wait(?:\s+no+)?|no+|sorry|my\s+bad|ugh|argh|hmm+|ah|actually|hang\s+on)[\s,!.…-]*)*` +
+		undoPhrase + `(?:[\s,!.…-]+` + undoPhrase + `)*[\s!.…]*$`)
 	reUndoInterjection = re(`^(?:oops+|whoops+|oopsie|my\s+bad|oh\s+no)[\s!.…]*$`)
 
 	// "I no longer need to pay bills", "scratch the groceries", "never
