@@ -65,8 +65,10 @@ type Ref struct {
 	All bool
 	// Title is words to match against task titles ("the meeting task" → "meeting").
 	Title string
-	// filterText is what follows "all"/"everything", read into Filter by the parser.
+	// filterText is what follows "all"/"everything", read into Filter by
+	// the parser; every is "everything" rather than "all of them".
 	filterText string
+	every      bool
 }
 
 // Empty reports whether the user named no task at all.

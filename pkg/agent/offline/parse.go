@@ -144,6 +144,8 @@ var (
 	reRefPronoun    = re(`^(?:it|that|this|that\s+one|this\s+one|the\s+same\s+one|the\s+one\s+i\s+just\s+(?:added|created|made)|the\s+(?:last|latest)\s+(?:task\s+)?i\s+(?:added|created|made))$`)
 	reRefCalled     = re(`^(?:the\s+)?` + taskNoun + `\s+(?:called|named|titled|about|for|to|that\s+says|saying)\s+(.+)$`)
 	reRefFillerHead = re(`^(?:(?:the|my|a|an|that|this|our)\s+|` + taskNoun + `\s+)`)
+	reRefFromList   = re(`\s+(?:from|off|on|in)\s+(?:my|the)\s+(?:[\p{L}-]+\s+)?(?:list|tasks|to-?dos?|to-?do\s+list)$`)
+	reTakeOff       = re(`^(?:take|cross|strike)\s+(.+?)\s+off(?:\s+(?:my|the)\s+(?:[\p{L}-]+\s+)?(?:list|to-?dos?|to-?do\s+list))?$`)
 	reRefFillerTail = re(`\s+(?:` + taskNoun + `|one)$`)
 )
 
@@ -222,7 +224,7 @@ func (p *Parser) Parse(text string, now time.Time, loc *time.Location) Intent {
 func (p *Parser) parseRequest(s, bangs string, now time.Time, loc *time.Location) Intent {
 	s = fixDateWords(s)
 	// "I no longer need to pay bills", "scratch the groceries".
-	for _, r := range []*pattern{reNoLongerNeed, reScratch} {
+	for _, r := range []*pattern{reNoLongerNeed, reScratch, reTakeOff} {
 		if m := r.FindStringSubmatch(s); m != nil {
 			if ref := parseRef(m[1]); !ref.Empty() {
 				return p.withFilter(Intent{Kind: KindDelete, Ref: ref}, now, loc)
@@ -724,6 +726,10 @@ func parseRef(s string) Ref {
 	}
 	if m := reRefCalled.FindStringSubmatch(s); m != nil {
 		s = m[1]
+	}
+	// "remove pay bills from my list"
+	if t, ok := stripTail(s, reRefFromList); ok && hasWordChar(t) {
+		s = strings.TrimSpace(t)
 	}
 	s = unquote(s)
 	for {

@@ -14,7 +14,7 @@ const MaxItems = 25
 
 var (
 	// "two things:", "the following:", "these 3 tasks -".
-	reCountLead = re(`^(?:here\s+are\s+)?(?:(?:the\s+)?following|these|(?:my\s+|the\s+)?(?:shopping|grocery|groceries|to-?do|packing|errands?|chores?)\s+list|(?:a\s+)?(?:few|couple(?:\s+of)?|some|\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\s+(?:more\s+|new\s+|quick\s+)?(?:things|tasks|items|to-?dos|reminders|errands|jobs)|(?:these|the\s+following)\s+(?:\d{1,2}\s+|two\s+|three\s+|four\s+|five\s+)?(?:things|tasks|items|to-?dos|errands))(?:\s+(?:to|on|for|in)\s+(?:my|the)\s+(?:[\p{L}-]+\s+)?(?:list|to-?dos?))?\s*(?:[:\-—]\s*|\s+)`)
+	reCountLead = re(`^(?:here\s+are\s+)?(?:these\s+(?:\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)(?:\s+(?:things|tasks|items|to-?dos|errands))?|(?:the\s+)?following|these|(?:my\s+|the\s+)?(?:shopping|grocery|groceries|to-?do|packing|errands?|chores?)\s+list|(?:a\s+)?(?:few|couple(?:\s+of)?|some|\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\s+(?:more\s+|new\s+|quick\s+)?(?:things|tasks|items|to-?dos|reminders|errands|jobs)|(?:these|the\s+following)\s+(?:\d{1,2}\s+|two\s+|three\s+|four\s+|five\s+)?(?:things|tasks|items|to-?dos|errands))(?:\s+(?:to|on|for|in)\s+(?:my|the)\s+(?:[\p{L}-]+\s+)?(?:list|to-?dos?))?\s*(?:[:\-—]\s*|\s+)`)
 	// "urgent: fix the tap", "!!! server down", "p1 - call the bank".
 	reAddByPrio = re(`^(?:!+\s*)?` + prioMarker + `\s*(?:[:\-–—]|!+)\s*[\p{L}\d'"]`)
 	// A bullet or number in front of a list item.
@@ -32,16 +32,41 @@ var (
 )
 
 // addRequest reads the text after an add phrasing: one task, or several.
+//
+// Of several tasks, a priority said in front or at the end ("urgent: …",
+// "… !!") is every task's, and so is a date said after the last one when
+// no other has one ("add apples, pears and a melon tomorrow").
 func (p *Parser) addRequest(rest, prio, bangs string, now time.Time, loc *time.Location) Intent {
 	if items, ok := p.splitItems(rest, now, loc); ok {
+		shared := prio
+		if _, pr := takePriority(strings.Trim(rest, "! ")); pr != "" {
+			shared = pr
+		} else if bangs != "" {
+			shared = bangs
+		}
 		var fs []Fields
 		for _, it := range items {
-			in := p.parseAdd(it, prio, now, loc)
+			in := p.parseAdd(strings.Trim(it, "! "), "", now, loc)
 			if in.Fields.Title != nil {
+				if in.Fields.Priority == "" {
+					in.Fields.Priority = shared
+				}
 				fs = append(fs, in.Fields)
 			}
 		}
 		if len(fs) >= 2 {
+			last := fs[len(fs)-1]
+			dated := 0
+			for _, f := range fs {
+				if f.Due != nil {
+					dated++
+				}
+			}
+			if dated == 1 && last.Due != nil {
+				for i := range fs[:len(fs)-1] {
+					fs[i].Due, fs[i].DueHasTime = last.Due, last.DueHasTime
+				}
+			}
 			return Intent{Kind: KindAdd, Items: fs}
 		}
 	}
@@ -198,6 +223,7 @@ var (
 	reRefBoth     = re(`^(?:both|both\s+(?:of\s+)?(?:them|those|these|tasks|ones)|the\s+two\s+of\s+them|them\s+both|the\s+two|these\s+two|those\s+two)$`)
 	reRefOrdinals = re(`^(?:the\s+)?(first|last|top|bottom|final|latest)\s+(two|three|four|five|six|seven|eight|nine|ten|\d{1,2})(?:\s+(?:ones|tasks|items|to-?dos|of\s+them|on\s+the\s+list|in\s+the\s+list))*$`)
 	reRefEvery    = re(`^(?:all\s+(?:of\s+)?(?:them|my\s+tasks|the\s+tasks|tasks|those|these)|all|everything|every\s+(?:task|one|single\s+(?:one|task))|whatever(?:\s+(?:tasks?|ones?))?|anything|them\s+all|the\s+lot|the\s+whole\s+list)\b\s*`)
+	reRefShown    = re(`\b(?:them|those|these)\b`)
 	reRefPlural   = re(`^(?:the\s+|my\s+|all\s+(?:the\s+|my\s+)?)?(?:completed|finished|done|checked(?:\s+off)?|ticked(?:\s+off)?|old|overdue|late|pending|open)\s+(?:ones|tasks|items|to-?dos)\b|^(?:the\s+)?(?:ones|tasks|items|to-?dos)\s+(?:that\s+are\s+|which\s+are\s+|i'?ve\s+|i\s+have\s+)?(?:already\s+)?(?:completed|finished|done|overdue)\b`)
 	reRefListSep  = re(`\s*(?:,|\band\b|&|\+)\s*`)
 	reRefPlurals  = re(`^(?:tasks|items|numbers|nos\.?|ids|to-?dos)\s+`)
@@ -234,7 +260,13 @@ func parseMany(s, l string) (Ref, bool) {
 		return Ref{All: true, filterText: s}, true
 	}
 	if m := reRefEvery.FindStringSubmatchIndex(l); m != nil {
-		return Ref{All: true, filterText: strings.TrimSpace(s[m[1]:])}, true
+		rest := strings.TrimSpace(s[m[1]:])
+		// "all", "all of them", "those": the tasks of the last list shown
+		// (every task when none was shown).
+		if rest == "" && (reRefShown.MatchString(l[:m[1]]) || strings.TrimSpace(l[:m[1]]) == "all") {
+			return Ref{All: true}, true
+		}
+		return Ref{All: true, filterText: rest, every: true}, true
 	}
 	// "tasks 2, 3 and 4", "the first and third", "#2 and #5".
 	parts := reRefListSep.Split(strings.TrimSpace(reRefPlurals.ReplaceAllString(l, "")), MaxItems+1)
@@ -284,9 +316,12 @@ func atoi(s string) int {
 // ("everything due today", "whatever is finished", "all the meeting
 // tasks"): list filters, else the remaining words as a search.
 func (p *Parser) withFilter(in Intent, now time.Time, loc *time.Location) Intent {
-	text := in.Ref.filterText
-	in.Ref.filterText = ""
+	text, every := in.Ref.filterText, in.Ref.every
+	in.Ref.filterText, in.Ref.every = "", false
 	if !in.Ref.All || text == "" {
+		if every {
+			in.Ref.Filter = &Filter{} // "everything": every task
+		}
 		return in
 	}
 	f := p.parseFilter(text, now, loc)
@@ -299,6 +334,9 @@ func (p *Parser) withFilter(in Intent, now time.Time, loc *time.Location) Intent
 		}
 		q := strings.Join(words, " ")
 		if q == "" || !hasWordChar(q) {
+			if every {
+				in.Ref.Filter = &Filter{}
+			}
 			return in
 		}
 		f = Filter{Query: q}

@@ -18,7 +18,7 @@ import (
 var (
 	// A greeting or pleasantry in front of the request: "Hi!", "hey
 	// TaskPilot,", "Good morning :)", "Hope you're well.".
-	reOpener = re(`^(?:(?:hi|hello|hey|hiya|heya|howdy|hallo|greetings|hey\s+hey|hi\s+hi|hello\s+hello|good\s+(?:morning|afternoon|evening|day)|morning|evening|afternoon|yo|sup)` +
+	reOpener = re(`^(?:(?:hi+|hel+o+|he+y+a?|hiya+|howdy|hallo|greetings|hey\s+hey|hi\s+hi|hello\s+hello|good\s+(?:morning|afternoon|evening|day)|morning|evening|afternoon|yo|sup)` +
 		`(?:\s+(?:there|taskpilot|bot|assistant|friend|again|buddy|mate|pal|all|team|everyone))?` +
 		`|hope\s+(?:you'?re|you\s+are|all'?s|all\s+is|your\s+day'?s|you'?ve\s+been)\s+[\p{L}' ]{1,30}?` +
 		`|(?:a\s+)?quick\s+(?:one|question|request|thing)|one\s+more\s+thing|sorry\s+to\s+bother\s+(?:you)?|(?:ok(?:ay)?\s+)?so+|um+|uh+|er+m*|well|right|alright|listen|btw)` +
@@ -33,7 +33,7 @@ var (
 		`\b(?:have\s+a\s+(?:good|nice|great)\s+(?:one|day|evening))|\bbye|\bxx+|\bthat'?s\s+all|:-?\)|:d|;\)|[\x{1F300}-\x{1FAFF}\x{2600}-\x{26FF}\x{2764}]\x{FE0F}?)[\s!.]*$`)
 
 	// Terse completions: "#4 ✓", "4 finished", "done: 4", "x 4", "✅ 3, 4".
-	reTerseDoneAfter  = re(`^(?:#|task\s*|no\.?\s*|number\s*)?(\d{1,9})\s*(?:[:\-=]\s*|is\s+)?(?:✓|✔|✔️|✅|☑|☑️|👍|x|done|finished|complete|completed|closed|ok|dun|donee)[\s!.]*$`)
+	reTerseDoneAfter  = re(`^((?:#|task\s*|no\.?\s*|number\s*)?\d{1,9}(?:\s*(?:,|and|&|\+)?\s*(?:#|task\s*)?\d{1,9})*)\s*(?:[:\-=]\s*|(?:is|are)\s+)?(?:✓|✔|✔️|✅|☑|☑️|👍|x|done|finished|complete|completed|closed|ok|dun|donee)[\s!.]*$`)
 	reTerseDoneBefore = re(`^(?:✓|✔|✔️|✅|☑|☑️|x|done|finished|complete|completed|check|tick|close)\s*[:\-]?\s*((?:#|task\s*)?\d{1,9}(?:\s*(?:,|and|&|\+)\s*(?:#|task\s*)?\d{1,9})*)[\s!.]*$`)
 	reTerseDelete     = re(`^(?:del|rm|delete|remove|trash|🗑️?)\s*[:\-]?\s*((?:#|task\s*)?\d{1,9}(?:\s*(?:,|and|&|\+)\s*(?:#|task\s*)?\d{1,9})*)[\s!.]*$|^(?:#|task\s*)?(\d{1,9})\s*[:\-]?\s*(?:del|delete|deleted|remove|🗑️?)[\s!.]*$`)
 	reTerseReopen     = re(`^(?:#|task\s*)?(\d{1,9})\s*[:\-]?\s*(?:reopen|re-open|undone|not\s+done)[\s!.]*$|^(?:reopen|re-open|undone)\s*[:\-]\s*(?:#|task\s*)?(\d{1,9})[\s!.]*$`)
@@ -45,21 +45,21 @@ var (
 		`take\s+(?:that|it)\s+back|that\s+was\s+(?:a\s+)?(?:mistake|wrong|an\s+accident|not\s+what\s+i\s+(?:meant|wanted))|` +
 		`i\s+didn'?t\s+mean\s+(?:that|it|to(?:\s+do\s+that)?)|(?:wrong|not\s+that)\s+one|reverse\s+(?:that|it)|cancel\s+that|` +
 		`(?:please\s+)?undo\s+(?:that|it|this))` +
-		`(?:\s+(?:please|pls|that|it|this|the\s+last\s+(?:change|action|one|thing)|my\s+last\s+(?:change|action)|last\s+(?:change|action)|now))*`
+		`(?:\s+(?:please|pls|that|it|this|the\s+last\s+(?:change|action|one|thing)|my\s+last\s+(?:change|action)|last(?:\s+(?:change|action|one|thing))?|now|again))*`
 	// Natural undo: interjections, then phrases asking to reverse the last
 	// change ("oops", "no wait, put it back", "that was a mistake, undo it").
-	reUndoNatural = re(`^(?:(?:oops+|whoops+|oopsie|oh\s+no|oh\s+wait|no+\s+wait|wait(?:\s+no+)?|no+|sorry|my\s+bad|ugh|argh|hmm+|ah|actually|hang\s+on)[\s,!.…-]*)*` +
+	reUndoNatural = re(`^(?:(?:oops+|whoops+|oopsie|oh\s+no|oh\s+wait|no+\s+wait|wait(?:\s+no+)?|no+|sorry|my\s+bad|ugh|argh|hmm+|ah|actually|hang\s+on|i\s+changed\s+my\s+mind|changed\s+my\s+mind|that'?s\s+(?:wrong|not\s+right|a\s+mistake)|that\s+(?:is|was)\s+wrong|wrong)[\s,!.…-]*)*` +
 		undoPhrase + `(?:[\s,!.…-]+` + undoPhrase + `)*[\s!.…]*$`)
 	reUndoInterjection = re(`^(?:oops+|whoops+|oopsie|my\s+bad|oh\s+no)[\s!.…]*$`)
 
 	// "I no longer need to pay bills", "scratch the groceries", "never
 	// mind the team meeting", "no need to buy milk anymore".
 	reNoLongerNeed = re(`^(?:i\s+)?(?:no\s+longer\s+(?:need|have|want)|(?:don'?t|do\s+not|won'?t|dont)\s+(?:need|have|want)|no\s+need)\s+(?:to\s+)?(.+?)(?:\s+(?:anymore|any\s+more|after\s+all|any\s+longer))?$`)
-	reScratch      = re(`^(?:scratch|strike|nix|never\s*mind|nevermind|forget)\s+(?:about\s+|off\s+)?(.+?)(?:\s+(?:anymore|any\s+more|after\s+all))?$`)
+	reScratch      = re(`^(?:scratch|strike|nix|never\s*mind|nevermind|nvm|forget)\s+(?:about\s+|off\s+)?(.+?)(?:\s+(?:anymore|any\s+more|after\s+all))?$`)
 
 	// Questions outside task management.
 	reOffTopic = re(`\b(?:weather|forecast|rain(?:ing|y)?|snow(?:ing|y)?|sunny|temperature|degrees|` +
-		`news|headlines|joke|jokes|funny|poem|story|song|lyrics|stock|stocks|bitcoin|crypto|exchange\s+rate|` +
+		`news|headlines|joke|jokes|funny|poem|story|song|songs|lyrics|music|playlist|movies?|films?|podcasts?|stock|stocks|bitcoin|crypto|exchange\s+rate|` +
 		`score|scores|who\s+won|match\s+result|recipe|capital\s+of|population\s+of|translate|meaning\s+of\s+life|` +
 		`square\s+root|calculate|times\s+table|how\s+much\s+is|how\s+many\s+(?:days|hours|minutes)\s+(?:until|till|in)|` +
 		`what\s+time\s+is\s+it|what'?s\s+the\s+time|what\s+day\s+is\s+(?:it|today)|what'?s\s+the\s+date|how\s+are\s+you|` +
@@ -486,7 +486,7 @@ var foreignWords = map[string]map[string]bool{
 		"faire", "s'il", "vous", "plaît", "stp", "svp", "le", "les", "du", "des", "une", "et", "à", "moi", "semaine", "prochaine"),
 	"German": set("füge", "hinzu", "hinzufügen", "aufgabe", "aufgaben", "morgen", "kaufen", "milch", "brot", "zeige",
 		"zeig", "meine", "heute", "bitte", "erinnere", "erinnern", "anrufen", "löschen", "liste", "erledigt", "mich",
-		"die", "der", "das", "und", "ich", "muss", "nächste", "woche"),
+		"die", "der", "das", "und", "ich", "muss", "nächste", "woche", "wie", "ist", "es", "spät", "uhr", "was", "eine"),
 	"Italian": set("aggiungi", "aggiungere", "compito", "compiti", "domani", "comprare", "latte", "pane", "mostra",
 		"mostrami", "oggi", "ricordami", "ricordare", "chiamare", "elimina", "cancella", "lista", "fare", "per",
 		"favore", "il", "lo", "gli", "di", "che", "miei", "mie", "attività"),
