@@ -244,7 +244,7 @@ func (a *Agent) do(ctx context.Context, st *turnState, in Intent) (*reply, error
 			"characters. Could you send your request in a shorter message? A task's title can have up to %d "+
 			"characters and its description up to %d.", MaxParseBytes, tasks.MaxTitleLen, tasks.MaxDescriptionLen)}, nil
 	case KindAdd:
-		if len(in.Items) > 0 {
+		if len(in.Items) > 0 || in.TooMany > 0 {
 			return a.addMany(ctx, st, in)
 		}
 		return a.add(ctx, st, in)

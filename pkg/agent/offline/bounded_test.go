@@ -21,7 +21,7 @@ func BenchmarkParseSizes(b *testing.B) {
 		if mode == "uncapped" {
 			p.maxBytes = 0
 		}
-		for _, w := range []string{"please ", "thanks ", "mark "} {
+		for _, w := range []string{"please ", "thanks ", "hi ", "mark ", "2 ✓ "} {
 			for _, size := range []int{1 << 10, 16 << 10, 256 << 10, 1 << 20} {
 				text := strings.Repeat(w, size/len(w))
 				b.Run(fmt.Sprintf("%s/%s/%dKB", mode, strings.TrimSpace(w), size>>10), func(b *testing.B) {

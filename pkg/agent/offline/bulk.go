@@ -33,9 +33,9 @@ func addCall(f Fields) toolCall {
 // addMany adds the tasks of a message listing several, and records them as
 // one change (one undo removes them all).
 func (a *Agent) addMany(ctx context.Context, st *turnState, in Intent) (*reply, error) {
-	if len(in.Items) > MaxItems {
+	if n := max(len(in.Items), in.TooMany); n > MaxItems {
 		return &reply{text: fmt.Sprintf("That's %d tasks — I can add up to %d in one message. Could you send them "+
-			"in smaller groups?", len(in.Items), MaxItems)}, nil
+			"in smaller groups?", n, MaxItems)}, nil
 	}
 	for _, f := range in.Items {
 		if tooLong(*f.Title) {

@@ -19,6 +19,10 @@ const (
 	EndOfDayMinute = 59
 )
 
+// maxDateText is the longest text the date finder reads, in bytes: a
+// title of tasks.MaxTitleLen characters with its date and connectors.
+const maxDateText = 1024
+
 // dateMatch is a date-time expression found in a message.
 type dateMatch struct {
 	// Start and End are byte offsets of the expression in the text.
@@ -73,7 +77,14 @@ func (g guardedRule) Find(text string) *rules.Match {
 }
 
 // find returns the first date expression in text, interpreted at now in loc.
+//
+// A text longer than maxDateText is not searched: every rule reads all of
+// it (on non-ASCII text without the prefilters' help, some 10µs a byte),
+// and no task title or reference that long is valid anyway.
 func (f *dateFinder) find(text string, now time.Time, loc *time.Location) (dateMatch, bool) {
+	if len(text) > maxDateText {
+		return dateMatch{}, false
+	}
 	if loc == nil {
 		loc = time.UTC
 	}

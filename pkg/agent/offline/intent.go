@@ -133,6 +133,9 @@ type Intent struct {
 	// Items are the tasks of an add request naming several ("add apples,
 	// pears and a melon"); Fields is then unused.
 	Items []Fields `json:",omitempty"`
+	// TooMany is the number of tasks of a list too long to add at once
+	// (more than MaxItems).
+	TooMany int `json:",omitempty"`
 	// Confirmed marks a deletion of several tasks the user confirmed.
 	Confirmed bool `json:",omitempty"`
 	// Topic is what an off-topic question is about ("the weather"); Lang

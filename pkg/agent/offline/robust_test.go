@@ -40,6 +40,9 @@ func FuzzParse(f *testing.F) {
 	for _, in := range oddInputs {
 		f.Add(in)
 	}
+	for _, tc := range everyday {
+		f.Add(tc.say)
+	}
 	p := offline.NewParser()
 	at := time.Date(2026, 11, 25, 15, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, s string) {

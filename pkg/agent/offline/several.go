@@ -170,6 +170,10 @@ func (p *Parser) parseLines(text string, now time.Time, loc *time.Location) (Int
 	if len(lines) < 2 {
 		return Intent{}, false
 	}
+	if len(lines) > MaxItems+1 {
+		// Not read line by line: the reply asks for smaller groups.
+		return Intent{Kind: KindAdd, TooMany: len(lines) - 1}, true
+	}
 	lead := ""
 	if !reBullet.MatchString(lines[0]) {
 		lead, lines = lines[0], lines[1:]

@@ -18,19 +18,19 @@ import (
 var (
 	// A greeting or pleasantry in front of the request: "Hi!", "hey
 	// TaskPilot,", "Good morning :)", "Hope you're well.".
-	reOpener = re(`^(?:(?:hi+|hel+o+|he+y+a?|hiya+|howdy|hallo|greetings|hey\s+hey|hi\s+hi|hello\s+hello|good\s+(?:morning|afternoon|evening|day)|morning|evening|afternoon|yo|sup)` +
+	reOpener = re(`^(?:(?:(?:hi+|hel+o+|he+y+a?|hiya+|howdy|hallo|greetings|hey\s+hey|hi\s+hi|hello\s+hello|good\s+(?:morning|afternoon|evening|day)|morning|evening|afternoon|yo|sup)` +
 		`(?:\s+(?:there|taskpilot|bot|assistant|friend|again|buddy|mate|pal|all|team|everyone))?` +
 		`|hope\s+(?:you'?re|you\s+are|all'?s|all\s+is|your\s+day'?s|you'?ve\s+been)\s+[\p{L}' ]{1,30}?` +
 		`|(?:a\s+)?quick\s+(?:one|question|request|thing)|one\s+more\s+thing|sorry\s+to\s+bother\s+(?:you)?|(?:ok(?:ay)?\s+)?so+|um+|uh+|er+m*|well|right|alright|listen|btw)` +
-		`(?:\s*(?:[!.,:;…~—–-]+|:-?\)|:d|;\)|\(:|[\x{1F300}-\x{1FAFF}\x{2600}-\x{26FF}\x{2764}]\x{FE0F}?))*(?:\s+|$)`)
+		`(?:\s*(?:[!.,:;…~—–-]+|:-?\)|:d|;\)|\(:|[\x{1F300}-\x{1FAFF}\x{2600}-\x{26FF}\x{2764}]\x{FE0F}?))*(?:\s+|$))+`)
 	// Openers that need punctuation after them to be openers ("morning
 	// run" is a title; "Morning!" is a greeting).
 	reBareAmbiguous = re(`^(?:morning|evening|afternoon|well|right|so+|yo|sup)\s+[\p{L}\d]`)
 
 	// Sign-offs after the request (reSuffix has the short ones).
-	reSignOff = re(`[\s,.!-]*(?:\b(?:thanks|thank\s+you|thx|ty|tysm|tia|cheers|ta)(?:\s+(?:so\s+much|a\s+lot|a\s+bunch|very\s+much|in\s+advance|again|mate|buddy))*|` +
+	reSignOff = re(`(?:[\s,.!-]*(?:\b(?:thanks|thank\s+you|thx|ty|tysm|tia|cheers|ta)(?:\s+(?:so\s+much|a\s+lot|a\s+bunch|very\s+much|in\s+advance|again|mate|buddy))*|` +
 		`\bmany\s+thanks|\bmuch\s+appreciated|\b(?:i\s+)?appreciate\s+(?:it|that|you)|\byou'?re\s+(?:the\s+best|a\s+star|awesome|a\s+lifesaver)|\byou\s+rock|` +
-		`\b(?:have\s+a\s+(?:good|nice|great)\s+(?:one|day|evening))|\bbye|\bxx+|\bthat'?s\s+all|:-?\)|:d|;\)|[\x{1F300}-\x{1FAFF}\x{2600}-\x{26FF}\x{2764}]\x{FE0F}?)[\s!.]*$`)
+		`\b(?:have\s+a\s+(?:good|nice|great)\s+(?:one|day|evening))|\bbye|\bxx+|\bthat'?s\s+all|:-?\)|:d|;\)|[\x{1F300}-\x{1FAFF}\x{2600}-\x{26FF}\x{2764}]\x{FE0F}?))+[\s!.]*$`)
 
 	// Terse completions: "#4 ✓", "4 finished", "done: 4", "x 4", "✅ 3, 4".
 	reTerseDoneAfter  = re(`^((?:#|task\s*|no\.?\s*|number\s*)?\d{1,9}(?:\s*(?:,|and|&|\+)?\s*(?:#|task\s*)?\d{1,9})*)\s*(?:[:\-=]\s*|(?:is|are)\s+)?(?:✓|✔|✔️|✅|☑|☑️|👍|x|done|finished|complete|completed|closed|ok|dun|donee)[\s!.]*$`)
@@ -445,7 +445,12 @@ func containsInt(s []int, n int) bool {
 
 // offTopic names what a question outside task management is about
 // ("the weather", "maths"), or "" when s reads as being about tasks.
+//
+// Only short messages are read: a question is a sentence or two.
 func offTopic(s string) string {
+	if len(s) > 512 {
+		return ""
+	}
 	l := strings.ToLower(s)
 	if reTaskTopics.MatchString(l) {
 		return ""
