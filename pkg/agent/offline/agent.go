@@ -756,6 +756,20 @@ func (a *Agent) change(ctx context.Context, st *turnState, in Intent) (*reply, e
 		if f.Description != nil {
 			c.upd.Description = f.Description
 		}
+		if f.ShiftDays != 0 || f.ShiftMinutes != 0 {
+			t, err := a.svc.Get(ctx, st.user, id)
+			switch {
+			case isNotFound(err):
+				return a.notFound(ctx, st, id)
+			case err != nil:
+				return nil, fmt.Errorf("offline agent: read task %d: %w", id, err)
+			case t.DueAt == nil:
+				return &reply{text: fmt.Sprintf("%s has no due date to move. When should it be due? For example "+
+					"“move task %d to Friday at 3pm”.", capitalizeFirst(widgets.Name(t)), id)}, nil
+			}
+			due := t.DueAt.In(st.loc).AddDate(0, 0, f.ShiftDays).Add(time.Duration(f.ShiftMinutes) * time.Minute).UTC()
+			c.upd.DueAt = rfc3339(&due)
+		}
 		if f.Due != nil {
 			due, err := a.keepTime(ctx, st, id, f)
 			if err != nil {

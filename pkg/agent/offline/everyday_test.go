@@ -184,6 +184,11 @@ var everyday = []everydayCase{
 	{kind: kOpener, name: "hey hey new task you're the best", say: "hey hey! new task: submit the timesheet. you're the best",
 		check: added("Submit the timesheet")},
 
+	{kind: kOpener, name: "wondering if you could", say: "Hi there, I was wondering if you could add pick up prescription to my list",
+		check: added("Pick up prescription")},
+	{kind: kOpener, name: "would you mind adding", say: "would you mind adding call the vet tomorrow? cheers!",
+		check: both(added("Call the vet"), dueAt("Call the vet", ny(11, 26, 23, 59)))},
+
 	// --- several tasks in one message ----------------------------------------
 	{kind: kSeveral, name: "comma and list", say: "add apples, pears and a melon", reply: []string{"Added 3 tasks"},
 		check: added("Apples", "Pears", "Melon")},
@@ -217,6 +222,14 @@ var everyday = []everydayCase{
 		check: added("Oat milk", "Bananas", "Coffee")},
 	{kind: kSeveral, name: "first one after adding several", before: []string{"add eggs, flour, sugar"}, say: "mark the first one as done",
 		check: statuses(tasks.StatusCompleted, 1)},
+
+	{kind: kSeveral, name: "shared trailing date", say: "add apples, pears and a melon tomorrow",
+		check: both(added("Apples", "Pears", "Melon"), dueAt("Apples", ny(11, 26, 23, 59)), dueAt("Melon", ny(11, 26, 23, 59)))},
+	{kind: kSeveral, name: "these three colon", say: "can you add these three: call mom, email dad, text sis",
+		check: added("Call mom", "Email dad", "Text sis")},
+	{kind: kSeveral, name: "i need to colon", say: "I need to: buy milk, call the plumber", check: added("Buy milk", "Call the plumber")},
+	{kind: kSeveral, name: "shared bangs", say: "remind me to call mom and email dad !!",
+		check: both(added("Call mom", "Email dad"), prio("Call mom", tasks.PriorityHigh), prio("Email dad", tasks.PriorityHigh))},
 
 	// --- priority words ------------------------------------------------------
 	{kind: kPriority, name: "urgent at the end", say: "add call the landlord urgent",
@@ -325,6 +338,10 @@ var everyday = []everydayCase{
 	{kind: kBulk, name: "bulk delete asks first", seed: true, before: pendingIDs, say: "delete the last two",
 		reply: []string{"Delete these 2 tasks", "Meeting notes"}, check: count(5)},
 
+	{kind: kBulk, name: "delete everything asks", seed: true, before: workList, say: "delete everything",
+		reply: []string{"Delete these 5 tasks"}, check: count(5)},
+	{kind: kBulk, name: "id range", seed: true, say: "complete tasks 1-3", check: statuses(tasks.StatusCompleted, 1, 2, 3)},
+
 	// --- terse forms ---------------------------------------------------------
 	{kind: kTerse, name: "hash check mark", seed: true, say: "#4 ✓", check: status(4, tasks.StatusCompleted)},
 	{kind: kTerse, name: "n finished", seed: true, say: "4 finished", check: status(4, tasks.StatusCompleted)},
@@ -340,6 +357,9 @@ var everyday = []everydayCase{
 	{kind: kTerse, name: "hash reopen", seed: true, say: "#5 reopen", check: status(5, tasks.StatusPending)},
 	{kind: kTerse, name: "rm hash", seed: true, say: "rm #2", check: gone(2)},
 	{kind: kTerse, name: "thumbs up", seed: true, say: "4 👍", check: status(4, tasks.StatusCompleted)},
+
+	{kind: kTerse, name: "two hashes done", seed: true, say: "#2 #3 done", check: statuses(tasks.StatusCompleted, 2, 3)},
+	{kind: kTerse, name: "box x", seed: true, say: "[x] 4", check: status(4, tasks.StatusCompleted)},
 
 	// --- natural undo ----------------------------------------------------------
 	{kind: kUndo, name: "oops", before: []string{"add a task to buy milk"}, say: "oops", check: count(0)},
@@ -365,6 +385,10 @@ var everyday = []everydayCase{
 	{kind: kUndo, name: "undo the last change", seed: true, before: []string{"mark task 3 as done"}, say: "undo the last change",
 		check: status(3, tasks.StatusPending)},
 
+	{kind: kUndo, name: "nope undo", seed: true, before: []string{"mark task 3 as done"}, say: "nope, undo", check: status(3, tasks.StatusPending)},
+	{kind: kUndo, name: "restore the task i just deleted", seed: true, before: []string{"delete task 1"},
+		say: "restore the task I just deleted", check: titled(1, "Buy groceries")},
+
 	// --- "I no longer need to …" ------------------------------------------------
 	{kind: kNoLonger, name: "no longer need to", seed: true, say: "I no longer need to pay bills", check: both(gone(4), count(4))},
 	{kind: kNoLonger, name: "scratch", seed: true, say: "scratch the groceries", check: both(gone(1), count(4))},
@@ -378,6 +402,9 @@ var everyday = []everydayCase{
 	{kind: kNoLonger, name: "no such task", seed: true, say: "I no longer need to walk the dog", reply: []string{"couldn't find"},
 		check: count(5)},
 	{kind: kNoLonger, name: "dont after all", seed: true, say: "i dont need to pay the bills after all", check: both(gone(4), count(4))},
+
+	{kind: kNoLonger, name: "got cancelled", seed: true, say: "the team meeting got cancelled", check: both(gone(2), count(4))},
+	{kind: kNoLonger, name: "take off my list", seed: true, say: "take the meeting notes off my list", check: both(gone(3), count(4))},
 
 	// --- dates ---------------------------------------------------------------
 	{kind: kDates, name: "reschedule keeps 10:00", setup: dentist, say: "move the dentist appointment to thursday",
@@ -409,6 +436,10 @@ var everyday = []everydayCase{
 		check: dueAt("Brunch", time.Date(2027, 3, 14, 15, 0, 0, 0, time.UTC))},
 	{kind: kDates, name: "today at 8am said at 10", say: "remind me today at 8am to take pills", reply: []string{"overdue"},
 		check: both(added("Take pills"), dueAt("Take pills", ny(11, 25, 8, 0)))},
+
+	{kind: kDates, name: "push back a day", seed: true, say: "push task 2 back a day", check: dueAt("Team meeting", ny(11, 26, 15, 0))},
+	{kind: kDates, name: "postpone by hours", seed: true, say: "postpone the team meeting by 2 hours",
+		check: dueAt("Team meeting", ny(11, 25, 17, 0))},
 
 	// --- out of scope ----------------------------------------------------------
 	{kind: kOffTopic, name: "weather", seed: true, say: "what's the weather like tomorrow?", reply: []string{"weather", "for example"},

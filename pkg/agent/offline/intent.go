@@ -88,6 +88,9 @@ type Fields struct {
 	// Due is in UTC; DueHasTime tells whether the user said a time of day.
 	Due        *time.Time
 	DueHasTime bool
+	// ShiftDays and ShiftMinutes move the task's due date by that much
+	// ("push task 2 back a day"): days on the user's calendar.
+	ShiftDays, ShiftMinutes int
 	// ClearDue removes the due date ("remove the due date from task 2").
 	ClearDue bool
 	Priority string
@@ -100,7 +103,7 @@ type Fields struct {
 
 // Empty reports whether no field was given.
 func (f Fields) Empty() bool {
-	return f.Title == nil && f.Description == nil && f.Due == nil && !f.ClearDue &&
+	return f.Title == nil && f.Description == nil && f.Due == nil && !f.ClearDue && f.ShiftDays == 0 && f.ShiftMinutes == 0 &&
 		f.Priority == "" && len(f.Tags) == 0 && f.BadDueText == ""
 }
 

@@ -52,7 +52,11 @@ var (
 	rePrefix = re(`^(?:please|pls|plz|kindly|ok(?:ay)?|so|hey|hi|hello|yo|now|and|also|then|alright|well|oh|um+|uh+|` +
 		`(?:can|could|would|will|won't)\s+(?:you|u)(?:\s+please)?|` +
 		`(?:i'?d|i\s+would)\s+like\s+(?:you\s+)?to|i\s+want\s+you\s+to|` +
-		`help\s+me(?:\s+to)?|go\s+ahead\s+and|just|quickly|let'?s)\b[\s,!.:-]*`)
+		`help\s+me(?:\s+to)?|go\s+ahead\s+and|just|quickly|let'?s|` +
+		`i\s+was\s+(?:just\s+)?wondering\s+if\s+(?:you\s+)?(?:could|can|would)(?:\s+please)?|i\s+wonder\s+if\s+you\s+could|` +
+		`(?:would|do|will)\s+you\s+mind|mind|could\s+you\s+possibly|is\s+it\s+possible\s+(?:for\s+you\s+)?to|` +
+		`(?:can|could)\s+i\s+(?:get\s+you\s+to|ask\s+you\s+to)|i'?d\s+(?:really\s+)?appreciate\s+it\s+if\s+you\s+(?:could|would)|` +
+		`(?:i\s+)?need\s+you\s+to|you\s+(?:can|could|should)|please\s+(?:can|could)\s+you)\b[\s,!.:-]*`)
 	reSuffix = re(`[\s,]*(?:\b(?:please|pls|plz|thanks|thank\s+you|thx|for\s+me|now)\b|[?!.…]+|:\)|:-\))+\s*$`)
 
 	reGreeting = re(`^(?:hi|hello|hey|hiya|howdy|yo|greetings|good\s+(?:morning|afternoon|evening|day)|hi\s+there|hello\s+there|hey\s+there|what'?s\s+up|sup)(?:\s+(?:there|taskpilot|bot|assistant|friend))?[\s!.,]*$`)
@@ -65,6 +69,7 @@ var (
 	reTitleOf    = re(`^(?:change|update|edit|set|make)\s+(?:the\s+)?(?:title|name|wording)\s+(?:of|for|on)\s+(.+?)\s+(?:to|as|into)\s+(.+)$`)
 	reTitleOf2   = re(`^(?:change|update|edit|set|make)\s+(.+?)'?s?\s+(?:title|name)\s+(?:to|as|into)\s+(.+)$`)
 	reMove       = re(`^(?:move|reschedule|re-schedule|postpone|push(?:\s+back)?|defer|delay|shift|bump|snooze)\s+(.+?)\s+(?:to|until|till|til|for|on|by|into)\s+(.+)$`)
+	reShift      = re(`^(?:push|move|postpone|delay|shift|bump|defer|snooze|bring)\s+(.+?)\s+(?:back\s+|forward\s+|out\s+|ahead\s+)?(?:by\s+)?(a|an|one|two|three|four|five|six|seven|\d{1,3})\s+(minutes?|mins?|hours?|hrs?|days?|weeks?)(?:\s+(?:later|back|earlier|forward))?$`)
 	reDueOf      = re(`^(?:set|change|update|make|move|put)\s+(?:the\s+)?(?:due\s+date|deadline|due\s+time|due)\s+(?:of|for|on)\s+(.+?)\s+(?:to|as|for|on)\s+(.+)$`)
 	reIsDue      = re(`^(.+?)\s+(?:is|should\s+be|needs\s+to\s+be)\s+(?:due|done|finished)\s+(?:by|on|at|before|until)?\s*(.+)$`)
 	reMakeDue    = re(`^(?:set|make|mark)\s+(.+?)\s+(?:as\s+)?due\s+(?:by|on|at|before|until)?\s*(.+)$`)
@@ -99,7 +104,7 @@ var (
 		`^(?:remind\s+me|set\s+(?:a|up\s+a)\s+reminder|reminder)\s*(?:(?:to|about|that\s+i\s+(?:need|have)\s+to)\b|:|-)?\s*|` +
 		`^(?:don'?t|do\s+not)\s+(?:let\s+me\s+)?forget\s+(?:to\s+|about\s+)?|` +
 		`^(?:to-?do|task)\s*[:\-]\s*|` +
-		`^i\s+(?:need|have|must|should|gotta|got|ought|want|plan|intend|wanna)\s+(?:to\s+)?`)
+		`^i\s+(?:need|have|must|should|gotta|got|ought|want|plan|intend|wanna)\s+(?:to\s*:\s*|to\s+)?`)
 	reBareAdd      = re(`^(?:add|create|new|make)(?:\s+(?:a|an|new|another))*(?:\s+` + taskNoun + `)?$`)
 	reTrailingList = re(`\s+(?:to|on|in)\s+(?:my|the)\s+(?:[\p{L}-]+\s+)?(?:list|` + taskNoun + `)$`)
 	reHashTag      = re(`(?:^|\s)#([\p{L}\p{N}_][\p{L}\p{N}_-]*)`)
@@ -222,9 +227,14 @@ func (p *Parser) Parse(text string, now time.Time, loc *time.Location) Intent {
 // parseRequest reads a request stripped of greetings and politeness; bangs
 // is the priority said with exclamation marks ("!!").
 func (p *Parser) parseRequest(s, bangs string, now time.Time, loc *time.Location) Intent {
-	s = fixDateWords(s)
+	s = fixDateWords(fixGerund(s))
+	if m := reIDRange.FindStringSubmatch(s); m != nil {
+		if in, ok := idRange(m); ok {
+			return in
+		}
+	}
 	// "I no longer need to pay bills", "scratch the groceries".
-	for _, r := range []*pattern{reNoLongerNeed, reScratch, reTakeOff} {
+	for _, r := range []*pattern{reNoLongerNeed, reScratch, reTakeOff, reNotNeeded} {
 		if m := r.FindStringSubmatch(s); m != nil {
 			if ref := parseRef(m[1]); !ref.Empty() {
 				return p.withFilter(Intent{Kind: KindDelete, Ref: ref}, now, loc)
@@ -416,6 +426,34 @@ func (p *Parser) parseUpdate(s string, now time.Time, loc *time.Location) (Inten
 			prio = PriorityLow
 		}
 		return upd(m[2], Fields{Priority: prio})
+	}
+	// "push task 2 back a day", "postpone the meeting by 2 hours".
+	if m := reShift.FindStringSubmatch(s); m != nil {
+		n := numberWords[strings.ToLower(m[2])]
+		if n == 0 {
+			n = atoi(m[2])
+		}
+		if m[2] == "a" || m[2] == "an" {
+			n = 1
+		}
+		if n > 0 {
+			f := Fields{}
+			switch unit := strings.ToLower(m[3]); {
+			case strings.HasPrefix(unit, "min"):
+				f.ShiftMinutes = n
+			case strings.HasPrefix(unit, "h"):
+				f.ShiftMinutes = 60 * n
+			case strings.HasPrefix(unit, "w"):
+				f.ShiftDays = 7 * n
+			default:
+				f.ShiftDays = n
+			}
+			if strings.Contains(strings.ToLower(m[0]), "earlier") || strings.Contains(strings.ToLower(m[0]), "forward") ||
+				strings.HasPrefix(strings.ToLower(m[0]), "bring") {
+				f.ShiftDays, f.ShiftMinutes = -f.ShiftDays, -f.ShiftMinutes
+			}
+			return upd(m[1], f)
+		}
 	}
 	for _, r := range []*pattern{reDueOf, reMove, reMakeDue} {
 		if m := r.FindStringSubmatch(s); m != nil {

@@ -90,7 +90,7 @@ func (p *Parser) splitItems(rest string, now time.Time, loc *time.Location) ([]s
 	if m := reCountLead.FindStringSubmatchIndex(rest); m != nil && m[1] < len(rest) {
 		rest, counted = rest[m[1]:], true
 	}
-	rest = strings.TrimSpace(rest)
+	rest = strings.TrimSpace(strings.TrimLeft(rest, ":-– "))
 	if isQuoted(rest) || reDescPhrase.MatchString(rest) || len(rest) > 4096 {
 		return nil, false
 	}

@@ -33,8 +33,8 @@ var (
 		`\b(?:have\s+a\s+(?:good|nice|great)\s+(?:one|day|evening))|\bbye|\bxx+|\bthat'?s\s+all|:-?\)|:d|;\)|[\x{1F300}-\x{1FAFF}\x{2600}-\x{26FF}\x{2764}]\x{FE0F}?))+[\s!.]*$`)
 
 	// Terse completions: "#4 ✓", "4 finished", "done: 4", "x 4", "✅ 3, 4".
-	reTerseDoneAfter  = re(`^((?:#|task\s*|no\.?\s*|number\s*)?\d{1,9}(?:\s*(?:,|and|&|\+)?\s*(?:#|task\s*)?\d{1,9})*)\s*(?:[:\-=]\s*|(?:is|are)\s+)?(?:✓|✔|✔️|✅|☑|☑️|👍|x|done|finished|complete|completed|closed|ok|dun|donee)[\s!.]*$`)
-	reTerseDoneBefore = re(`^(?:✓|✔|✔️|✅|☑|☑️|x|done|finished|complete|completed|check|tick|close)\s*[:\-]?\s*((?:#|task\s*)?\d{1,9}(?:\s*(?:,|and|&|\+)\s*(?:#|task\s*)?\d{1,9})*)[\s!.]*$`)
+	reTerseDoneAfter  = re(`^((?:#|task\s*|no\.?\s*|number\s*)?\d{1,9}(?:\s*(?:,|and|&|\+)?\s*(?:#|task\s*)?\d{1,9})*)\s*(?:[:\-=]\s*|(?:is|are)\s+)?(?:✓|✔|✔️|✅|☑|☑️|👍|\[x\]|x|done|finished|complete|completed|closed|ok|dun|donee)[\s!.]*$`)
+	reTerseDoneBefore = re(`^(?:✓|✔|✔️|✅|☑|☑️|👍|\[x\]|x|done|finished|complete|completed|check|tick|close)\s*[:\-]?\s*((?:#|task\s*)?\d{1,9}(?:\s*(?:,|and|&|\+)\s*(?:#|task\s*)?\d{1,9})*)[\s!.]*$`)
 	reTerseDelete     = re(`^(?:del|rm|delete|remove|trash|🗑️?)\s*[:\-]?\s*((?:#|task\s*)?\d{1,9}(?:\s*(?:,|and|&|\+)\s*(?:#|task\s*)?\d{1,9})*)[\s!.]*$|^(?:#|task\s*)?(\d{1,9})\s*[:\-]?\s*(?:del|delete|deleted|remove|🗑️?)[\s!.]*$`)
 	reTerseReopen     = re(`^(?:#|task\s*)?(\d{1,9})\s*[:\-]?\s*(?:reopen|re-open|undone|not\s+done)[\s!.]*$|^(?:reopen|re-open|undone)\s*[:\-]\s*(?:#|task\s*)?(\d{1,9})[\s!.]*$`)
 
@@ -44,18 +44,21 @@ var (
 		`(?:put|bring|get)\s+(?:it|that|them|those|this)\s+back|restore\s+(?:that|them|those)|` +
 		`take\s+(?:that|it)\s+back|that\s+was\s+(?:a\s+)?(?:mistake|wrong|an\s+accident|not\s+what\s+i\s+(?:meant|wanted))|` +
 		`i\s+didn'?t\s+mean\s+(?:that|it|to(?:\s+do\s+that)?)|(?:wrong|not\s+that)\s+one|reverse\s+(?:that|it)|cancel\s+that|` +
-		`(?:please\s+)?undo\s+(?:that|it|this))` +
-		`(?:\s+(?:please|pls|that|it|this|the\s+last\s+(?:change|action|one|thing)|my\s+last\s+(?:change|action)|last(?:\s+(?:change|action|one|thing))?|now|again))*`
+		`(?:please\s+)?undo\s+(?:that|it|this)|undelete(?:\s+(?:it|that))?|` +
+		`(?:restore|bring\s+back)\s+(?:the\s+)?(?:task|one)\s+(?:i|you)\s+(?:just\s+)?(?:deleted|removed|changed|completed))` +
+		`(?:\s+(?:please|pls|that|it|this|the\s+last\s+(?:change|action|one|thing)|my\s+last\s+(?:change|action)|last(?:\s+(?:change|action|one|thing))?|now|again|(?:the\s+)?(?:delete|deletion|rename|change|completion|last\s+one))\b)*`
 	// Natural undo: interjections, then phrases asking to reverse the last
 	// change ("oops", "no wait, put it back", "that was a mistake, undo it").
-	reUndoNatural = re(`^(?:(?:oops+|whoops+|oopsie|oh\s+no|oh\s+wait|no+\s+wait|wait(?:\s+no+)?|no+|sorry|my\s+bad|ugh|argh|hmm+|ah|actually|hang\s+on|i\s+changed\s+my\s+mind|changed\s+my\s+mind|that'?s\s+(?:wrong|not\s+right|a\s+mistake)|that\s+(?:is|was)\s+wrong|wrong)[\s,!.…-]*)*` +
+	reUndoNatural = re(`^(?:(?:oops+|whoops+|oopsie|oh\s+no|oh\s+wait|no+\s+wait|wait(?:\s+no+)?|no+|sorry|my\s+bad|ugh|argh|hmm+|ah|actually|hang\s+on|nope|nah|crap|damn|dang|shoot|oh\s+dear|whoa|i\s+changed\s+my\s+mind|changed\s+my\s+mind|that'?s\s+(?:wrong|not\s+right|a\s+mistake)|that\s+(?:is|was)\s+wrong|wrong)[\s,!.…-]*)*` +
 		undoPhrase + `(?:[\s,!.…-]+` + undoPhrase + `)*[\s!.…]*$`)
 	reUndoInterjection = re(`^(?:oops+|whoops+|oopsie|my\s+bad|oh\s+no)[\s!.…]*$`)
 
 	// "I no longer need to pay bills", "scratch the groceries", "never
 	// mind the team meeting", "no need to buy milk anymore".
 	reNoLongerNeed = re(`^(?:i\s+)?(?:no\s+longer\s+(?:need|have|want)|(?:don'?t|do\s+not|won'?t|dont)\s+(?:need|have|want)|no\s+need)\s+(?:to\s+)?(.+?)(?:\s+(?:anymore|any\s+more|after\s+all|any\s+longer))?$`)
-	reScratch      = re(`^(?:scratch|strike|nix|never\s*mind|nevermind|nvm|forget)\s+(?:about\s+|off\s+)?(.+?)(?:\s+(?:anymore|any\s+more|after\s+all))?$`)
+	// "the gym session isn't needed anymore", "the meeting got cancelled".
+	reNotNeeded = re(`^(?:the\s+|my\s+)?(.+?)\s+(?:(?:isn'?t|is\s+not|aren'?t|are\s+not)\s+(?:needed|necessary|required|happening|on)(?:\s+(?:anymore|any\s+more))?|(?:is|was|got|has\s+been|have\s+been|were)\s+(?:cancell?ed|called\s+off|scrapped|dropped))$`)
+	reScratch   = re(`^(?:scratch|strike|nix|never\s*mind|nevermind|nvm|forget)\s+(?:about\s+|off\s+)?(.+?)(?:\s+(?:anymore|any\s+more|after\s+all))?$`)
 
 	// Questions outside task management.
 	reOffTopic = re(`\b(?:weather|forecast|rain(?:ing|y)?|snow(?:ing|y)?|sunny|temperature|degrees|` +
@@ -64,7 +67,8 @@ var (
 		`square\s+root|calculate|times\s+table|how\s+much\s+is|how\s+many\s+(?:days|hours|minutes)\s+(?:until|till|in)|` +
 		`what\s+time\s+is\s+it|what'?s\s+the\s+time|what\s+day\s+is\s+(?:it|today)|what'?s\s+the\s+date|how\s+are\s+you|` +
 		`who\s+(?:is|was|are|were)\s+(?:the\s+)?(?:president|king|queen|prime|ceo|founder|inventor)|` +
-		`are\s+you\s+(?:human|real|alive|chatgpt|an?\s+ai))\b`)
+		`are\s+you\s+(?:human|real|alive|chatgpt|an?\s+ai)|convert|define|definition\s+of|how\s+(?:tall|far|old|big|long\s+is|high|deep)|why\s+is|why\s+do|` +
+		`where\s+is|who\s+invented|who\s+wrote|spell|synonym|president|election|horoscope|lottery)\b`)
 	reMaths      = re(`\d\s*(?:[-+*/×÷^x]|plus|minus|times|divided\s+by|multiplied\s+by)\s*\d|\d+\s*%\s*of\s*\d`)
 	reTaskTopics = re(`\b(?:tasks?|to-?dos?|list|due|pending|overdue|remind(?:er)?s?|deadline|complete|completed|done|finished)\b`)
 )
@@ -228,6 +232,10 @@ func fixCommandWord(s string) (string, bool) {
 	switch w {
 	case "ad", "addd", "aad", "adda", "dd", "adf", "sdd", "add:":
 		return "add" + s[end:], true
+	case "remindme", "remid", "rmind", "reminde":
+		return "remind me" + strings.TrimPrefix(s[end:], " me"), true
+	case "creat", "crete", "craete":
+		return "create" + s[end:], true
 	case "shw", "sho", "shwo", "lst", "lis", "lsit", "lits", "ls":
 		return "show" + s[end:], true
 	}
@@ -579,4 +587,49 @@ func scriptName(r rune) string {
 		}
 	}
 	return "another language"
+}
+
+// gerunds are the -ing forms of command verbs after "would you mind …".
+var gerunds = map[string]string{"adding": "add", "putting": "put", "creating": "create", "deleting": "delete",
+	"removing": "remove", "marking": "mark", "moving": "move", "renaming": "rename", "completing": "complete",
+	"showing": "show", "listing": "list", "setting": "set", "changing": "change", "making": "make",
+	"rescheduling": "reschedule", "reminding": "remind", "reopening": "reopen", "tagging": "tag"}
+
+// fixGerund writes a leading "adding …" as "add …".
+func fixGerund(s string) string {
+	end := strings.IndexByte(s, ' ')
+	if end < 0 {
+		return s
+	}
+	if base, ok := gerunds[strings.ToLower(s[:end])]; ok {
+		return base + s[end:]
+	}
+	return s
+}
+
+// reIDRange is a range of task ids: "tasks 1-3", "#2 to #5", "1 through 4".
+var reIDRange = re(`^(complete|finish|close|tick\s+off|check\s+off|delete|remove|reopen|mark)\s+(?:tasks?\s+|items?\s+|numbers?\s+)?#?(\d{1,6})\s*(?:-|–|to|through|thru)\s*#?(\d{1,6})(?:\s+(?:as\s+)?(done|complete|completed|finished))?$`)
+
+// idRange is the intent of a reIDRange match.
+func idRange(m []string) (Intent, bool) {
+	from, to := atoi(m[2]), atoi(m[3])
+	if from <= 0 || to <= from || to-from >= MaxItems {
+		return Intent{}, false
+	}
+	kind := KindComplete
+	switch strings.ToLower(m[1]) {
+	case "delete", "remove":
+		kind = KindDelete
+	case "reopen":
+		kind = KindReopen
+	case "mark":
+		if m[4] == "" {
+			return Intent{}, false
+		}
+	}
+	var ids []int
+	for i := from; i <= to; i++ {
+		ids = append(ids, i)
+	}
+	return Intent{Kind: kind, Ref: Ref{IDs: ids}}, true
 }
