@@ -91,13 +91,43 @@ func stripOpeners(s string) string {
 // stripSignOffs removes "thanks so much!", "much appreciated", ":)" … at
 // the end, through a window at the end (stripTail).
 func stripSignOffs(s string) string {
-	for {
+	for mayEndWith(s, signOffEnds) {
 		t, ok := stripTail(s, reSignOff)
 		if !ok {
 			return s
 		}
 		s = strings.TrimRight(t, " ,;-")
 	}
+	return s
+}
+
+// Last words of a sign-off and of a priority marker: a text ending in
+// anything else is not given to the (unanchored, costly) end patterns.
+var (
+	signOffEnds = set("thanks", "you", "thx", "ty", "tysm", "tia", "cheers", "ta", "much", "lot", "bunch", "advance",
+		"again", "mate", "buddy", "appreciated", "it", "that", "best", "star", "awesome", "lifesaver", "rock", "one",
+		"day", "evening", "bye", "all", "d")
+	prioEnds = set("p1", "p2", "p3", "p4", "p", "asap", "urgent", "urgently", "critical", "important", "prio", "priority",
+		"pri", "rush")
+)
+
+// mayEndWith reports whether s ends with one of the words ends (ignoring
+// trailing spaces, '!' and '.'), a closing bracket or a non-ASCII
+// character (an emoji), or "xx".
+func mayEndWith(s string, ends map[string]bool) bool {
+	t := strings.TrimRight(s, " !.")
+	if t == "" {
+		return false
+	}
+	if c := t[len(t)-1]; c >= utf8.RuneSelf || c == ')' || c == ']' {
+		return true
+	}
+	j := len(t)
+	for j > 0 && (t[j-1] >= 'a' && t[j-1] <= 'z' || t[j-1] >= 'A' && t[j-1] <= 'Z' || t[j-1] >= '0' && t[j-1] <= '9') {
+		j--
+	}
+	w := strings.ToLower(t[j:])
+	return ends[w] || strings.HasPrefix(w, "xx")
 }
 
 // bangPriority reads a run of exclamation marks standing alone or ending
@@ -142,6 +172,14 @@ var (
 	rePrioParens = re(`\s*[(\[]\s*(` + prioMarker + `)\s*!*\s*[)\]]`)
 )
 
+// stripPrioTail removes a priority marker at the end of s.
+func stripPrioTail(s string) (string, bool) {
+	if !mayEndWith(s, prioEnds) {
+		return s, false
+	}
+	return stripTail(s, rePrioTail)
+}
+
 // markerPriority maps a priority marker to a priority.
 func markerPriority(m string) string {
 	l := strings.ToLower(strings.Join(strings.Fields(strings.ReplaceAll(m, "-", " ")), " "))
@@ -181,7 +219,7 @@ func takePriority(s string) (string, string) {
 			s = strings.TrimSpace(s[:m[0]] + " " + s[m[1]:])
 			changed = true
 		}
-		if t, ok := stripTail(s, rePrioTail); ok {
+		if t, ok := stripPrioTail(s); ok {
 			if m := rePrioTail.FindStringSubmatch(s[len(t):]); m != nil {
 				prio = markerPriority(m[1])
 			}
@@ -403,7 +441,7 @@ func damerauLevenshtein(a, b string, limit int) int {
 // parseTerse reads the short forms people type to tick a task off or
 // delete it: "#4 ✓", "4 finished", "done: 4", "x 4", "del 3", "5 reopen".
 func parseTerse(s string) (Intent, bool) {
-	if len(s) > 64 {
+	if len(s) > 64 || !strings.ContainsAny(s, "0123456789") {
 		return Intent{}, false
 	}
 	if m := reTerseDoneAfter.FindStringSubmatch(s); m != nil {
@@ -510,6 +548,21 @@ var foreignWords = map[string]map[string]bool{
 		"zien", "mijn", "vandaag", "herinner", "bellen", "verwijder", "lijst", "alsjeblieft", "een", "het", "en", "ik", "moet"),
 }
 
+// languages are the keys of foreignWords in order; foreignIndex maps each
+// word to the languages it belongs to (bit i: languages[i]).
+var (
+	languages    = [...]string{"Dutch", "French", "German", "Italian", "Portuguese", "Spanish"}
+	foreignIndex = func() map[string]uint8 {
+		m := map[string]uint8{}
+		for i, lang := range languages {
+			for w := range foreignWords[lang] {
+				m[w] |= 1 << i
+			}
+		}
+		return m
+	}()
+)
+
 func set(words ...string) map[string]bool {
 	m := make(map[string]bool, len(words))
 	for _, w := range words {
@@ -545,25 +598,25 @@ func foreignLanguage(s string) (string, bool) {
 	if other > latin {
 		return script, true
 	}
-	counts := map[string]int{}
-	english, words := 0, 0
-	for _, w := range strings.FieldsFunc(strings.ToLower(s[:min(len(s), 2048)]), func(r rune) bool {
+	var counts [len(languages)]int
+	english := 0
+	for _, w := range strings.FieldsFunc(s[:min(len(s), 2048)], func(r rune) bool {
 		return !unicode.IsLetter(r) && r != '\'' && r != '-'
 	}) {
-		words++
+		w = strings.ToLower(w)
 		if englishWords[w] {
 			english++
 		}
-		for lang, ws := range foreignWords {
-			if ws[w] {
-				counts[lang]++
+		for i, in := 0, foreignIndex[w]; in != 0; i, in = i+1, in>>1 {
+			if in&1 != 0 {
+				counts[i]++
 			}
 		}
 	}
 	best, n := "", 0
-	for lang, c := range counts {
-		if c > n || c == n && lang < best {
-			best, n = lang, c
+	for i, c := range counts {
+		if c > n {
+			best, n = languages[i], c
 		}
 	}
 	if n >= 2 && english == 0 || n >= 3 && n > 2*english {
