@@ -263,6 +263,17 @@ func (a *Agent) do(ctx context.Context, st *turnState, in Intent) (*reply, error
 			"changed anything. In English I can add, list, complete and delete tasks: for example “add buy milk "+
 			"tomorrow”, “show my tasks” or “mark task 2 as done”.", lang)}, nil
 	case KindComplete, KindReopen, KindUpdate, KindDelete:
+		if len(in.Ref.Titles) > 1 && in.Kind != KindUpdate {
+			// "the groceries and the bills": several tasks when the words
+			// as a whole name none.
+			ids, err := a.resolveTitles(ctx, st, in)
+			if err != nil {
+				return nil, err
+			}
+			if len(ids) > 1 {
+				in.Ref, in.Tentative = Ref{IDs: toInts(ids)}, false
+			}
+		}
 		if in.Ref.Many() {
 			return a.changeMany(ctx, st, in)
 		}
@@ -821,7 +832,7 @@ func (a *Agent) change(ctx context.Context, st *turnState, in Intent) (*reply, e
 // thursday" stays at 10:00), unless the task had none (end of day).
 func (a *Agent) keepTime(ctx context.Context, st *turnState, id int64, f Fields) (time.Time, error) {
 	due := *f.Due
-	if f.DueHasTime {
+	if f.DueHasTime && !f.DueClockOnly {
 		return due, nil
 	}
 	t, err := a.svc.Get(ctx, st.user, id)
@@ -834,10 +845,14 @@ func (a *Agent) keepTime(ctx context.Context, st *turnState, id int64, f Fields)
 		return due, nil
 	}
 	old := t.DueAt.In(st.loc)
+	d := due.In(st.loc)
+	if f.DueClockOnly {
+		// "move task 2 to 4pm": the task's day at the new time.
+		return time.Date(old.Year(), old.Month(), old.Day(), d.Hour(), d.Minute(), 0, 0, st.loc).UTC(), nil
+	}
 	if old.Hour() == EndOfDayHour && old.Minute() == EndOfDayMinute {
 		return due, nil
 	}
-	d := due.In(st.loc)
 	return time.Date(d.Year(), d.Month(), d.Day(), old.Hour(), old.Minute(), 0, 0, st.loc).UTC(), nil
 }
 

@@ -3,6 +3,7 @@ package offline
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/taskpilotai/taskpilot/pkg/agent"
@@ -136,6 +137,36 @@ func (a *Agent) resolveMany(ctx context.Context, st *turnState, in Intent) ([]in
 			verbFor(in.Kind))}, nil
 	}
 	return out, nil, nil
+}
+
+// resolveTitles finds the task of each part of a reference listing several
+// ("the groceries and the bills") when the whole matches no task: the ids
+// when every part names one task, else nil.
+func (a *Agent) resolveTitles(ctx context.Context, st *turnState, in Intent) ([]int64, error) {
+	all, err := a.svc.List(ctx, st.user, tasks.Filter{})
+	if err != nil {
+		return nil, fmt.Errorf("offline agent: list tasks: %w", err)
+	}
+	var cands []Candidate
+	for _, t := range all {
+		if applies(in.Kind, t) {
+			cands = append(cands, Candidate{ID: int(t.ID), Title: t.Title})
+		}
+	}
+	if best, tied, ok := Best(MatchTitles(in.Ref.Title, cands)); ok && len(tied) == 0 && best.Score == 1 {
+		return nil, nil
+	}
+	var out []int64
+	for _, part := range in.Ref.Titles {
+		best, tied, ok := Best(MatchTitles(part, cands))
+		if !ok || len(tied) > 0 {
+			return nil, nil
+		}
+		if !slices.Contains(out, int64(best.ID)) {
+			out = append(out, int64(best.ID))
+		}
+	}
+	return out, nil
 }
 
 // pickRows picks the rows of the last list a reference names ("all of

@@ -32,6 +32,8 @@ type dateMatch struct {
 	// HasTime tells whether the user said a time of day ("at 5pm",
 	// "tonight", "in 2 hours"); without one At is the end of that day.
 	HasTime bool
+	// ClockOnly tells that only a time of day was said ("at 4pm"): no day.
+	ClockOnly bool
 }
 
 // dateFinder wraps github.com/olebedev/when's English rules. It runs the
@@ -136,12 +138,14 @@ func (f *dateFinder) find(text string, now time.Time, loc *time.Location) (dateM
 		return dateMatch{}, false
 	}
 	hasTime := ctx.Hour != nil || ctx.Minute != nil || (ctx.Duration != 0 && ctx.Duration%(24*time.Hour) != 0)
+	clockOnly := false
 	if hasTime {
 		t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), 0, 0, loc)
 		// "at 9am" said at 10am means tomorrow morning.
 		// "today at 9am" said at 10am stays today (and is overdue).
 		onlyClock := ctx.Year == nil && ctx.Month == nil && ctx.Day == nil && ctx.Weekday == nil && ctx.Duration == 0
-		if onlyClock && t.Before(base) && !reSaidToday.MatchString(text[start:end]) {
+		clockOnly = onlyClock && !reSaidToday.MatchString(text[start:end])
+		if clockOnly && t.Before(base) {
 			t = t.AddDate(0, 0, 1)
 		}
 	} else {
@@ -159,7 +163,7 @@ func (f *dateFinder) find(text string, now time.Time, loc *time.Location) (dateM
 	for end > start && strings.ContainsRune(" \t,.", rune(text[end-1])) {
 		end--
 	}
-	return dateMatch{Start: start, End: end, At: t.UTC(), HasTime: hasTime}, true
+	return dateMatch{Start: start, End: end, At: t.UTC(), HasTime: hasTime, ClockOnly: clockOnly}, true
 }
 
 // extraRules add phrases the library's English rules do not know, written

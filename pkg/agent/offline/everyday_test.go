@@ -231,6 +231,9 @@ var everyday = []everydayCase{
 	{kind: kSeveral, name: "shared bangs", say: "remind me to call mom and email dad !!",
 		check: both(added("Call mom", "Email dad"), prio("Call mom", tasks.PriorityHigh), prio("Email dad", tasks.PriorityHigh))},
 
+	{kind: kSeveral, name: "list then date first", say: "tomorrow I need to call the bank",
+		check: both(added("Call the bank"), dueAt("Call the bank", ny(11, 26, 23, 59)))},
+
 	// --- priority words ------------------------------------------------------
 	{kind: kPriority, name: "urgent at the end", say: "add call the landlord urgent",
 		check: both(added("Call the landlord"), prio("Call the landlord", tasks.PriorityUrgent))},
@@ -342,6 +345,12 @@ var everyday = []everydayCase{
 		reply: []string{"Delete these 5 tasks"}, check: count(5)},
 	{kind: kBulk, name: "id range", seed: true, say: "complete tasks 1-3", check: statuses(tasks.StatusCompleted, 1, 2, 3)},
 
+	{kind: kBulk, name: "two names", seed: true, say: "Mark the grocery one and the bills one as done",
+		check: both(statuses(tasks.StatusCompleted, 1, 4), statuses(tasks.StatusPending, 2, 3))},
+	{kind: kBulk, name: "two remarks", seed: true, say: "I finished the groceries and paid the bills",
+		check: statuses(tasks.StatusCompleted, 1, 4)},
+	{kind: kBulk, name: "clear my list asks", seed: true, say: "clear my list", reply: []string{"Delete these 5 tasks"}, check: count(5)},
+
 	// --- terse forms ---------------------------------------------------------
 	{kind: kTerse, name: "hash check mark", seed: true, say: "#4 ✓", check: status(4, tasks.StatusCompleted)},
 	{kind: kTerse, name: "n finished", seed: true, say: "4 finished", check: status(4, tasks.StatusCompleted)},
@@ -360,6 +369,9 @@ var everyday = []everydayCase{
 
 	{kind: kTerse, name: "two hashes done", seed: true, say: "#2 #3 done", check: statuses(tasks.StatusCompleted, 2, 3)},
 	{kind: kTerse, name: "box x", seed: true, say: "[x] 4", check: status(4, tasks.StatusCompleted)},
+
+	{kind: kOpener, name: "thanks that's all for now", seed: true, say: "Thanks, that's all for now!", reply: []string{"welcome"},
+		check: unchanged()},
 
 	// --- natural undo ----------------------------------------------------------
 	{kind: kUndo, name: "oops", before: []string{"add a task to buy milk"}, say: "oops", check: count(0)},
@@ -440,6 +452,9 @@ var everyday = []everydayCase{
 	{kind: kDates, name: "push back a day", seed: true, say: "push task 2 back a day", check: dueAt("Team meeting", ny(11, 26, 15, 0))},
 	{kind: kDates, name: "postpone by hours", seed: true, say: "postpone the team meeting by 2 hours",
 		check: dueAt("Team meeting", ny(11, 25, 17, 0))},
+
+	{kind: kDates, name: "time only keeps the day", setup: dentist, say: "move the dentist appointment to 4pm",
+		check: dueAt("Dentist appointment", ny(11, 27, 16, 0))},
 
 	// --- out of scope ----------------------------------------------------------
 	{kind: kOffTopic, name: "weather", seed: true, say: "what's the weather like tomorrow?", reply: []string{"weather", "for example"},

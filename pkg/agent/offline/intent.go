@@ -65,6 +65,9 @@ type Ref struct {
 	All bool
 	// Title is words to match against task titles ("the meeting task" → "meeting").
 	Title string
+	// Titles are Title's parts when it lists several ("the groceries and
+	// the bills"): tried when Title as a whole matches no task.
+	Titles []string `json:",omitempty"`
 	// filterText is what follows "all"/"everything", read into Filter by
 	// the parser; every is "everything" rather than "all of them".
 	filterText string
@@ -88,6 +91,9 @@ type Fields struct {
 	// Due is in UTC; DueHasTime tells whether the user said a time of day.
 	Due        *time.Time
 	DueHasTime bool
+	// DueClockOnly tells that only a time of day was said ("move task 2 to
+	// 4pm"): a reschedule keeps the task's day.
+	DueClockOnly bool `json:",omitempty"`
 	// ShiftDays and ShiftMinutes move the task's due date by that much
 	// ("push task 2 back a day"): days on the user's calendar.
 	ShiftDays, ShiftMinutes int

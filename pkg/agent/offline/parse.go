@@ -104,7 +104,8 @@ var (
 		`^(?:remind\s+me|set\s+(?:a|up\s+a)\s+reminder|reminder)\s*(?:(?:to|about|that\s+i\s+(?:need|have)\s+to)\b|:|-)?\s*|` +
 		`^(?:don'?t|do\s+not)\s+(?:let\s+me\s+)?forget\s+(?:to\s+|about\s+)?|` +
 		`^(?:to-?do|task)\s*[:\-]\s*|` +
-		`^i\s+(?:need|have|must|should|gotta|got|ought|want|plan|intend|wanna)\s+(?:to\s*:\s*|to\s+)?`)
+		`^i\s+(?:need|have|must|should|gotta|got|ought|want|plan|intend|wanna)\s+(?:to\s*:\s*|to\s+)?|` +
+		`^(?:need|have|got|gotta|must)\s+to\s+`)
 	reBareAdd      = re(`^(?:add|create|new|make)(?:\s+(?:a|an|new|another))*(?:\s+` + taskNoun + `)?$`)
 	reTrailingList = re(`\s+(?:to|on|in)\s+(?:my|the)\s+(?:[\p{L}-]+\s+)?(?:list|` + taskNoun + `)$`)
 	reHashTag      = re(`(?:^|\s)#([\p{L}\p{N}_][\p{L}\p{N}_-]*)`)
@@ -228,6 +229,13 @@ func (p *Parser) Parse(text string, now time.Time, loc *time.Location) Intent {
 // is the priority said with exclamation marks ("!!").
 func (p *Parser) parseRequest(s, bangs string, now time.Time, loc *time.Location) Intent {
 	s = fixDateWords(fixGerund(s))
+	// "tomorrow I need to call the bank": the day goes after the request.
+	if dm, ok := p.dates.find(s[:min(len(s), 40)], now, loc); ok && dm.Start == 0 && dm.End < len(s) {
+		rest := strings.TrimLeft(s[dm.End:], " ,")
+		if _, _, ok := addLead(rest); ok {
+			s = rest + " " + s[:dm.End]
+		}
+	}
 	if m := reIDRange.FindStringSubmatch(s); m != nil {
 		if in, ok := idRange(m); ok {
 			return in
@@ -533,7 +541,7 @@ func (p *Parser) wholeDate(s string, now time.Time, loc *time.Location) (Fields,
 		return Fields{}, false
 	}
 	at := dm.At
-	return Fields{Due: &at, DueHasTime: dm.HasTime}, true
+	return Fields{Due: &at, DueHasTime: dm.HasTime, DueClockOnly: dm.ClockOnly}, true
 }
 
 // addLead recognises the phrasing of an add request and returns the rest.
@@ -657,6 +665,14 @@ func (p *Parser) parseAdd(rest, prio string, now time.Time, loc *time.Location) 
 		f.Due, f.DueHasTime = &at, dm.HasTime
 	}
 	s = reTrailingDue.ReplaceAllString(strings.TrimSpace(s), "")
+	// "put 'fix bike' on the list for the weekend": the list and quotes
+	// once the date is out.
+	if t := strings.TrimSpace(reTrailingList.ReplaceAllString(s, "")); t != "" {
+		s = t
+	}
+	if isQuoted(s) {
+		s = unquote(s)
+	}
 	title := cleanTitle(s)
 	if title != "" {
 		f.Title = &title
@@ -786,7 +802,18 @@ func parseRef(s string) Ref {
 	if !hasWordChar(s) || reRefNothing.MatchString(s) {
 		return Ref{}
 	}
-	return Ref{Title: s}
+	r := Ref{Title: s}
+	if parts := reRefListSep.Split(s, MaxItems+1); len(parts) >= 2 && len(parts) <= MaxItems {
+		for _, part := range parts {
+			if t := parseRef(part); t.Title != "" && len(t.Titles) == 0 {
+				r.Titles = append(r.Titles, t.Title)
+			}
+		}
+		if len(r.Titles) != len(parts) {
+			r.Titles = nil
+		}
+	}
+	return r
 }
 
 // parseOne reads a task id or a position in the last list from l (lower

@@ -226,9 +226,9 @@ func (p *Parser) parseLines(text string, now time.Time, loc *time.Location) (Int
 var (
 	reRefBoth     = re(`^(?:both|both\s+(?:of\s+)?(?:them|those|these|tasks|ones)|the\s+two\s+of\s+them|them\s+both|the\s+two|these\s+two|those\s+two)$`)
 	reRefOrdinals = re(`^(?:the\s+)?(first|last|top|bottom|final|latest)\s+(two|three|four|five|six|seven|eight|nine|ten|\d{1,2})(?:\s+(?:ones|tasks|items|to-?dos|of\s+them|on\s+the\s+list|in\s+the\s+list))*$`)
-	reRefEvery    = re(`^(?:all\s+(?:of\s+)?(?:them|my\s+tasks|the\s+tasks|tasks|those|these)|all|everything|every\s+(?:task|one|single\s+(?:one|task))|whatever(?:\s+(?:tasks?|ones?))?|anything|them\s+all|the\s+lot|the\s+whole\s+list)\b\s*`)
+	reRefEvery    = re(`^(?:all\s+(?:of\s+)?(?:them|my\s+tasks|the\s+tasks|tasks|those|these)|(?:everything\s+(?:on|in)\s+)?(?:my|the)\s+(?:whole\s+|entire\s+)?(?:to-?do\s+)?list|all|everything|every\s+(?:task|one|single\s+(?:one|task))|whatever(?:\s+(?:tasks?|ones?))?|anything|them\s+all|the\s+lot|the\s+whole\s+list)\b\s*`)
 	reRefShown    = re(`\b(?:them|those|these)\b`)
-	reRefPlural   = re(`^(?:the\s+|my\s+|all\s+(?:the\s+|my\s+)?)?(?:completed|finished|done|checked(?:\s+off)?|ticked(?:\s+off)?|old|overdue|late|pending|open)\s+(?:ones|tasks|items|to-?dos)\b|^(?:the\s+)?(?:ones|tasks|items|to-?dos)\s+(?:that\s+are\s+|which\s+are\s+|i'?ve\s+|i\s+have\s+)?(?:already\s+)?(?:completed|finished|done|overdue)\b`)
+	reRefPlural   = re(`^(?:the\s+|my\s+|all\s+(?:the\s+|my\s+)?)?(?:completed|finished|done|checked(?:\s+off)?|ticked(?:\s+off)?|old|overdue|late|pending|open)(?:\s+(?:ones|tasks|items|to-?dos)\b|$)|^(?:the\s+)?(?:ones|tasks|items|to-?dos)\s+(?:that\s+are\s+|which\s+are\s+|i'?ve\s+|i\s+have\s+)?(?:already\s+)?(?:completed|finished|done|overdue)\b`)
 	reRefListSep  = re(`\s*(?:,|\band\b|&|\+)\s*`)
 	reRefPlurals  = re(`^(?:tasks|items|numbers|nos\.?|ids|to-?dos)\s+`)
 )

@@ -30,7 +30,7 @@ var (
 	// Sign-offs after the request (reSuffix has the short ones).
 	reSignOff = re(`(?:[\s,.!-]*(?:\b(?:thanks|thank\s+you|thx|ty|tysm|tia|cheers|ta)(?:\s+(?:so\s+much|a\s+lot|a\s+bunch|very\s+much|in\s+advance|again|mate|buddy))*|` +
 		`\bmany\s+thanks|\bmuch\s+appreciated|\b(?:i\s+)?appreciate\s+(?:it|that|you)|\byou'?re\s+(?:the\s+best|a\s+star|awesome|a\s+lifesaver)|\byou\s+rock|` +
-		`\b(?:have\s+a\s+(?:good|nice|great)\s+(?:one|day|evening))|\bbye|\bxx+|\bthat'?s\s+all|:-?\)|:d|;\)|[\x{1F300}-\x{1FAFF}\x{2600}-\x{26FF}\x{2764}]\x{FE0F}?))+[\s!.]*$`)
+		`\b(?:have\s+a\s+(?:good|nice|great)\s+(?:one|day|evening))|\bbye|\bxx+|\bthat'?s\s+(?:all|it)(?:\s+for\s+(?:now|today))?|:-?\)|:d|;\)|[\x{1F300}-\x{1FAFF}\x{2600}-\x{26FF}\x{2764}]\x{FE0F}?))+[\s!.]*$`)
 
 	// Terse completions: "#4 ✓", "4 finished", "done: 4", "x 4", "✅ 3, 4".
 	reTerseDoneAfter  = re(`^((?:#|task\s*|no\.?\s*|number\s*)?\d{1,9}(?:\s*(?:,|and|&|\+)?\s*(?:#|task\s*)?\d{1,9})*)\s*(?:[:\-=]\s*|(?:is|are)\s+)?(?:✓|✔|✔️|✅|☑|☑️|👍|\[x\]|x|done|finished|complete|completed|closed|ok|dun|donee)[\s!.]*$`)
@@ -106,7 +106,7 @@ func stripSignOffs(s string) string {
 var (
 	signOffEnds = set("thanks", "you", "thx", "ty", "tysm", "tia", "cheers", "ta", "much", "lot", "bunch", "advance",
 		"again", "mate", "buddy", "appreciated", "it", "that", "best", "star", "awesome", "lifesaver", "rock", "one",
-		"day", "evening", "bye", "all", "d")
+		"day", "evening", "bye", "all", "d", "now", "today")
 	prioEnds = set("p1", "p2", "p3", "p4", "p", "asap", "urgent", "urgently", "critical", "important", "prio", "priority",
 		"pri", "rush")
 )
