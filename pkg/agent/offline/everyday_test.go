@@ -189,6 +189,12 @@ var everyday = []everydayCase{
 	{kind: kOpener, name: "would you mind adding", say: "would you mind adding call the vet tomorrow? cheers!",
 		check: both(added("Call the vet"), dueAt("Call the vet", ny(11, 26, 23, 59)))},
 
+	{kind: kOpener, name: "small talk sentences around", say: "Hi! Hope you had a good weekend. Can you add 'dentist' for Tuesday? Also, thanks for the help yesterday.",
+		check: both(added("Dentist"), dueAt("Dentist", ny(12, 1, 23, 59)))},
+	{kind: kOpener, name: "how are you first", say: "How are you? add milk please", check: added("Milk")},
+	{kind: kOpener, name: "it's me again have a nice day", say: "hey, it's me again. please remind me to call the vet at 4pm. have a nice day!",
+		check: both(added("Call the vet"), dueAt("Call the vet", ny(11, 25, 16, 0)))},
+
 	// --- several tasks in one message ----------------------------------------
 	{kind: kSeveral, name: "comma and list", say: "add apples, pears and a melon", reply: []string{"Added 3 tasks"},
 		check: added("Apples", "Pears", "Melon")},
@@ -233,6 +239,13 @@ var everyday = []everydayCase{
 
 	{kind: kSeveral, name: "list then date first", say: "tomorrow I need to call the bank",
 		check: both(added("Call the bank"), dueAt("Call the bank", ny(11, 26, 23, 59)))},
+
+	{kind: kSeveral, name: "count lead with a day", say: "I need to do three things today: laundry, groceries and gym",
+		check: both(added("Laundry", "Groceries", "Gym"), dueAt("Laundry", ny(11, 25, 23, 59)), dueAt("Gym", ny(11, 25, 23, 59)))},
+	{kind: kSeveral, name: "lead line with a day", say: "todo today:\n- laundry\n- call mom at 6pm",
+		check: both(added("Laundry", "Call mom"), dueAt("Laundry", ny(11, 25, 23, 59)), dueAt("Call mom", ny(11, 25, 18, 0)))},
+	{kind: kSeveral, name: "day colon list", say: "tomorrow: call mom, buy milk",
+		check: both(added("Call mom", "Buy milk"), dueAt("Call mom", ny(11, 26, 23, 59)))},
 
 	// --- priority words ------------------------------------------------------
 	{kind: kPriority, name: "urgent at the end", say: "add call the landlord urgent",

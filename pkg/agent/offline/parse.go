@@ -189,6 +189,7 @@ func (p *Parser) Parse(text string, now time.Time, loc *time.Location) Intent {
 	if in, ok := p.parseLines(text, now, loc); ok {
 		return in
 	}
+	s = stripSmallTalk(stripOpeners(s))
 	s = stripOpeners(s)
 	if !hasWordChar(s) {
 		return Intent{Kind: KindGreeting}
@@ -234,6 +235,9 @@ func (p *Parser) parseRequest(s, bangs string, now time.Time, loc *time.Location
 		rest := strings.TrimLeft(s[dm.End:], " ,")
 		if _, _, ok := addLead(rest); ok {
 			s = rest + " " + s[:dm.End]
+		} else if strings.HasPrefix(rest, ":") && hasWordChar(rest) {
+			// "tomorrow: call mom, buy milk"
+			s = "add " + strings.TrimSpace(rest[1:]) + " " + s[:dm.End]
 		}
 	}
 	if m := reIDRange.FindStringSubmatch(s); m != nil {

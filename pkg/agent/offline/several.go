@@ -14,7 +14,7 @@ const MaxItems = 25
 
 var (
 	// "two things:", "the following:", "these 3 tasks -".
-	reCountLead = re(`^(?:here\s+are\s+)?(?:these\s+(?:\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)(?:\s+(?:things|tasks|items|to-?dos|errands))?|(?:the\s+)?following|these|(?:my\s+|the\s+)?(?:shopping|grocery|groceries|to-?do|packing|errands?|chores?)\s+list|(?:a\s+)?(?:few|couple(?:\s+of)?|some|\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\s+(?:more\s+|new\s+|quick\s+)?(?:things|tasks|items|to-?dos|reminders|errands|jobs)|(?:these|the\s+following)\s+(?:\d{1,2}\s+|two\s+|three\s+|four\s+|five\s+)?(?:things|tasks|items|to-?dos|errands))(?:\s+(?:to|on|for|in)\s+(?:my|the)\s+(?:[\p{L}-]+\s+)?(?:list|to-?dos?))?\s*(?:[:\-—]\s*|\s+)`)
+	reCountLead = re(`^(?:here\s+are\s+)?(?:do\s+|get\s+done\s+|finish\s+)?(?:these\s+(?:\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)(?:\s+(?:things|tasks|items|to-?dos|errands))?|(?:the\s+)?following|these|(?:my\s+|the\s+)?(?:shopping|grocery|groceries|to-?do|packing|errands?|chores?)\s+list|(?:a\s+)?(?:few|couple(?:\s+of)?|some|\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\s+(?:more\s+|new\s+|quick\s+)?(?:things|tasks|items|to-?dos|reminders|errands|jobs)|(?:these|the\s+following)\s+(?:\d{1,2}\s+|two\s+|three\s+|four\s+|five\s+)?(?:things|tasks|items|to-?dos|errands))(?:\s+(?:to|on|for|in)\s+(?:my|the)\s+(?:[\p{L}-]+\s+)?(?:list|to-?dos?))?(?:\s+(?:for\s+|due\s+|by\s+)?(today|tonight|tomorrow|this\s+(?:week(?:end)?|morning|afternoon|evening)|next\s+week|(?:on\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day))?\s*(?:[:\-—]\s*|\s+)`)
 	// "urgent: fix the tap", "!!! server down", "p1 - call the bank".
 	reAddByPrio = re(`^(?:!+\s*)?` + prioMarker + `\s*(?:[:\-–—]|!+)\s*[\p{L}\d'"]`)
 	// A bullet or number in front of a list item.
@@ -37,7 +37,12 @@ var (
 // "… !!") is every task's, and so is a date said after the last one when
 // no other has one ("add apples, pears and a melon tomorrow").
 func (p *Parser) addRequest(rest, prio, bangs string, now time.Time, loc *time.Location) Intent {
-	if items, ok := p.splitItems(rest, now, loc); ok {
+	if items, day, ok := p.splitItems(rest, now, loc); ok {
+		// "three things today: …": the day of the lead is every task's.
+		var leadDue *dateMatch
+		if dm, ok := p.dates.find(day, now, loc); ok && day != "" {
+			leadDue = &dm
+		}
 		shared := prio
 		if _, pr := takePriority(strings.Trim(rest, "! ")); pr != "" {
 			shared = pr
@@ -50,6 +55,10 @@ func (p *Parser) addRequest(rest, prio, bangs string, now time.Time, loc *time.L
 			if in.Fields.Title != nil {
 				if in.Fields.Priority == "" {
 					in.Fields.Priority = shared
+				}
+				if in.Fields.Due == nil && leadDue != nil {
+					at := leadDue.At
+					in.Fields.Due, in.Fields.DueHasTime = &at, leadDue.HasTime
 				}
 				fs = append(fs, in.Fields)
 			}
@@ -85,14 +94,18 @@ func (p *Parser) addRequest(rest, prio, bangs string, now time.Time, loc *time.L
 // a comma, semicolon or inline-numbered list, or parts joined by "and"
 // when a count was said ("two things: …") or both parts start with a verb.
 // ok is false for one task.
-func (p *Parser) splitItems(rest string, now time.Time, loc *time.Location) ([]string, bool) {
+// day is a day said in a count lead ("three things today:").
+func (p *Parser) splitItems(rest string, now time.Time, loc *time.Location) (items []string, day string, ok bool) {
 	counted := false
 	if m := reCountLead.FindStringSubmatchIndex(rest); m != nil && m[1] < len(rest) {
+		if m[2] >= 0 {
+			day = rest[m[2]:m[3]]
+		}
 		rest, counted = rest[m[1]:], true
 	}
 	rest = strings.TrimSpace(strings.TrimLeft(rest, ":-– "))
 	if isQuoted(rest) || reDescPhrase.MatchString(rest) || len(rest) > 4096 {
-		return nil, false
+		return nil, "", false
 	}
 	var parts []string
 	switch {
@@ -113,17 +126,16 @@ func (p *Parser) splitItems(rest string, now time.Time, loc *time.Location) ([]s
 	default:
 		m := reAndLast.FindStringSubmatch(rest)
 		if m == nil {
-			return nil, false
+			return nil, "", false
 		}
 		a, b := strings.TrimSpace(m[1]), strings.TrimSpace(m[2])
 		bothVerbs := reTaskVerb.MatchString(strings.ToLower(a)) && reTaskVerb.MatchString(strings.ToLower(b)) &&
 			strings.Contains(a, " ") && strings.Contains(b, " ")
 		if !counted && !bothVerbs && !strings.HasPrefix(strings.ToLower(b), "to ") {
-			return nil, false
+			return nil, "", false
 		}
 		parts = []string{a, strings.TrimPrefix(b, "to ")}
 	}
-	var items []string
 	for _, part := range parts {
 		part = strings.TrimSpace(strings.Trim(strings.TrimSpace(part), ".!?"))
 		if part == "" {
@@ -131,17 +143,17 @@ func (p *Parser) splitItems(rest string, now time.Time, loc *time.Location) ([]s
 		}
 		l := strings.ToLower(part)
 		if !hasWordChar(part) || reNotItem.MatchString(l) {
-			return nil, false
+			return nil, "", false
 		}
 		if _, ok := p.wholeDate(part, now, loc); ok {
-			return nil, false
+			return nil, "", false
 		}
 		items = append(items, stripArticle(part))
 	}
 	if len(items) < 2 {
-		return nil, false
+		return nil, "", false
 	}
-	return items, true
+	return items, day, true
 }
 
 // stripArticle drops "a", "an", "some" in front of an item of a list ("a
@@ -200,7 +212,20 @@ func (p *Parser) parseLines(text string, now time.Time, loc *time.Location) (Int
 	} else if !bulleted {
 		return Intent{}, false
 	}
+	// "todo today:": the lead's day is every task's that has none.
+	var leadDue *dateMatch
+	if dm, ok := p.dates.find(fixDateWords(lead), now, loc); ok && lead != "" {
+		leadDue = &dm
+	}
 	var fs []Fields
+	defer func() {
+		for i := range fs {
+			if fs[i].Due == nil && leadDue != nil {
+				at := leadDue.At
+				fs[i].Due, fs[i].DueHasTime = &at, leadDue.HasTime
+			}
+		}
+	}()
 	for _, l := range lines {
 		l = strings.TrimSpace(reBullet.ReplaceAllString(l, ""))
 		l = stripPoliteness(l)

@@ -73,6 +73,33 @@ var (
 	reTaskTopics = re(`\b(?:tasks?|to-?dos?|list|due|pending|overdue|remind(?:er)?s?|deadline|complete|completed|done|finished)\b`)
 )
 
+var (
+	// A whole sentence of small talk in front of a request ("Hope you had
+	// a good weekend.", "How are you?") or after it ("Also, thanks for the
+	// help yesterday.").
+	reOpenerSentence = re(`^(?:i\s+)?(?:hope|how\s+are\s+you|how'?s\s+(?:it\s+going|your\s+day|everything)|how\s+is\s+(?:it\s+going|your\s+day)|` +
+		`happy\s+\p{L}+|long\s+time\s+no\s+see|good\s+to\s+see\s+you|nice\s+to\s+meet\s+you|it'?s\s+me(?:\s+again)?|me\s+again|` +
+		`sorry\s+to\s+bother(?:\s+you)?|what'?s\s+up|how\s+have\s+you\s+been)\b[^.!?]{0,60}[.!?]+\s+`)
+	reCloserSentence = re(`[.!?]\s+(?:also,?\s+|and\s+|oh\s+and\s+|btw,?\s+)?(?:thanks|thank\s+you|cheers|much\s+appreciated|(?:i\s+)?appreciate|(?:i\s+)?hope|have\s+a\s+|you'?re\s+|love\s+(?:this|the|you)|great\s+(?:job|work)|good\s+job|nice\s+one|talk\s+(?:to\s+you\s+)?(?:soon|later)|see\s+you|bye)\b[^.!?]{0,80}[.!?]*$`)
+)
+
+// stripSmallTalk removes sentences of small talk before and after a request.
+func stripSmallTalk(s string) string {
+	for range 3 {
+		t, ok := stripHead(s, reOpenerSentence)
+		if !ok {
+			break
+		}
+		s = strings.TrimSpace(t)
+	}
+	if len(s) <= 512 {
+		if m := reCloserSentence.FindStringSubmatchIndex(s); m != nil && m[0] > 0 {
+			s = strings.TrimSpace(s[:m[0]+1])
+		}
+	}
+	return s
+}
+
 // stripOpeners removes greetings and pleasantries in front of a request,
 // each read through a window (stripHead), so the work stays linear.
 func stripOpeners(s string) string {
