@@ -110,9 +110,7 @@ func (p *Parser) splitItems(rest string, now time.Time, loc *time.Location) (ite
 	var parts []string
 	switch {
 	case len(reInlineNumber.FindAllStringIndex(rest, 3)) >= 2:
-		for _, part := range reInlineNumber.Split(rest, MaxItems+1) {
-			parts = append(parts, part)
-		}
+		parts = append(parts, reInlineNumber.Split(rest, MaxItems+1)...)
 	case strings.Contains(rest, ";"):
 		parts = strings.Split(rest, ";")
 	case strings.Contains(rest, ","):
@@ -203,7 +201,7 @@ func (p *Parser) parseLines(text string, now time.Time, loc *time.Location) (Int
 		_, _, isAdd := addLead(l + " x")
 		listy := reCountLead.MatchString(l+": x") || isAdd || strings.Contains(l, "list") || strings.Contains(l, "todo") ||
 			strings.Contains(l, "to-do") || strings.Contains(l, "to do") || strings.Contains(l, "tasks")
-		if !listy || !(colon || bulleted || isAdd) {
+		if !listy || !colon && !bulleted && !isAdd {
 			return Intent{}, false
 		}
 		if len(lines) < 1 {

@@ -538,7 +538,7 @@ func offTopic(s string) string {
 	switch {
 	case m == "":
 		return ""
-	case strings.Contains("weather forecast raining rainy snowing snowy sunny temperature degrees rain snow", m):
+	case weatherWords[m]:
 		return "the weather"
 	case m == "news" || m == "headlines":
 		return "the news"
@@ -548,11 +548,17 @@ func offTopic(s string) string {
 		return "the time or date"
 	case strings.HasPrefix(m, "how are you") || strings.HasPrefix(m, "are you"):
 		return "me"
-	case strings.Contains("square root calculate times table how much is", m) || strings.HasPrefix(m, "how many"):
+	case mathsWords[m] || strings.HasPrefix(m, "how many"):
 		return "maths"
 	}
 	return "general knowledge"
 }
+
+var (
+	weatherWords = set("weather", "forecast", "rain", "raining", "rainy", "snow", "snowing", "snowy", "sunny",
+		"temperature", "degrees")
+	mathsWords = set("square root", "calculate", "times table", "how much is")
+)
 
 // Words of other languages common in to-do requests, by language.
 var foreignWords = map[string]map[string]bool{
