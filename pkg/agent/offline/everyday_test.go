@@ -195,6 +195,9 @@ var everyday = []everydayCase{
 	{kind: kOpener, name: "it's me again have a nice day", say: "hey, it's me again. please remind me to call the vet at 4pm. have a nice day!",
 		check: both(added("Call the vet"), dueAt("Call the vet", ny(11, 25, 16, 0)))},
 
+	{kind: kOpener, name: "quick favour", say: "Hey TaskPilot! Quick favour — could you add renew the lease?", check: added("Renew the lease")},
+	{kind: kOpener, name: "please and thank you", say: "add water the plants please and thank you", check: added("Water the plants")},
+
 	// --- several tasks in one message ----------------------------------------
 	{kind: kSeveral, name: "comma and list", say: "add apples, pears and a melon", reply: []string{"Added 3 tasks"},
 		check: added("Apples", "Pears", "Melon")},
@@ -246,6 +249,9 @@ var everyday = []everydayCase{
 		check: both(added("Laundry", "Call mom"), dueAt("Laundry", ny(11, 25, 23, 59)), dueAt("Call mom", ny(11, 25, 18, 0)))},
 	{kind: kSeveral, name: "day colon list", say: "tomorrow: call mom, buy milk",
 		check: both(added("Call mom", "Buy milk"), dueAt("Call mom", ny(11, 26, 23, 59)))},
+
+	{kind: kSeveral, name: "add again in one message", say: "add milk. add eggs. add bread", check: added("Milk", "Eggs", "Bread")},
+	{kind: kSeveral, name: "and also add", say: "add call mom, and also add buy milk", check: added("Call mom", "Buy milk")},
 
 	// --- priority words ------------------------------------------------------
 	{kind: kPriority, name: "urgent at the end", say: "add call the landlord urgent",
@@ -314,6 +320,10 @@ var everyday = []everydayCase{
 		check: both(added("Meeting with Sam"), dueAt("Meeting with Sam", ny(11, 27, 23, 59)))},
 	{kind: kTypo, name: "tmr at 9am", say: "add standup tmr at 9am", check: both(added("Standup"), dueAt("Standup", ny(11, 26, 9, 0)))},
 	{kind: kTypo, name: "remnd", say: "remnd me to call the vet", check: added("Call the vet")},
+
+	{kind: kTypo, name: "tsak", seed: true, say: "delete tsak 3", check: gone(3)},
+	{kind: kTypo, name: "dnoe", seed: true, say: "mark task 3 as dnoe", check: status(3, tasks.StatusCompleted)},
+	{kind: kTypo, name: "nex wek", say: "add dentist nex wek", check: dueAt("Dentist", ny(11, 30, 23, 59))},
 
 	// --- bulk and ordinal operations --------------------------------------------
 	{kind: kBulk, name: "complete the last three", seed: true, before: pendingIDs, say: "complete the last three",
@@ -386,6 +396,8 @@ var everyday = []everydayCase{
 	{kind: kOpener, name: "thanks that's all for now", seed: true, say: "Thanks, that's all for now!", reply: []string{"welcome"},
 		check: unchanged()},
 
+	{kind: kTerse, name: "task hash done", seed: true, say: "task #4 done", check: status(4, tasks.StatusCompleted)},
+
 	// --- natural undo ----------------------------------------------------------
 	{kind: kUndo, name: "oops", before: []string{"add a task to buy milk"}, say: "oops", check: count(0)},
 	{kind: kUndo, name: "no wait put it back", seed: true, before: []string{"Remove task 2"}, say: "no wait, put it back",
@@ -430,6 +442,8 @@ var everyday = []everydayCase{
 
 	{kind: kNoLonger, name: "got cancelled", seed: true, say: "the team meeting got cancelled", check: both(gone(2), count(4))},
 	{kind: kNoLonger, name: "take off my list", seed: true, say: "take the meeting notes off my list", check: both(gone(3), count(4))},
+
+	{kind: kNoLonger, name: "call off", seed: true, say: "call off the team meeting", check: both(gone(2), count(4))},
 
 	// --- dates ---------------------------------------------------------------
 	{kind: kDates, name: "reschedule keeps 10:00", setup: dentist, say: "move the dentist appointment to thursday",
@@ -503,6 +517,7 @@ var everyday = []everydayCase{
 		check: unchanged()},
 	{kind: kLanguage, name: "spanish list", seed: true, say: "mostrar mis tareas", reply: []string{"English"},
 		check: both(unchanged(), noWidget())},
+	{kind: kLanguage, name: "foreign greeting alone", say: "hola", reply: []string{"English", "Spanish"}, check: count(0)},
 	{kind: kLanguage, name: "accents in english", say: "add café with Zoë", check: added("Café with Zoë")},
 	{kind: kLanguage, name: "spanish food words in english", say: "add buy tortillas and salsa for taco night",
 		check: added("Buy tortillas and salsa for taco night")},

@@ -17,6 +17,8 @@ var (
 	reCountLead = re(`^(?:here\s+are\s+)?(?:do\s+|get\s+done\s+|finish\s+)?(?:these\s+(?:\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)(?:\s+(?:things|tasks|items|to-?dos|errands))?|(?:the\s+)?following|these|(?:my\s+|the\s+)?(?:shopping|grocery|groceries|to-?do|packing|errands?|chores?)\s+list|(?:a\s+)?(?:few|couple(?:\s+of)?|some|\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\s+(?:more\s+|new\s+|quick\s+)?(?:things|tasks|items|to-?dos|reminders|errands|jobs)|(?:these|the\s+following)\s+(?:\d{1,2}\s+|two\s+|three\s+|four\s+|five\s+)?(?:things|tasks|items|to-?dos|errands))(?:\s+(?:to|on|for|in)\s+(?:my|the)\s+(?:[\p{L}-]+\s+)?(?:list|to-?dos?))?(?:\s+(?:for\s+|due\s+|by\s+)?(today|tonight|tomorrow|this\s+(?:week(?:end)?|morning|afternoon|evening)|next\s+week|(?:on\s+)?(?:mon|tues|wednes|thurs|fri|satur|sun)day))?\s*(?:[:\-—]\s*|\s+)`)
 	// "urgent: fix the tap", "!!! server down", "p1 - call the bank".
 	reAddByPrio = re(`^(?:!+\s*)?` + prioMarker + `\s*(?:[:\-–—]|!+)\s*[\p{L}\d'"]`)
+	// A second add in the same message: "… . add eggs", "… and also add …".
+	reAgainAdd = re(`(?:\s*[.;!,]\s+|\s+and\s+|\s+then\s+)(?:and\s+)?(?:also\s+|then\s+)?(?:add|put|create|new\s+task:?)\s+`)
 	// A bullet or number in front of a list item.
 	reBullet = re(`^(?:[-*•·–—+>]|\d{1,2}[.)]|\(\d{1,2}\)|\[\s?[xX ]?\s?\]|☐|□)\s*`)
 	// Inline numbers: "1) call mom 2) buy milk".
@@ -109,6 +111,9 @@ func (p *Parser) splitItems(rest string, now time.Time, loc *time.Location) (ite
 	}
 	var parts []string
 	switch {
+	case reAgainAdd.MatchString(rest):
+		// "add milk. add eggs", "add milk and add eggs"
+		parts = reAgainAdd.Split(rest, MaxItems+1)
 	case len(reInlineNumber.FindAllStringIndex(rest, 3)) >= 2:
 		parts = append(parts, reInlineNumber.Split(rest, MaxItems+1)...)
 	case strings.Contains(rest, ";"):

@@ -21,19 +21,19 @@ var (
 	reOpener = re(`^(?:(?:(?:hi+|hel+o+|he+y+a?|hiya+|howdy|hallo|greetings|hey\s+hey|hi\s+hi|hello\s+hello|good\s+(?:morning|afternoon|evening|day)|morning|evening|afternoon|yo|sup)` +
 		`(?:\s+(?:there|taskpilot|bot|assistant|friend|again|buddy|mate|pal|all|team|everyone))?` +
 		`|hope\s+(?:you'?re|you\s+are|all'?s|all\s+is|your\s+day'?s|you'?ve\s+been)\s+[\p{L}' ]{1,30}?` +
-		`|(?:a\s+)?quick\s+(?:one|question|request|thing)|one\s+more\s+thing|sorry\s+to\s+bother\s+(?:you)?|(?:ok(?:ay)?\s+)?so+|um+|uh+|er+m*|well|right|alright|listen|btw)` +
+		`|(?:a\s+)?quick\s+(?:one|question|request|thing|favou?r)|(?:can\s+i\s+ask\s+)?a\s+(?:small\s+)?favou?r|one\s+more\s+thing|sorry\s+to\s+bother\s+(?:you)?|(?:ok(?:ay)?\s+)?so+|um+|uh+|er+m*|well|right|alright|listen|btw)` +
 		`(?:\s*(?:[!.,:;…~—–-]+|:-?\)|:d|;\)|\(:|[\x{1F300}-\x{1FAFF}\x{2600}-\x{26FF}\x{2764}]\x{FE0F}?))*(?:\s+|$))+`)
 	// Openers that need punctuation after them to be openers ("morning
 	// run" is a title; "Morning!" is a greeting).
 	reBareAmbiguous = re(`^(?:morning|evening|afternoon|well|right|so+|yo|sup)\s+[\p{L}\d]`)
 
 	// Sign-offs after the request (reSuffix has the short ones).
-	reSignOff = re(`(?:[\s,.!-]*(?:\b(?:thanks|thank\s+you|thx|ty|tysm|tia|cheers|ta)(?:\s+(?:so\s+much|a\s+lot|a\s+bunch|very\s+much|in\s+advance|again|mate|buddy))*|` +
+	reSignOff = re(`(?:[\s,.!-]*(?:\bplease\s+and\s+thank\s+you|\b(?:thanks|thank\s+you|thx|ty|tysm|tia|cheers|ta)(?:\s+(?:so\s+much|a\s+lot|a\s+bunch|very\s+much|in\s+advance|again|mate|buddy))*|` +
 		`\bmany\s+thanks|\bmuch\s+appreciated|\b(?:i\s+)?appreciate\s+(?:it|that|you)|\byou'?re\s+(?:the\s+best|a\s+star|awesome|a\s+lifesaver)|\byou\s+rock|` +
 		`\b(?:have\s+a\s+(?:good|nice|great)\s+(?:one|day|evening))|\bbye|\bxx+|\bthat'?s\s+(?:all|it)(?:\s+for\s+(?:now|today))?|:-?\)|:d|;\)|[\x{1F300}-\x{1FAFF}\x{2600}-\x{26FF}\x{2764}]\x{FE0F}?))+[\s!.]*$`)
 
 	// Terse completions: "#4 ✓", "4 finished", "done: 4", "x 4", "✅ 3, 4".
-	reTerseDoneAfter  = re(`^((?:#|task\s*|no\.?\s*|number\s*)?\d{1,9}(?:\s*(?:,|and|&|\+)?\s*(?:#|task\s*)?\d{1,9})*)\s*(?:[:\-=]\s*|(?:is|are)\s+)?(?:✓|✔|✔️|✅|☑|☑️|👍|\[x\]|x|done|finished|complete|completed|closed|ok|dun|donee)[\s!.]*$`)
+	reTerseDoneAfter  = re(`^((?:task\s*|no\.?\s*|number\s*)?#?\d{1,9}(?:\s*(?:,|and|&|\+)?\s*(?:task\s*)?#?\d{1,9})*)\s*(?:[:\-=]\s*|(?:is|are)\s+)?(?:✓|✔|✔️|✅|☑|☑️|👍|\[x\]|x|done|finished|complete|completed|closed|ok|dun|donee)[\s!.]*$`)
 	reTerseDoneBefore = re(`^(?:✓|✔|✔️|✅|☑|☑️|👍|\[x\]|x|done|finished|complete|completed|check|tick|close)\s*[:\-]?\s*((?:#|task\s*)?\d{1,9}(?:\s*(?:,|and|&|\+)\s*(?:#|task\s*)?\d{1,9})*)[\s!.]*$`)
 	reTerseDelete     = re(`^(?:del|rm|delete|remove|trash|🗑️?)\s*[:\-]?\s*((?:#|task\s*)?\d{1,9}(?:\s*(?:,|and|&|\+)\s*(?:#|task\s*)?\d{1,9})*)[\s!.]*$|^(?:#|task\s*)?(\d{1,9})\s*[:\-]?\s*(?:del|delete|deleted|remove|🗑️?)[\s!.]*$`)
 	reTerseReopen     = re(`^(?:#|task\s*)?(\d{1,9})\s*[:\-]?\s*(?:reopen|re-open|undone|not\s+done)[\s!.]*$|^(?:reopen|re-open|undone)\s*[:\-]\s*(?:#|task\s*)?(\d{1,9})[\s!.]*$`)
@@ -58,7 +58,7 @@ var (
 	reNoLongerNeed = re(`^(?:i\s+)?(?:no\s+longer\s+(?:need|have|want)|(?:don'?t|do\s+not|won'?t|dont)\s+(?:need|have|want)|no\s+need)\s+(?:to\s+)?(.+?)(?:\s+(?:anymore|any\s+more|after\s+all|any\s+longer))?$`)
 	// "the gym session isn't needed anymore", "the meeting got cancelled".
 	reNotNeeded = re(`^(?:the\s+|my\s+)?(.+?)\s+(?:(?:isn'?t|is\s+not|aren'?t|are\s+not)\s+(?:needed|necessary|required|happening|on)(?:\s+(?:anymore|any\s+more))?|(?:is|was|got|has\s+been|have\s+been|were)\s+(?:cancell?ed|called\s+off|scrapped|dropped))$`)
-	reScratch   = re(`^(?:scratch|strike|nix|never\s*mind|nevermind|nvm|forget)\s+(?:about\s+|off\s+)?(.+?)(?:\s+(?:anymore|any\s+more|after\s+all))?$`)
+	reScratch   = re(`^(?:scratch|strike|nix|never\s*mind|nevermind|nvm|forget|call\s+off|no\s+more)\s+(?:about\s+|off\s+)?(.+?)(?:\s+(?:anymore|any\s+more|after\s+all))?$`)
 
 	// Questions outside task management.
 	reOffTopic = re(`\b(?:weather|forecast|rain(?:ing|y)?|snow(?:ing|y)?|sunny|temperature|degrees|` +
@@ -335,8 +335,16 @@ var dateWords = map[string]string{
 	"tdy": "today", "2day": "today", "todya": "today", "tody": "today", "toady": "today",
 	"tonite": "tonight", "2nite": "tonight", "tonigth": "tonight", "2night": "tonight",
 	"nxt": "next", "nexy": "next", "wk": "week", "wks": "weeks", "wkend": "weekend", "wknd": "weekend",
-	"weekened": "weekend", "mins": "minutes", "hrs": "hours", "hr": "hour",
+	"weekened": "weekend", "mins": "minutes", "hrs": "hours", "hr": "hour", "nex": "next", "wek": "week", "weeek": "week",
 }
+
+// tailWords are misspellings of the words that end a completion ("mark
+// task 3 as dnoe"), read as such at the end of a message only.
+var tailWords = map[string]string{"dnoe": "done", "doen": "done", "donr": "done", "completd": "completed",
+	"compelted": "completed", "complet": "complete", "finsihed": "finished", "finshed": "finished", "fnished": "finished"}
+
+// taskTypos are misspellings of "task" before a number ("delete tsak 3").
+var taskTypos = set("tsak", "taks", "tassk", "tsk", "tak", "taskk")
 
 // weekdayAbbrev are the short weekday forms the date rules may not know.
 var weekdayAbbrev = map[string]string{
@@ -390,6 +398,10 @@ func fixDateWords(s string) string {
 			switch r, ok := dateWords[l]; {
 			case ok && r != "":
 				repl = r
+			case tailWords[l] != "" && strings.TrimRight(s[j:], " .!?") == "":
+				repl = tailWords[l]
+			case taskTypos[l] && j+1 < len(s) && s[j] == ' ' && strings.ContainsAny(s[j+1:j+2], "#0123456789"):
+				repl = "task"
 			case weekdayAbbrev[l] != "" && (dateConnectors[prev] || atEnd):
 				repl = weekdayAbbrev[l]
 			case len(l) >= 5 && !ok && !notDates[l] && !slices.Contains(weekdayNames, l):
@@ -610,6 +622,13 @@ var englishWords = set("add", "task", "tasks", "the", "my", "to", "show", "list"
 	"tomorrow", "today", "buy", "call", "mark", "done", "complete", "what", "is", "a", "and", "on", "for", "with",
 	"remove", "new", "create", "due", "at", "in", "of", "pay", "get", "set", "need")
 
+// foreignGreetings are greetings of other languages said alone.
+var foreignGreetings = map[string]string{"hola": "Spanish", "buenos días": "Spanish", "buenas": "Spanish",
+	"bonjour": "French", "salut": "French", "bonsoir": "French", "ciao": "Italian", "buongiorno": "Italian",
+	"olá": "Portuguese", "bom dia": "Portuguese", "guten tag": "German", "guten morgen": "German",
+	"servus": "German", "moin": "German", "hoi": "Dutch", "goedemorgen": "Dutch", "gracias": "Spanish",
+	"merci": "French", "danke": "German", "grazie": "Italian", "obrigado": "Portuguese", "obrigada": "Portuguese"}
+
 // foreignLanguage names the language s seems to be written in when it is
 // not English: mostly letters of another script, or words of one of the
 // languages above and no English request words.
@@ -630,6 +649,9 @@ func foreignLanguage(s string) (string, bool) {
 	}
 	if other > latin {
 		return script, true
+	}
+	if lang, ok := foreignGreetings[strings.ToLower(strings.Trim(s, " !.?,"))]; ok {
+		return lang, true
 	}
 	var counts [len(languages)]int
 	english := 0
