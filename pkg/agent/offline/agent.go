@@ -474,6 +474,9 @@ func (a *Agent) changed(st *turnState, res tasks.Result) *reply {
 
 // list runs list_tasks for f and shows the result as a widget.
 func (a *Agent) list(ctx context.Context, st *turnState, f Filter) (*reply, error) {
+	if f.Match != "" {
+		return a.find(ctx, st, f.Match)
+	}
 	var args tasks.ListArgs
 	if f.Status != "" {
 		args.Status = &f.Status
@@ -528,6 +531,46 @@ func (a *Agent) list(ctx context.Context, st *turnState, f Filter) (*reply, erro
 		text = fmt.Sprintf("Here %s your %s:", isAre(n), pluralNoun(n, noun))
 		if overdue := countOverdue(ts, st.now); overdue > 0 && !f.Overdue {
 			text = fmt.Sprintf("Here %s your %s (%d overdue):", isAre(n), pluralNoun(n, noun), overdue)
+		}
+	}
+	return &reply{text: text, list: &l}, nil
+}
+
+// find shows the tasks whose titles match words ("when is my dentist
+// appointment?"), best first.
+func (a *Agent) find(ctx context.Context, st *turnState, words string) (*reply, error) {
+	all, err := a.svc.List(ctx, st.user, tasks.Filter{})
+	if err != nil {
+		return nil, fmt.Errorf("offline agent: list tasks: %w", err)
+	}
+	byID := map[int64]tasks.Task{}
+	cands := make([]Candidate, len(all))
+	for i, t := range all {
+		byID[t.ID] = t
+		cands[i] = Candidate{ID: int(t.ID), Title: t.Title}
+	}
+	var ts []tasks.Task
+	for _, s := range MatchTitles(words, cands) {
+		ts = append(ts, byID[int64(s.ID)])
+	}
+	if len(ts) == 0 {
+		text := fmt.Sprintf("I couldn't find a task matching “%s”. Say “show my tasks” to see them all.", words)
+		return &reply{text: text}, nil
+	}
+	l := widgets.NewList("Tasks matching “"+words+"”", ts, "")
+	text := fmt.Sprintf("Here %s the %s matching “%s”:", isAre(len(ts)), plural(len(ts), "task"), words)
+	if len(ts) == 1 {
+		t := ts[0]
+		switch {
+		case t.Status == tasks.StatusCompleted:
+			text = capitalizeFirst(widgets.Name(t)) + " is already done."
+		case t.DueAt != nil:
+			text = capitalizeFirst(widgets.Name(t)) + " is due " + widgets.FormatDue(*t.DueAt, st.loc, st.now) + "."
+			if t.Overdue(st.now) {
+				text += " It's overdue."
+			}
+		default:
+			text = capitalizeFirst(widgets.Name(t)) + " has no due date."
 		}
 	}
 	return &reply{text: text, list: &l}, nil

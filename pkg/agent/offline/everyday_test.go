@@ -483,6 +483,9 @@ var everyday = []everydayCase{
 	{kind: kDates, name: "time only keeps the day", setup: dentist, say: "move the dentist appointment to 4pm",
 		check: dueAt("Dentist appointment", ny(11, 27, 16, 0))},
 
+	{kind: kDates, name: "when is", seed: true, say: "when is my team meeting?", reply: []string{"due today at 3:00 PM"},
+		check: both(unchanged(), widgetRows(2))},
+
 	// --- out of scope ----------------------------------------------------------
 	{kind: kOffTopic, name: "weather", seed: true, say: "what's the weather like tomorrow?", reply: []string{"weather", "for example"},
 		check: both(unchanged(), noWidget())},

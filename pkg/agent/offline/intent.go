@@ -119,6 +119,9 @@ type Filter struct {
 	Priority string // at least this priority
 	Tag      string
 	Query    string
+	// Match is words matched against titles as references are ("when is
+	// my dentist appointment?"), instead of Query's substring.
+	Match string `json:",omitempty"`
 	// DueAfter/DueBefore bound the due date (UTC, inclusive after, exclusive before).
 	DueAfter, DueBefore *time.Time
 	Overdue             bool

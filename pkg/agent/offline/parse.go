@@ -93,6 +93,7 @@ var (
 	reIsDone     = re(`^(.+?)\s+(?:is|are|was|has\s+been|have\s+been)\s+(?:now\s+|already\s+)?` + doneWord + `$`)
 	reDelete     = re(`^(?:delete|remove|drop|erase|trash|discard|cancel|scrap|ditch|kill|get\s+rid\s+of|forget(?:\s+about)?|throw\s+away|clear)\s+(.+)$`)
 	reDeleteVerb = re(`^(?:delete|remove|erase|trash|clear|get\s+rid\s+of)\s`)
+	reWhenIs     = re(`^(?:when\s+is|when'?s|when\s+(?:do|did|should|must)\s+i(?:\s+have(?:\s+to)?|\s+need\s+to)?|where\s+is|where'?s|what\s+time\s+is)\s+(?:my\s+|the\s+|a\s+|an\s+)?(.+?)(?:\s+(?:due|scheduled|set|planned|task))?$`)
 	reRemindWhat = re(`^remind\s+me\s+(?:what|of\s+my|about\s+my\s+` + taskNoun + `|what'?s)`)
 	reListLead   = re(`^(?:show|list|display|view|see|get|give|tell|print|read|what|what's|whats|what're|which|do\s+i\s+have|have\s+i|how\s+many|any|anything|is\s+there|are\s+there|find|search|look\s+up|lookup|check|my|all|pending|completed|overdue|open|upcoming|remaining|where|let\s+me\s+see|i\s+want\s+to\s+see|can\s+i\s+see)\b`)
 	reListOnly   = re(`^(?:(?:my|all|all\s+my|the|pending|open|completed|finished|done|overdue|upcoming|today'?s|high[\s-]priority|urgent)\s+)*` + taskNoun + `(?:\s+list)?$`)
@@ -294,6 +295,18 @@ func (p *Parser) parseRequest(s, bangs string, now time.Time, loc *time.Location
 
 	if reBareAdd.MatchString(s) {
 		return Intent{Kind: KindAdd}
+	}
+	// "when is my dentist appointment?": the tasks matching the words.
+	if m := reWhenIs.FindStringSubmatch(s); m != nil {
+		q := strings.TrimSpace(strings.Trim(m[1], "?!. "))
+		if first, _, _ := strings.Cut(strings.ToLower(q), " "); q != "" && !reFilterNoQuery.MatchString(q) &&
+			!reRefPronoun.MatchString(first) && first != "there" && first != "they" {
+			f := p.parseFilter(s, now, loc)
+			if f.Query == "" && f.Window == "" && f.Tag == "" {
+				return Intent{Kind: KindList, Filter: Filter{Match: q}}
+			}
+			return Intent{Kind: KindList, Filter: f}
+		}
 	}
 	if topic := offTopic(s); topic != "" {
 		return Intent{Kind: KindOffTopic, Topic: topic}

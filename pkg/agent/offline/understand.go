@@ -68,7 +68,7 @@ var (
 		`what\s+time\s+is\s+it|what'?s\s+the\s+time|what\s+day\s+is\s+(?:it|today)|what'?s\s+the\s+date|how\s+are\s+you|` +
 		`who\s+(?:is|was|are|were)\s+(?:the\s+)?(?:president|king|queen|prime|ceo|founder|inventor)|` +
 		`are\s+you\s+(?:human|real|alive|chatgpt|an?\s+ai)|convert|define|definition\s+of|how\s+(?:tall|far|old|big|long\s+is|high|deep)|why\s+is|why\s+do|` +
-		`where\s+is|who\s+invented|who\s+wrote|spell|synonym|president|election|horoscope|lottery)\b`)
+		`who\s+invented|who\s+wrote|spell|synonym|president|election|horoscope|lottery)\b`)
 	reMaths      = re(`\d\s*(?:[-+*/×÷^x]|plus|minus|times|divided\s+by|multiplied\s+by)\s*\d|\d+\s*%\s*of\s*\d`)
 	reTaskTopics = re(`\b(?:tasks?|to-?dos?|list|due|pending|overdue|remind(?:er)?s?|deadline|complete|completed|done|finished)\b`)
 )
