@@ -4,6 +4,18 @@
 // shown, fuzzy titles), asks back when a request is ambiguous, and acts
 // through the same task tools as the LLM agent, replying with a streamed
 // assistant message, task-list widgets and the tasks_changed client effect.
+//
+// The parser reads messages the way people type them (understand.go,
+// several.go): greetings, small talk and sign-offs around a request;
+// several tasks in one message (comma lists, "two things: …", pasted
+// bullets); priority words ("asap", "!!", "p1", "(low priority)"); typos
+// in command and date words, matched against a closed vocabulary only
+// ("addd", "tmrw", "thurs"); terse forms ("#4 ✓", "done: 4"); natural undo
+// ("oops, put it back"); "I no longer need to …"; references to several
+// tasks ("the last three", "everything due today"), changed as one undoable
+// step, deletions of several after a "yes"; questions outside task
+// management and messages in other languages, answered without acting.
+// Its work per message is bounded and linear in the message (bounded.go).
 package offline
 
 import (
