@@ -171,8 +171,10 @@ func (a *Agent) Respond(ctx context.Context, turn *chatkit.Turn, sink chatkit.Si
 }
 
 var (
-	reYes = regexp.MustCompile(`(?i)^(?:yes|yeah|yep|yup|sure|ok|okay|please|please do|do it|go ahead|y|yes please|sounds good|of course|absolutely)[\s!.]*$`)
-	reNo  = regexp.MustCompile(`(?i)^(?:no|nope|nah|n|no thanks|cancel|never ?mind|don'?t|stop)[\s!.]*$`)
+	reYes = regexp.MustCompile(`(?i)^(?:yes|yeah|yep|yup|yea|ya|sure|ok|okay|please|please do|do it|go ahead|y|yes please|sounds good|of course|absolutely|confirm(?:ed)?|correct|right|affirmative|delete (?:them|it|both|all(?: of them)?))` +
+		`(?:[\s,!.]+(?:please|do it|go ahead|confirm(?:ed)?|sure|i'?m sure|delete (?:them|it|both|all(?: of them)?)|all of them|thanks|thank you|that'?s right))*[\s!.]*$`)
+	reNo = regexp.MustCompile(`(?i)^(?:no|nope|nah|n|no thanks|cancel|never ?mind|don'?t|stop|keep (?:them|it|both)|leave (?:them|it)|abort)` +
+		`(?:[\s,!.]+(?:thanks|thank you|keep (?:them|it|both)|leave (?:them|it)(?: alone)?|don'?t(?: delete (?:them|it))?|never ?mind|cancel))*[\s!.]*$`)
 )
 
 // answer decides the reply to the user's message.

@@ -374,6 +374,10 @@ var everyday = []everydayCase{
 		check: statuses(tasks.StatusCompleted, 1, 4)},
 	{kind: kBulk, name: "clear my list asks", seed: true, say: "clear my list", reply: []string{"Delete these 5 tasks"}, check: count(5)},
 
+	{kind: kBulk, name: "yes delete them", seed: true, before: []string{"delete tasks 2 and 3"}, say: "yes, delete them",
+		check: both(allGone(2, 3), count(3))},
+	{kind: kBulk, name: "no keep them", seed: true, before: []string{"delete tasks 2 and 3"}, say: "no, keep them", check: count(5)},
+
 	// --- terse forms ---------------------------------------------------------
 	{kind: kTerse, name: "hash check mark", seed: true, say: "#4 ✓", check: status(4, tasks.StatusCompleted)},
 	{kind: kTerse, name: "n finished", seed: true, say: "4 finished", check: status(4, tasks.StatusCompleted)},
