@@ -253,6 +253,9 @@ var everyday = []everydayCase{
 	{kind: kSeveral, name: "add again in one message", say: "add milk. add eggs. add bread", check: added("Milk", "Eggs", "Bread")},
 	{kind: kSeveral, name: "and also add", say: "add call mom, and also add buy milk", check: added("Call mom", "Buy milk")},
 
+	{kind: kSeveral, name: "quoted items with own priorities", say: "add 'email Bob' urgent and 'call Alice' low priority",
+		check: both(added("Email Bob", "Call Alice"), prio("Email Bob", tasks.PriorityUrgent), prio("Call Alice", tasks.PriorityLow))},
+
 	// --- priority words ------------------------------------------------------
 	{kind: kPriority, name: "urgent at the end", say: "add call the landlord urgent",
 		check: both(added("Call the landlord"), prio("Call the landlord", tasks.PriorityUrgent))},
@@ -295,6 +298,9 @@ var everyday = []everydayCase{
 	{kind: kPriority, name: "p4", say: "add p4 sort old photos",
 		check: both(added("Sort old photos"), prio("Sort old photos", tasks.PriorityLow))},
 
+	{kind: kPriority, name: "bangs mid message", say: "add finish the report!!! due friday",
+		check: both(added("Finish the report"), prio("Finish the report", tasks.PriorityUrgent), dueAt("Finish the report", ny(11, 27, 23, 59)))},
+
 	// --- typos and shorthand in command and date words ------------------------
 	{kind: kTypo, name: "tmrw", say: "add call mom tmrw", check: both(added("Call mom"), dueAt("Call mom", ny(11, 26, 23, 59)))},
 	{kind: kTypo, name: "tomorow", say: "add pay rent tomorow", check: both(added("Pay rent"), dueAt("Pay rent", ny(11, 26, 23, 59)))},
@@ -324,6 +330,9 @@ var everyday = []everydayCase{
 	{kind: kTypo, name: "tsak", seed: true, say: "delete tsak 3", check: gone(3)},
 	{kind: kTypo, name: "dnoe", seed: true, say: "mark task 3 as dnoe", check: status(3, tasks.StatusCompleted)},
 	{kind: kTypo, name: "nex wek", say: "add dentist nex wek", check: dueAt("Dentist", ny(11, 30, 23, 59))},
+
+	{kind: kTypo, name: "crate a task", say: "crate a task to call the bank on wednsday",
+		check: both(added("Call the bank"), dueAt("Call the bank", ny(12, 2, 23, 59)))},
 
 	// --- bulk and ordinal operations --------------------------------------------
 	{kind: kBulk, name: "complete the last three", seed: true, before: pendingIDs, say: "complete the last three",
@@ -402,6 +411,8 @@ var everyday = []everydayCase{
 
 	{kind: kTerse, name: "task hash done", seed: true, say: "task #4 done", check: status(4, tasks.StatusCompleted)},
 
+	{kind: kTerse, name: "two terse in one", seed: true, say: "#1 done, #3 done", check: statuses(tasks.StatusCompleted, 1, 3)},
+
 	// --- natural undo ----------------------------------------------------------
 	{kind: kUndo, name: "oops", before: []string{"add a task to buy milk"}, say: "oops", check: count(0)},
 	{kind: kUndo, name: "no wait put it back", seed: true, before: []string{"Remove task 2"}, say: "no wait, put it back",
@@ -448,6 +459,9 @@ var everyday = []everydayCase{
 	{kind: kNoLonger, name: "take off my list", seed: true, say: "take the meeting notes off my list", check: both(gone(3), count(4))},
 
 	{kind: kNoLonger, name: "call off", seed: true, say: "call off the team meeting", check: both(gone(2), count(4))},
+
+	{kind: kNoLonger, name: "forget with a reason", seed: true, say: "forget the groceries, I already have everything",
+		check: both(gone(1), count(4))},
 
 	// --- dates ---------------------------------------------------------------
 	{kind: kDates, name: "reschedule keeps 10:00", setup: dentist, say: "move the dentist appointment to thursday",

@@ -151,6 +151,7 @@ var (
 	reRefPronoun    = re(`^(?:it|that|this|that\s+one|this\s+one|the\s+same\s+one|the\s+one\s+i\s+just\s+(?:added|created|made)|the\s+(?:last|latest)\s+(?:task\s+)?i\s+(?:added|created|made))$`)
 	reRefCalled     = re(`^(?:the\s+)?` + taskNoun + `\s+(?:called|named|titled|about|for|to|that\s+says|saying)\s+(.+)$`)
 	reRefFillerHead = re(`^(?:(?:the|my|a|an|that|this|our)\s+|` + taskNoun + `\s+)`)
+	reRefClause     = re(`\s*[,;–—-]\s*(?:i|i'?ve|i'?m|i\s+have|we|we'?ve|since|because|cause|cos|as|it'?s|already|that'?s|they|not\s+needed|no\s+longer)\b`)
 	reRefFromList   = re(`\s+(?:from|off|on|in)\s+(?:my|the)\s+(?:[\p{L}-]+\s+)?(?:list|tasks|to-?dos?|to-?do\s+list)$`)
 	reTakeOff       = re(`^(?:take|cross|strike)\s+(.+?)\s+off(?:\s+(?:my|the)\s+(?:[\p{L}-]+\s+)?(?:list|to-?dos?|to-?do\s+list))?$`)
 	reRefFillerTail = re(`\s+(?:` + taskNoun + `|one)$`)
@@ -797,6 +798,10 @@ func parseRef(s string) Ref {
 	}
 	if m := reRefCalled.FindStringSubmatch(s); m != nil {
 		s = m[1]
+	}
+	// "forget the groceries, I already have everything"
+	if m := reRefClause.FindStringSubmatchIndex(s); m != nil && m[0] > 0 {
+		s = strings.TrimSpace(s[:m[0]])
 	}
 	// "remove pay bills from my list"
 	if t, ok := stripTail(s, reRefFromList); ok && hasWordChar(t) {

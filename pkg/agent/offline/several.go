@@ -27,7 +27,7 @@ var (
 	reAndLast = re(`^(.+?)\s*,?\s+(?:and|&|\+|plus|as\s+well\s+as)\s+(?:also\s+)?(.+)$`)
 	// An item that cannot start a task of its own: the rest of a date, a
 	// place or a time ("…, at 5pm", "Dec 3, 2026").
-	reNotItem = re(`^(?:at|on|by|in|due|with|before|after|until|from|to|and|or|but|then|so|which|who|that|#)\b|^\d+(?:st|nd|rd|th)?$|^#`)
+	reNotItem = re(`^(?:at|on|by|in|due|with|before|after|until|from|to|and|or|but|then|so|which|who|that|i|i'?m|i'?ve|we|we'?re|since|because|cause|as|it'?s|that'?s|they|#)\b|^\d+(?:st|nd|rd|th)?$|^#`)
 	// Verbs that start a task: two parts joined by "and" that both start
 	// with one are two tasks ("buy milk and call the bank").
 	reTaskVerb = re(`^(?:to\s+)?(?:buy|get|call|ring|phone|email|e-mail|text|message|pay|book|pick\s+up|drop\s+off|send|write|clean|fix|wash|walk|feed|water|cook|make|order|renew|cancel|check|finish|submit|review|prepare|pack|print|return|schedule|visit|meet|see|take|bring|collect|read|study|practice|practise|file|sign|update|clear|tidy|vacuum|hoover|mow|do|go\s+to|post|mail|ship|sort|plan|organi[sz]e|research|reply\s+to|respond\s+to|answer|contact|remind|ask|tell|invite|charge|repair|replace|install|change|move|sell|donate|recycle|empty|iron|fold|hang|load|unload|defrost|refill|top\s+up)\b`)
@@ -133,7 +133,9 @@ func (p *Parser) splitItems(rest string, now time.Time, loc *time.Location) (ite
 		}
 		a, b := strings.TrimSpace(m[1]), strings.TrimSpace(m[2])
 		bothVerbs := reTaskVerb.MatchString(strings.ToLower(a)) && reTaskVerb.MatchString(strings.ToLower(b)) &&
-			strings.Contains(a, " ") && strings.Contains(b, " ")
+			strings.Contains(a, " ") && strings.Contains(b, " ") ||
+			// "'email Bob' urgent and 'call Alice' low priority"
+			strings.ContainsAny(a[:1], `'"`) && strings.ContainsAny(b[:1], `'"`)
 		if !counted && !bothVerbs && !strings.HasPrefix(strings.ToLower(b), "to ") {
 			return nil, "", false
 		}

@@ -196,6 +196,7 @@ var (
 	prioMarker   = `(?:p[1-4]|asap|a\.s\.a\.p\.?|urgent(?:ly)?|critical|important|very\s+important|super\s+important|top\s+priority|high\s+prio(?:rity)?|hi[\s-]?pri|low\s+prio(?:rity)?|lo[\s-]?pri|med(?:ium)?\s+prio(?:rity)?|(?:not|non|no|nothing)[\s-]+(?:very\s+)?(?:urgent|important|a\s+priority|critical)|unimportant|no\s+rush|low\s+priority|high\s+priority|medium\s+priority|urgent\s+priority|it'?s\s+(?:very\s+|super\s+|really\s+)?(?:urgent|important|critical|not\s+(?:urgent|important))|this\s+is\s+(?:urgent|important))`
 	rePrioLead   = re(`^(?:!+\s*)?(?:(` + prioMarker + `)\s*!*\s*[:\-–—,]\s*|(p[1-4]|urgent|important|asap|high\s+priority|low\s+priority|urgent\s+priority)!*\s+)`)
 	rePrioTail   = re(`(?:^|[\s,;.(\[-]+)(?:[(\[]\s*)?(?:(?:with|at|as|of)\s+(?:an?\s+)?)?(` + prioMarker + `)(?:\s*!+)?(?:\s*[)\]])?[\s!.]*$`)
+	reBangs      = re(`\s*!{2,}`)
 	rePrioParens = re(`\s*[(\[]\s*(` + prioMarker + `)\s*!*\s*[)\]]`)
 )
 
@@ -241,6 +242,12 @@ func takePriority(s string) (string, string) {
 	}
 	for range 3 {
 		changed := false
+		if m := reBangs.FindStringSubmatchIndex(s); m != nil && prio == "" {
+			// "finish the report!!! due friday"
+			prio = bangPriority(s[m[0]:m[1]])
+			s = strings.TrimSpace(s[:m[0]] + " " + s[m[1]:])
+			changed = true
+		}
 		if m := rePrioParens.FindStringSubmatchIndex(s); m != nil {
 			prio = markerPriority(s[m[2]:m[3]])
 			s = strings.TrimSpace(s[:m[0]] + " " + s[m[1]:])
@@ -291,7 +298,8 @@ func fixCommandWord(s string) (string, bool) {
 		end = len(s)
 	}
 	w := strings.ToLower(s[:end])
-	if notTypos[w] || len(w) < 2 || len(w) > 12 {
+	// "crate a task to …": a real word, but not before "a task".
+	if notTypos[w] && !reTaskNext.MatchString(s[end:]) || len(w) < 2 || len(w) > 12 {
 		return s, false
 	}
 	switch w {
@@ -322,6 +330,9 @@ func fixCommandWord(s string) (string, bool) {
 	}
 	return best + s[end:], true
 }
+
+// reTaskNext is a task noun right after the first word.
+var reTaskNext = re(`^\s+(?:a\s+|an\s+|the\s+|new\s+|a\s+new\s+)?(?:task|reminder|to-?do)\b`)
 
 // dateWords maps shorthand and misspellings of date words to the word the
 // date rules know. Abbreviated weekdays are real words too ("sun cream",
@@ -483,6 +494,25 @@ func parseTerse(s string) (Intent, bool) {
 	if len(s) > 64 || !strings.ContainsAny(s, "0123456789") {
 		return Intent{}, false
 	}
+	// "#1 done, #3 done": terse forms of one kind, listed.
+	if parts := reTerseSep.Split(s, 6); len(parts) > 1 {
+		var all Intent
+		for _, part := range parts {
+			in, ok := parseTerse(part)
+			if !ok || all.Kind != "" && in.Kind != all.Kind {
+				all = Intent{}
+				break
+			}
+			all.Kind = in.Kind
+			if in.Ref.ID > 0 {
+				all.Ref.IDs = append(all.Ref.IDs, in.Ref.ID)
+			}
+			all.Ref.IDs = append(all.Ref.IDs, in.Ref.IDs...)
+		}
+		if all.Kind != "" && len(all.Ref.IDs) > 1 {
+			return all, true
+		}
+	}
 	if m := reTerseDoneAfter.FindStringSubmatch(s); m != nil {
 		return manyIDs(KindComplete, m[1])
 	}
@@ -497,6 +527,9 @@ func parseTerse(s string) (Intent, bool) {
 	}
 	return Intent{}, false
 }
+
+// reTerseSep separates terse forms listed in one message.
+var reTerseSep = re(`\s*(?:[,;]|\band\b)\s*(?:[,;]|\band\b)?\s*`)
 
 // manyIDs is kind on the task ids listed in s ("3", "3, 4 and 5").
 func manyIDs(kind Kind, s string) (Intent, bool) {
