@@ -504,6 +504,8 @@ var everyday = []everydayCase{
 	{kind: kDates, name: "when is", seed: true, say: "when is my team meeting?", reply: []string{"due today at 3:00 PM"},
 		check: both(unchanged(), widgetRows(2))},
 
+	{kind: kDates, name: "dinner at a bare hour", say: "add dinner at 8", check: dueAt("Dinner", ny(11, 25, 20, 0))},
+
 	// --- out of scope ----------------------------------------------------------
 	{kind: kOffTopic, name: "weather", seed: true, say: "what's the weather like tomorrow?", reply: []string{"weather", "for example"},
 		check: both(unchanged(), noWidget())},

@@ -94,6 +94,8 @@ var (
 	reDelete     = re(`^(?:delete|remove|drop|erase|trash|discard|cancel|scrap|ditch|kill|get\s+rid\s+of|forget(?:\s+about)?|throw\s+away|clear)\s+(.+)$`)
 	reDeleteVerb = re(`^(?:delete|remove|erase|trash|clear|get\s+rid\s+of)\s`)
 	reWhenIs     = re(`^(?:when\s+is|when'?s|when\s+(?:do|did|should|must)\s+i(?:\s+have(?:\s+to)?|\s+need\s+to)?|where\s+is|where'?s|what\s+time\s+is)\s+(?:my\s+|the\s+|a\s+|an\s+)?(.+?)(?:\s+(?:due|scheduled|set|planned|task))?$`)
+	reAMPM       = re(`\d\s*(?:am|pm|a\.m|p\.m)|morning|noon|evening|night|tonight`)
+	reEvening    = re(`\b(?:dinner|supper|drinks|party|date\s+night|concert|movie|cinema|theat(?:er|re)|bar|pub|gig|show)\b`)
 	reRemindWhat = re(`^remind\s+me\s+(?:what|of\s+my|about\s+my\s+` + taskNoun + `|what'?s)`)
 	reListLead   = re(`^(?:show|list|display|view|see|get|give|tell|print|read|what|what's|whats|what're|which|do\s+i\s+have|have\s+i|how\s+many|any|anything|is\s+there|are\s+there|find|search|look\s+up|lookup|check|my|all|pending|completed|overdue|open|upcoming|remaining|where|let\s+me\s+see|i\s+want\s+to\s+see|can\s+i\s+see)\b`)
 	reListOnly   = re(`^(?:(?:my|all|all\s+my|the|pending|open|completed|finished|done|overdue|upcoming|today'?s|high[\s-]priority|urgent)\s+)*` + taskNoun + `(?:\s+list)?$`)
@@ -678,8 +680,16 @@ func (p *Parser) parseAdd(rest, prio string, now time.Time, loc *time.Location) 
 		if strings.TrimSpace(before) == "" && len(after) > 3 && strings.EqualFold(after[:3], "to ") {
 			after = after[3:] // "remind me today at 8am to take pills"
 		}
+		said := s[dm.Start:dm.End]
 		s = strings.TrimSpace(before) + " " + after
 		at := dm.At
+		// "dinner on saturday at 8": an evening thing at a bare hour is p.m.
+		if h := at.In(loc).Hour(); dm.HasTime && h >= 6 && h <= 11 && !reAMPM.MatchString(said) && reEvening.MatchString(s) {
+			at = at.Add(12 * time.Hour)
+			if dm.ClockOnly && at.Add(-24*time.Hour).After(now) {
+				at = at.Add(-24 * time.Hour) // rolled to tomorrow for the morning hour; tonight is still ahead
+			}
+		}
 		f.Due, f.DueHasTime = &at, dm.HasTime
 	}
 	s = reTrailingDue.ReplaceAllString(strings.TrimSpace(s), "")
