@@ -81,9 +81,9 @@ func TestFaultAbuseParseFiller(t *testing.T) {
 	// Over the limit: answered without reading it.
 	largeTicks, largeBytes := cpu(t, 256<<10, "too long")
 
-	// One tick (10 ms at the usual 100 Hz) per small turn at least: the
-	// small turns can take less than a tick each.
-	floor := max(smallTicks, len(fillers))
+	// Three ticks (30 ms at the usual 100 Hz) at least for the small turns:
+	// they can take less than a tick each.
+	floor := max(smallTicks, 3)
 	budget := 4 * floor * largeBytes / smallBytes
 	t.Logf("CPU ticks: %d for %d B (4 KB turns), %d for %d B (256 KB turns), %d for the 15 KB turns; budget %d",
 		smallTicks, smallBytes, largeTicks, largeBytes, underTicks, budget)
