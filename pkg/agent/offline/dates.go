@@ -211,7 +211,7 @@ func extraRules() []rules.Rule {
 		// part of a phrase is inside a group.)
 		// "on the 1st": that day of this month, or of the next once past.
 		&rules.F{
-			RegExp: regexp.MustCompile(`(?i)(?:\W|^)((?:on\s+)?the\s+(\d{1,2})(st|nd|rd|th))(?:\W|$)`),
+			RegExp: regexp.MustCompile(`(?i)(?:\W|^)((?:(?:on|by|before|until|due)\s+(?:the\s+)?|(?:on\s+)?the\s+)(\d{1,2})(st|nd|rd|th))(?:\W|$)`),
 			Applier: func(m *rules.Match, c *rules.Context, _ *rules.Options, ref time.Time) (bool, error) {
 				day, err := strconv.Atoi(m.Captures[1])
 				if err != nil || day < 1 || day > 31 {
@@ -222,6 +222,25 @@ func extraRules() []rules.Rule {
 					t = time.Date(ref.Year(), ref.Month()+1, day, 0, 0, 0, 0, ref.Location())
 				}
 				setDate(c, t)
+				return true, nil
+			},
+		},
+		// "tomorrow night": tomorrow at 23:00, as the library reads "tonight".
+		&rules.F{
+			RegExp: regexp.MustCompile(`(?i)(?:\W|^)((?:tomorrow|tmr)\s+(night))(?:\W|$)`),
+			Applier: func(_ *rules.Match, c *rules.Context, _ *rules.Options, ref time.Time) (bool, error) {
+				setDate(c, startOfDay(ref).AddDate(0, 0, 1))
+				h, zero := 23, 0
+				c.Hour, c.Minute = &h, &zero
+				return true, nil
+			},
+		},
+		// "first thing (in the morning)": 9:00, of the day said with it.
+		&rules.F{
+			RegExp: regexp.MustCompile(`(?i)(?:\W|^)(first\s+(thing)(?:\s+in\s+the\s+(morning))?)(?:\W|$)`),
+			Applier: func(_ *rules.Match, c *rules.Context, _ *rules.Options, _ time.Time) (bool, error) {
+				h, zero := 9, 0
+				c.Hour, c.Minute = &h, &zero
 				return true, nil
 			},
 		},

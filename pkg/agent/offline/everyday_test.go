@@ -256,6 +256,9 @@ var everyday = []everydayCase{
 	{kind: kSeveral, name: "quoted items with own priorities", say: "add 'email Bob' urgent and 'call Alice' low priority",
 		check: both(added("Email Bob", "Call Alice"), prio("Email Bob", tasks.PriorityUrgent), prio("Call Alice", tasks.PriorityLow))},
 
+	{kind: kSeveral, name: "plus signs", say: "add buy milk + eggs + bread", check: added("Buy milk", "Eggs", "Bread")},
+	{kind: kSeveral, name: "tasks colon", say: "Tasks: buy milk, call mom", check: added("Buy milk", "Call mom")},
+
 	// --- priority words ------------------------------------------------------
 	{kind: kPriority, name: "urgent at the end", say: "add call the landlord urgent",
 		check: both(added("Call the landlord"), prio("Call the landlord", tasks.PriorityUrgent))},
@@ -333,6 +336,13 @@ var everyday = []everydayCase{
 
 	{kind: kTypo, name: "crate a task", say: "crate a task to call the bank on wednsday",
 		check: both(added("Call the bank"), dueAt("Call the bank", ny(12, 2, 23, 59)))},
+
+	{kind: kTypo, name: "thurs before a time", say: "add meeting w/ John thurs 3pm",
+		check: both(added("Meeting w/ John"), dueAt("Meeting w/ John", ny(11, 26, 15, 0)))},
+	{kind: kTypo, name: "b4", say: "add submit taxes b4 friday", check: both(added("Submit taxes"), dueAt("Submit taxes", ny(11, 27, 23, 59)))},
+	{kind: kTypo, name: "adddd", say: "adddd buy milk", check: added("Buy milk")},
+	{kind: kTypo, name: "tmrw night", say: "add finish essay by tmrw night",
+		check: both(added("Finish essay"), dueAt("Finish essay", ny(11, 26, 23, 0)))},
 
 	// --- bulk and ordinal operations --------------------------------------------
 	{kind: kBulk, name: "complete the last three", seed: true, before: pendingIDs, say: "complete the last three",
@@ -505,6 +515,11 @@ var everyday = []everydayCase{
 		check: both(unchanged(), widgetRows(2))},
 
 	{kind: kDates, name: "dinner at a bare hour", say: "add dinner at 8", check: dueAt("Dinner", ny(11, 25, 20, 0))},
+
+	{kind: kDates, name: "on the 1st without the", say: "add pay rent on 1st", check: both(added("Pay rent"), dueAt("Pay rent", ny(12, 1, 23, 59)))},
+	{kind: kDates, name: "first thing tomorrow", say: "add call dentist first thing tomorrow",
+		check: both(added("Call dentist"), dueAt("Call dentist", ny(11, 26, 9, 0)))},
+	{kind: kDates, name: "at sign", say: "add dentist appt on tues @ 4", check: dueAt("Dentist appt", ny(12, 1, 16, 0))},
 
 	// --- out of scope ----------------------------------------------------------
 	{kind: kOffTopic, name: "weather", seed: true, say: "what's the weather like tomorrow?", reply: []string{"weather", "for example"},

@@ -96,6 +96,7 @@ var (
 	reWhenIs     = re(`^(?:when\s+is|when'?s|when\s+(?:do|did|should|must)\s+i(?:\s+have(?:\s+to)?|\s+need\s+to)?|where\s+is|where'?s|what\s+time\s+is)\s+(?:my\s+|the\s+|a\s+|an\s+)?(.+?)(?:\s+(?:due|scheduled|set|planned|task))?$`)
 	reAMPM       = re(`\d\s*(?:am|pm|a\.m|p\.m)|morning|noon|evening|night|tonight`)
 	reEvening    = re(`\b(?:dinner|supper|drinks|party|date\s+night|concert|movie|cinema|theat(?:er|re)|bar|pub|gig|show)\b`)
+	reAtSign     = re(`\s*@\s*(\d)`)
 	reRemindWhat = re(`^remind\s+me\s+(?:what|of\s+my|about\s+my\s+` + taskNoun + `|what'?s)`)
 	reListLead   = re(`^(?:show|list|display|view|see|get|give|tell|print|read|what|what's|whats|what're|which|do\s+i\s+have|have\s+i|how\s+many|any|anything|is\s+there|are\s+there|find|search|look\s+up|lookup|check|my|all|pending|completed|overdue|open|upcoming|remaining|where|let\s+me\s+see|i\s+want\s+to\s+see|can\s+i\s+see)\b`)
 	reListOnly   = re(`^(?:(?:my|all|all\s+my|the|pending|open|completed|finished|done|overdue|upcoming|today'?s|high[\s-]priority|urgent)\s+)*` + taskNoun + `(?:\s+list)?$`)
@@ -106,7 +107,7 @@ var (
 	reNeedLead = re(`^(?:i\s+)?(?:(?:need|have|got|want|must|should|gotta|ought)\s+(?:to\s+)?)?(?:remember|not\s+forget)\s+to\s+|` +
 		`^(?:remind\s+me|set\s+(?:a|up\s+a)\s+reminder|reminder)\s*(?:(?:to|about|that\s+i\s+(?:need|have)\s+to)\b|:|-)?\s*|` +
 		`^(?:don'?t|do\s+not)\s+(?:let\s+me\s+)?forget\s+(?:to\s+|about\s+)?|` +
-		`^(?:to-?do|task)\s*[:\-]\s*|` +
+		`^(?:to-?dos?|tasks?|new\s+tasks?|reminders?)\s*[:\-]\s*|` +
 		`^i\s+(?:need|have|must|should|gotta|got|ought|want|plan|intend|wanna)\s+(?:to\s*:\s*|to\s+)?|` +
 		`^(?:need|have|got|gotta|must)\s+to\s+`)
 	reBareAdd      = re(`^(?:add|create|new|make)(?:\s+(?:a|an|new|another))*(?:\s+` + taskNoun + `)?$`)
@@ -233,7 +234,7 @@ func (p *Parser) Parse(text string, now time.Time, loc *time.Location) Intent {
 // parseRequest reads a request stripped of greetings and politeness; bangs
 // is the priority said with exclamation marks ("!!").
 func (p *Parser) parseRequest(s, bangs string, now time.Time, loc *time.Location) Intent {
-	s = fixDateWords(fixGerund(s))
+	s = fixDateWords(fixGerund(reAtSign.ReplaceAllString(s, " at $1")))
 	// "tomorrow I need to call the bank": the day goes after the request.
 	if dm, ok := p.dates.find(s[:min(len(s), 40)], now, loc); ok && dm.Start == 0 && dm.End < len(s) {
 		rest := strings.TrimLeft(s[dm.End:], " ,")

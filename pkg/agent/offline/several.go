@@ -19,6 +19,8 @@ var (
 	reAddByPrio = re(`^(?:!+\s*)?` + prioMarker + `\s*(?:[:\-–—]|!+)\s*[\p{L}\d'"]`)
 	// A second add in the same message: "… . add eggs", "… and also add …".
 	reAgainAdd = re(`(?:\s*[.;!,]\s+|\s+and\s+|\s+then\s+)(?:and\s+)?(?:also\s+|then\s+)?(?:add|put|create|new\s+task:?)\s+`)
+	// " + " and " / " between items.
+	reSlashPlus = re(`\s+[+/]\s+`)
 	// A bullet or number in front of a list item.
 	reBullet = re(`^(?:[-*•·–—+>]|\d{1,2}[.)]|\(\d{1,2}\)|\[\s?[xX ]?\s?\]|☐|□)\s*`)
 	// Inline numbers: "1) call mom 2) buy milk".
@@ -118,6 +120,9 @@ func (p *Parser) splitItems(rest string, now time.Time, loc *time.Location) (ite
 		parts = append(parts, reInlineNumber.Split(rest, MaxItems+1)...)
 	case strings.Contains(rest, ";"):
 		parts = strings.Split(rest, ";")
+	case strings.Contains(rest, " + ") || strings.Count(rest, " / ") >= 1:
+		// "milk + eggs + bread", "milk / eggs / bread"
+		parts = reSlashPlus.Split(rest, MaxItems+1)
 	case strings.Contains(rest, ","):
 		parts = strings.Split(rest, ",")
 		last := strings.TrimSpace(parts[len(parts)-1])

@@ -302,8 +302,11 @@ func fixCommandWord(s string) (string, bool) {
 	if notTypos[w] && !reTaskNext.MatchString(s[end:]) || len(w) < 2 || len(w) > 12 {
 		return s, false
 	}
+	if reAddStutter.MatchString(w) {
+		return "add" + s[end:], true
+	}
 	switch w {
-	case "ad", "addd", "aad", "adda", "dd", "adf", "sdd", "add:":
+	case "ad", "aad", "adda", "dd", "adf", "sdd", "add:":
 		return "add" + s[end:], true
 	case "remindme", "remid", "rmind", "reminde":
 		return "remind me" + strings.TrimPrefix(s[end:], " me"), true
@@ -331,6 +334,12 @@ func fixCommandWord(s string) (string, bool) {
 	return best + s[end:], true
 }
 
+// reTimeNext is a time of day right after a word ("thurs 3pm", "fri at noon").
+var reTimeNext = re(`^[\s,]*(?:at\b|@|\d|noon|midday|morning|afternoon|evening|night|eod\b)`)
+
+// reAddStutter is "add" with its letters held down: "addd", "adddd", "aadd".
+var reAddStutter = re(`^a+d{2,}$|^a{2,}d+$`)
+
 // reTaskNext is a task noun right after the first word.
 var reTaskNext = re(`^\s+(?:a\s+|an\s+|the\s+|new\s+|a\s+new\s+)?(?:task|reminder|to-?do)\b`)
 
@@ -346,7 +355,7 @@ var dateWords = map[string]string{
 	"tdy": "today", "2day": "today", "todya": "today", "tody": "today", "toady": "today",
 	"tonite": "tonight", "2nite": "tonight", "tonigth": "tonight", "2night": "tonight",
 	"nxt": "next", "nexy": "next", "wk": "week", "wks": "weeks", "wkend": "weekend", "wknd": "weekend",
-	"weekened": "weekend", "mins": "minutes", "hrs": "hours", "hr": "hour", "nex": "next", "wek": "week", "weeek": "week",
+	"b4": "before", "weekened": "weekend", "mins": "minutes", "hrs": "hours", "hr": "hour", "nex": "next", "wek": "week", "weeek": "week",
 }
 
 // tailWords are misspellings of the words that end a completion ("mark
@@ -405,7 +414,7 @@ func fixDateWords(s string) string {
 		repl := ""
 		if len(word) <= 12 {
 			l := strings.ToLower(word)
-			atEnd := strings.TrimRight(s[j:], " .!?,") == "" || strings.HasPrefix(strings.TrimLeft(s[j:], " ,"), "at ")
+			atEnd := strings.TrimRight(s[j:], " .!?,") == "" || reTimeNext.MatchString(s[j:])
 			switch r, ok := dateWords[l]; {
 			case ok && r != "":
 				repl = r
