@@ -125,6 +125,13 @@ func (a *Agent) resolveMany(ctx context.Context, st *turnState, in Intent) ([]in
 	if err != nil {
 		return nil, nil, err
 	}
+	// "all my work tasks": a word no title has may be a tag.
+	if len(ts) == 0 && f.Query != "" && f.Tag == "" && !strings.Contains(f.Query, " ") {
+		f.Tag, f.Query = strings.TrimPrefix(f.Query, "#"), ""
+		if ts, err = a.query(ctx, st, f); err != nil {
+			return nil, nil, err
+		}
+	}
 	var out []int64
 	for _, t := range ts {
 		if applies(in.Kind, t) {

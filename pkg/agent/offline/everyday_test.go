@@ -397,6 +397,12 @@ var everyday = []everydayCase{
 		check: both(allGone(2, 3), count(3))},
 	{kind: kBulk, name: "no keep them", seed: true, before: []string{"delete tasks 2 and 3"}, say: "no, keep them", check: count(5)},
 
+	{kind: kBulk, name: "wipe everything", seed: true, before: []string{"wipe everything"}, say: "sure", check: count(0)},
+	{kind: kBulk, name: "work tasks by tag", seed: true, say: "mark all my work tasks as done",
+		check: both(statuses(tasks.StatusCompleted, 2, 3), statuses(tasks.StatusPending, 1, 4))},
+	{kind: kBulk, name: "ordinals are done", seed: true, before: pendingIDs, say: "the first two are done",
+		check: both(statuses(tasks.StatusCompleted, 4, 2), statuses(tasks.StatusPending, 1, 3))},
+
 	// --- terse forms ---------------------------------------------------------
 	{kind: kTerse, name: "hash check mark", seed: true, say: "#4 ✓", check: status(4, tasks.StatusCompleted)},
 	{kind: kTerse, name: "n finished", seed: true, say: "4 finished", check: status(4, tasks.StatusCompleted)},
@@ -451,6 +457,9 @@ var everyday = []everydayCase{
 	{kind: kUndo, name: "restore the task i just deleted", seed: true, before: []string{"delete task 1"},
 		say: "restore the task I just deleted", check: titled(1, "Buy groceries")},
 
+	{kind: kUndo, name: "no no restore it", seed: true, before: []string{"delete the bills"}, say: "no no, restore it",
+		check: titled(4, "Pay bills")},
+
 	// --- "I no longer need to …" ------------------------------------------------
 	{kind: kNoLonger, name: "no longer need to", seed: true, say: "I no longer need to pay bills", check: both(gone(4), count(4))},
 	{kind: kNoLonger, name: "scratch", seed: true, say: "scratch the groceries", check: both(gone(1), count(4))},
@@ -472,6 +481,9 @@ var everyday = []everydayCase{
 
 	{kind: kNoLonger, name: "forget with a reason", seed: true, say: "forget the groceries, I already have everything",
 		check: both(gone(1), count(4))},
+
+	{kind: kNoLonger, name: "won't be needing", seed: true, say: "I won't be needing the groceries task", check: both(gone(1), count(4))},
+	{kind: kNoLonger, name: "we're not doing", seed: true, say: "we're not doing the team meeting anymore", check: both(gone(2), count(4))},
 
 	// --- dates ---------------------------------------------------------------
 	{kind: kDates, name: "reschedule keeps 10:00", setup: dentist, say: "move the dentist appointment to thursday",
@@ -539,6 +551,9 @@ var everyday = []everydayCase{
 		check: both(unchanged(), noWidget())},
 	{kind: kOffTopic, name: "due tomorrow still lists", seed: true, say: "what's due tomorrow?", check: widgetRows(1)},
 	{kind: kOffTopic, name: "weather task still adds", say: "add check the weather forecast", check: added("Check the weather forecast")},
+
+	{kind: kOffTopic, name: "something interesting", seed: true, say: "tell me something interesting", reply: []string{"only manage"},
+		check: both(unchanged(), noWidget())},
 
 	// --- other languages ---------------------------------------------------------
 	{kind: kLanguage, name: "spanish add", seed: true, say: "añadir comprar leche mañana", reply: []string{"English", "Spanish", "for example"},

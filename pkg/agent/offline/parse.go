@@ -91,8 +91,8 @@ var (
 	reIDone      = re(`^(?:i(?:'ve|\s+have|'m|\s+am)?\s+)?(?:just\s+|already\s+)?(?:done|finished|completed|did|accomplished|wrapped\s+up)\s+(?:with\s+)?(.+)$`)
 	reIDidPast   = re(`^i(?:'ve|\s+have)?\s+(?:just\s+|already\s+|finally\s+)?((?:[a-z]*[^e\s]ed|paid|bought|sent|made|wrote|took|went\s+to|met|did|ran|got|read|fed|built|fixed|dropped\s+off|picked\s+up)\s+.+)$`)
 	reIsDone     = re(`^(.+?)\s+(?:is|are|was|has\s+been|have\s+been)\s+(?:now\s+|already\s+)?` + doneWord + `$`)
-	reDelete     = re(`^(?:delete|remove|drop|erase|trash|discard|cancel|scrap|ditch|kill|get\s+rid\s+of|forget(?:\s+about)?|throw\s+away|clear)\s+(.+)$`)
-	reDeleteVerb = re(`^(?:delete|remove|erase|trash|clear|get\s+rid\s+of)\s`)
+	reDelete     = re(`^(?:delete|remove|drop|erase|trash|discard|cancel|scrap|ditch|kill|get\s+rid\s+of|forget(?:\s+about)?|throw\s+away|clear(?:\s+out)?|wipe(?:\s+out)?|purge|empty)\s+(.+)$`)
+	reDeleteVerb = re(`^(?:delete|remove|erase|trash|clear|wipe|purge|get\s+rid\s+of)\s`)
 	reWhenIs     = re(`^(?:when\s+is|when'?s|when\s+(?:do|did|should|must)\s+i(?:\s+have(?:\s+to)?|\s+need\s+to)?|where\s+is|where'?s|what\s+time\s+is)\s+(?:my\s+|the\s+|a\s+|an\s+)?(.+?)(?:\s+(?:due|scheduled|set|planned|task))?$`)
 	reAMPM       = re(`\d\s*(?:am|pm|a\.m|p\.m)|morning|noon|evening|night|tonight`)
 	reEvening    = re(`\b(?:dinner|supper|drinks|party|date\s+night|concert|movie|cinema|theat(?:er|re)|bar|pub|gig|show)\b`)
@@ -251,7 +251,7 @@ func (p *Parser) parseRequest(s, bangs string, now time.Time, loc *time.Location
 		}
 	}
 	// "I no longer need to pay bills", "scratch the groceries".
-	for _, r := range []*pattern{reNoLongerNeed, reScratch, reTakeOff, reNotNeeded} {
+	for _, r := range []*pattern{reNoLongerNeed, reNotDoing, reScratch, reTakeOff, reNotNeeded} {
 		if m := r.FindStringSubmatch(s); m != nil {
 			if ref := parseRef(m[1]); !ref.Empty() {
 				return p.withFilter(Intent{Kind: KindDelete, Ref: ref}, now, loc)

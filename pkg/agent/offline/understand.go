@@ -42,7 +42,7 @@ var (
 	// last change ("oops", "no wait, put it back", "revert that").
 	undoPhrase = `(?:undo|un-do|revert|roll\s*back|ctrl\s*\+?\s*z|cmd\s*\+?\s*z|go\s+back|` +
 		`(?:put|bring|get)\s+(?:it|that|them|those|this)\s+back|restore\s+(?:that|them|those)|` +
-		`take\s+(?:that|it)\s+back|that\s+was\s+(?:a\s+)?(?:mistake|wrong|an\s+accident|not\s+what\s+i\s+(?:meant|wanted))|` +
+		`take\s+(?:that|it)\s+back|restore\s+it|that\s+was\s+(?:a\s+)?(?:mistake|wrong|an\s+accident|not\s+what\s+i\s+(?:meant|wanted))|` +
 		`i\s+didn'?t\s+mean\s+(?:that|it|to(?:\s+do\s+that)?)|(?:wrong|not\s+that)\s+one|reverse\s+(?:that|it)|cancel\s+that|` +
 		`(?:please\s+)?undo\s+(?:that|it|this)|undelete(?:\s+(?:it|that))?|` +
 		`(?:restore|bring\s+back)\s+(?:the\s+)?(?:task|one)\s+(?:i|you)\s+(?:just\s+)?(?:deleted|removed|changed|completed))` +
@@ -58,6 +58,8 @@ var (
 	reNoLongerNeed = re(`^(?:i\s+)?(?:no\s+longer\s+(?:need|have|want)|(?:don'?t|do\s+not|won'?t|dont)\s+(?:need|have|want)|no\s+need)\s+(?:to\s+)?(.+?)(?:\s+(?:anymore|any\s+more|after\s+all|any\s+longer))?$`)
 	// "the gym session isn't needed anymore", "the meeting got cancelled".
 	reNotNeeded = re(`^(?:the\s+|my\s+)?(.+?)\s+(?:(?:isn'?t|is\s+not|aren'?t|are\s+not)\s+(?:needed|necessary|required|happening|on)(?:\s+(?:anymore|any\s+more))?|(?:is|was|got|has\s+been|have\s+been|were)\s+(?:cancell?ed|called\s+off|scrapped|dropped))$`)
+	// "I won't be needing the groceries task", "we're not doing the team meeting anymore".
+	reNotDoing = re(`^(?:i|we)(?:'?re|'?m|\s+am|\s+are)?\s+(?:not|no\s+longer|won'?t\s+be|will\s+not\s+be)\s+(?:doing|needing|going\s+to\s+(?:do|need))\s+(.+?)(?:\s+(?:anymore|any\s+more|after\s+all))?$`)
 	reScratch   = re(`^(?:scratch|strike|nix|never\s*mind|nevermind|nvm|forget|call\s+off|no\s+more)\s+(?:about\s+|off\s+)?(.+?)(?:\s+(?:anymore|any\s+more|after\s+all))?$`)
 
 	// Questions outside task management.
@@ -68,7 +70,7 @@ var (
 		`what\s+time\s+is\s+it|what'?s\s+the\s+time|what\s+day\s+is\s+(?:it|today)|what'?s\s+the\s+date|how\s+are\s+you|` +
 		`who\s+(?:is|was|are|were)\s+(?:the\s+)?(?:president|king|queen|prime|ceo|founder|inventor)|` +
 		`are\s+you\s+(?:human|real|alive|chatgpt|an?\s+ai)|convert|define|definition\s+of|how\s+(?:tall|far|old|big|long\s+is|high|deep)|why\s+is|why\s+do|` +
-		`who\s+invented|who\s+wrote|spell|synonym|president|election|horoscope|lottery)\b`)
+		`who\s+invented|who\s+wrote|spell|synonym|president|election|horoscope|lottery|something\s+(?:interesting|funny|fun)|fun\s+facts?|a\s+fact)\b`)
 	reMaths      = re(`\d\s*(?:[-+*/×÷^x]|plus|minus|times|divided\s+by|multiplied\s+by)\s*\d|\d+\s*%\s*of\s*\d`)
 	reTaskTopics = re(`\b(?:tasks?|to-?dos?|list|due|pending|overdue|remind(?:er)?s?|deadline|complete|completed|done|finished)\b`)
 )
