@@ -60,7 +60,7 @@ var (
 	reNotNeeded = re(`^(?:the\s+|my\s+)?(.+?)\s+(?:(?:isn'?t|is\s+not|aren'?t|are\s+not)\s+(?:needed|necessary|required|happening|on)(?:\s+(?:anymore|any\s+more))?|(?:is|was|got|has\s+been|have\s+been|were)\s+(?:cancell?ed|called\s+off|scrapped|dropped))$`)
 	// "I won't be needing the groceries task", "we're not doing the team meeting anymore".
 	reNotDoing = re(`^(?:i|we)(?:'?re|'?m|\s+am|\s+are)?\s+(?:not|no\s+longer|won'?t\s+be|will\s+not\s+be)\s+(?:doing|needing|going\s+to\s+(?:do|need))\s+(.+?)(?:\s+(?:anymore|any\s+more|after\s+all))?$`)
-	reScratch   = re(`^(?:scratch|strike|nix|never\s*mind|nevermind|nvm|forget|call\s+off|no\s+more)\s+(?:about\s+|off\s+)?(.+?)(?:\s+(?:anymore|any\s+more|after\s+all))?$`)
+	reScratch  = re(`^(?:scratch|strike|nix|never\s*mind|nevermind|nvm|forget|call\s+off|no\s+more)\s+(?:about\s+|off\s+)?(.+?)(?:\s+(?:anymore|any\s+more|after\s+all))?$`)
 
 	// Questions outside task management.
 	reOffTopic = re(`\b(?:weather|forecast|rain(?:ing|y)?|snow(?:ing|y)?|sunny|temperature|degrees|` +
