@@ -140,7 +140,7 @@ func (p *Parser) splitItems(rest string, now time.Time, loc *time.Location) (ite
 		bothVerbs := reTaskVerb.MatchString(strings.ToLower(a)) && reTaskVerb.MatchString(strings.ToLower(b)) &&
 			strings.Contains(a, " ") && strings.Contains(b, " ") ||
 			// "'email Bob' urgent and 'call Alice' low priority"
-			strings.ContainsAny(a[:1], `'"`) && strings.ContainsAny(b[:1], `'"`)
+			a != "" && b != "" && strings.ContainsAny(a[:1], `'"`) && strings.ContainsAny(b[:1], `'"`)
 		if !counted && !bothVerbs && !strings.HasPrefix(strings.ToLower(b), "to ") {
 			return nil, "", false
 		}
