@@ -309,8 +309,15 @@ func (a *Agent) do(ctx context.Context, st *turnState, in Intent) (*reply, error
 		add := a.parser.Parse("add "+st.text, st.now, st.loc)
 		if add.Kind == KindAdd && add.Fields.Title != nil {
 			desc := "“" + *add.Fields.Title + "”"
+			var details []string
 			if add.Fields.Due != nil {
-				desc += " (due " + widgets.FormatDue(*add.Fields.Due, st.loc, st.now) + ")"
+				details = append(details, "due "+widgets.FormatDue(*add.Fields.Due, st.loc, st.now))
+			}
+			if add.Fields.Priority != "" && add.Fields.Priority != PriorityNone {
+				details = append(details, add.Fields.Priority+" priority")
+			}
+			if len(details) > 0 {
+				desc += " (" + strings.Join(details, ", ") + ")"
 			}
 			return &reply{text: "I'm not sure what you meant. Do you want me to add " + desc + " as a task?",
 				question: &question{Type: recordQuestion, Intent: add}}, nil

@@ -304,6 +304,11 @@ var everyday = []everydayCase{
 	{kind: kPriority, name: "bangs mid message", say: "add finish the report!!! due friday",
 		check: both(added("Finish the report"), prio("Finish the report", tasks.PriorityUrgent), dueAt("Finish the report", ny(11, 27, 23, 59)))},
 
+	{kind: kPriority, name: "no verb asap offers then yes", before: []string{"call the bank asap"}, say: "yes",
+		check: both(added("Call the bank"), prio("Call the bank", tasks.PriorityUrgent))},
+	{kind: kPriority, name: "no verb asap asks first", say: "urgently call the bank", reply: []string{"add “Call the bank”", "urgent"},
+		check: count(0)},
+
 	// --- typos and shorthand in command and date words ------------------------
 	{kind: kTypo, name: "tmrw", say: "add call mom tmrw", check: both(added("Call mom"), dueAt("Call mom", ny(11, 26, 23, 59)))},
 	{kind: kTypo, name: "tomorow", say: "add pay rent tomorow", check: both(added("Pay rent"), dueAt("Pay rent", ny(11, 26, 23, 59)))},

@@ -318,10 +318,14 @@ func (p *Parser) parseRequest(s, bangs string, now time.Time, loc *time.Location
 	if reListLead.MatchString(s) {
 		return Intent{Kind: KindList, Filter: p.parseFilter(s, now, loc)}
 	}
-	// Not understood. If it reads like a to-do with a date ("buy milk
-	// tomorrow"), offer to add it.
+	// Not understood. If it reads like a to-do with a date or a priority
+	// ("buy milk tomorrow", "call the bank asap"), offer to add it.
 	in := Intent{Kind: KindUnknown}
-	if _, ok := p.dates.find(s, now, loc); ok {
+	bare, prio := takePriority(strings.TrimRight(s, "! "))
+	if prio == "" {
+		prio = bangs
+	}
+	if _, ok := p.dates.find(s, now, loc); ok || prio != "" && reTaskVerb.MatchString(strings.ToLower(bare)) {
 		add := p.parseAdd(s, "", now, loc)
 		if add.Fields.Title != nil {
 			in.Suggestion = *add.Fields.Title

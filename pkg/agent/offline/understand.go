@@ -196,7 +196,7 @@ var (
 	// brackets, otherwise at the start or the end of the title only (a
 	// title may use the words: "read important emails").
 	prioMarker   = `(?:p[1-4]|asap|a\.s\.a\.p\.?|urgent(?:ly)?|critical|important|very\s+important|super\s+important|top\s+priority|high\s+prio(?:rity)?|hi[\s-]?pri|low\s+prio(?:rity)?|lo[\s-]?pri|med(?:ium)?\s+prio(?:rity)?|(?:not|non|no|nothing)[\s-]+(?:very\s+)?(?:urgent|important|a\s+priority|critical)|unimportant|no\s+rush|low\s+priority|high\s+priority|medium\s+priority|urgent\s+priority|it'?s\s+(?:very\s+|super\s+|really\s+)?(?:urgent|important|critical|not\s+(?:urgent|important))|this\s+is\s+(?:urgent|important))`
-	rePrioLead   = re(`^(?:!+\s*)?(?:(` + prioMarker + `)\s*!*\s*[:\-–—,]\s*|(p[1-4]|urgent|important|asap|high\s+priority|low\s+priority|urgent\s+priority)!*\s+)`)
+	rePrioLead   = re(`^(?:!+\s*)?(?:(` + prioMarker + `)\s*!*\s*[:\-–—,]\s*|(p[1-4]|urgent(?:ly)?|important|asap|high\s+priority|low\s+priority|urgent\s+priority)!*\s+)`)
 	rePrioTail   = re(`(?:^|[\s,;.(\[-]+)(?:[(\[]\s*)?(?:(?:with|at|as|of)\s+(?:an?\s+)?)?(` + prioMarker + `)(?:\s*!+)?(?:\s*[)\]])?[\s!.]*$`)
 	reBangs      = re(`\s*!{2,}`)
 	rePrioParens = re(`\s*[(\[]\s*(` + prioMarker + `)\s*!*\s*[)\]]`)
