@@ -560,6 +560,10 @@ var everyday = []everydayCase{
 	{kind: kOffTopic, name: "something interesting", seed: true, say: "tell me something interesting", reply: []string{"only manage"},
 		check: both(unchanged(), noWidget())},
 
+	{kind: kOffTopic, name: "a to-do naming a podcast", say: "listen to the podcast tomorrow",
+		reply: []string{"add “Listen to the podcast”"}, check: count(0)},
+	{kind: kOffTopic, name: "bare sum", say: "2+2", reply: []string{"maths"}, check: count(0)},
+
 	// --- other languages ---------------------------------------------------------
 	{kind: kLanguage, name: "spanish add", seed: true, say: "añadir comprar leche mañana", reply: []string{"English", "Spanish", "for example"},
 		check: unchanged()},

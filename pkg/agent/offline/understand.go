@@ -25,7 +25,7 @@ var (
 		`(?:\s*(?:[!.,:;…~—–-]+|:-?\)|:d|;\)|\(:|[\x{1F300}-\x{1FAFF}\x{2600}-\x{26FF}\x{2764}]\x{FE0F}?))*(?:\s+|$))+`)
 	// Openers that need punctuation after them to be openers ("morning
 	// run" is a title; "Morning!" is a greeting).
-	reBareAmbiguous = re(`^(?:morning|evening|afternoon|well|right|so+|yo|sup)\s+[\p{L}\d]`)
+	reBareAmbiguous = re(`^(?:morning|evening|afternoon|well|right|so+|yo|sup|listen|alright)\s+[\p{L}\d]`)
 
 	// Sign-offs after the request (reSuffix has the short ones).
 	reSignOff = re(`(?:[\s,.!-]*(?:\bplease\s+and\s+thank\s+you|\b(?:thanks|thank\s+you|thx|ty|tysm|tia|cheers|ta)(?:\s+(?:so\s+much|a\s+lot|a\s+bunch|very\s+much|in\s+advance|again|mate|buddy))*|` +
@@ -71,8 +71,10 @@ var (
 		`who\s+(?:is|was|are|were)\s+(?:the\s+)?(?:president|king|queen|prime|ceo|founder|inventor)|` +
 		`are\s+you\s+(?:human|real|alive|chatgpt|an?\s+ai)|convert|define|definition\s+of|how\s+(?:tall|far|old|big|long\s+is|high|deep)|why\s+is|why\s+do|` +
 		`who\s+invented|who\s+wrote|spell|synonym|president|election|horoscope|lottery|something\s+(?:interesting|funny|fun)|fun\s+facts?|a\s+fact)\b`)
-	reMaths      = re(`\d\s*(?:[-+*/×÷^x]|plus|minus|times|divided\s+by|multiplied\s+by)\s*\d|\d+\s*%\s*of\s*\d`)
-	reTaskTopics = re(`\b(?:tasks?|to-?dos?|list|due|pending|overdue|remind(?:er)?s?|deadline|complete|completed|done|finished)\b`)
+	reMaths       = re(`\d\s*(?:[-+*/×÷^x]|plus|minus|times|divided\s+by|multiplied\s+by)\s*\d|\d+\s*%\s*of\s*\d`)
+	reQuestionish = re(`^(?:what|what'?s|whats|who|who'?s|when|where|why|how|how'?s|which|will|is|are|do|does|did|can|could|would|tell|give|play|sing|recommend|define|convert|translate|calculate|write|search|should|any|i\s+wonder)\b|\?$`)
+	reArithmetic  = re(`^[\d\s+\-*/x×÷^().=?%]+$`)
+	reTaskTopics  = re(`\b(?:tasks?|to-?dos?|list|due|pending|overdue|remind(?:er)?s?|deadline|complete|completed|done|finished)\b`)
 )
 
 var (
@@ -584,8 +586,13 @@ func offTopic(s string) string {
 	if reTaskTopics.MatchString(l) {
 		return ""
 	}
-	if reMaths.MatchString(l) {
+	if reMaths.MatchString(l) && (reQuestionish.MatchString(l) || reArithmetic.MatchString(l)) {
 		return "maths"
+	}
+	// A to-do may name these things ("listen to the podcast tomorrow"):
+	// only a question or a request to the assistant is off topic.
+	if !reQuestionish.MatchString(l) {
+		return ""
 	}
 	var m string
 	if sm := reOffTopic.FindStringSubmatch(l); sm != nil {
