@@ -49,3 +49,33 @@ func TestParseCapped(t *testing.T) {
 		}
 	}
 }
+
+// TestParseWorkLinear: the bytes the parser's patterns read grow linearly
+// with the message. A message four times longer may cost at most six times
+// the work (quadratic growth, a pattern run over the rest of the text once
+// per word, is sixteen). Work is counted, not timed: see scanHook.
+func TestParseWorkLinear(t *testing.T) {
+	p := NewParser()
+	p.maxBytes = 0 // the algorithm, not the size limit
+	var work int
+	scanHook = func(n int) { work += n }
+	defer func() { scanHook = nil }()
+	cost := func(text string) int {
+		work = 0
+		p.Parse(text, now, nyc)
+		return work
+	}
+	fillers := append([]string{"mon ", "tmrw ", "2 ✓ ", "- x\n", "x, ", "and to ", "urgent ", "p1 ", "!! ", "oops ",
+		"scratch ", "hey! ", "thanks so much ", "(urgent) ", "1, ", "dnoe ", "all ", "add x, y and ", "🙂 ", "at 5 ",
+		"remind me to ", "by the end of the week ", "when is ", "delete ", "task ", "#tag "}, parseFillers...)
+	for _, w := range fillers {
+		small := cost(strings.Repeat(w, 2048/len(w)))
+		large := cost(strings.Repeat(w, 8192/len(w)))
+		if small == 0 {
+			continue
+		}
+		if ratio := float64(large) / float64(small); ratio > 6 {
+			t.Errorf("%q: %d bytes read for 2 KB, %d for 8 KB (×%.1f, want ≤ ×6)", w, small, large, ratio)
+		}
+	}
+}

@@ -72,6 +72,7 @@ type guardedRule struct {
 }
 
 func (g guardedRule) Find(text string) *rules.Match {
+	scanned(len(text))
 	if !g.pre.mayMatch(text) {
 		return nil
 	}

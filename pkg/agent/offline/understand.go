@@ -418,15 +418,21 @@ func fixDateWords(s string) string {
 		repl := ""
 		if len(word) <= 12 {
 			l := strings.ToLower(word)
-			atEnd := strings.TrimRight(s[j:], " .!?,") == "" || reTimeNext.MatchString(s[j:])
+			// At the end of the message or before a time of day; read
+			// through a window of what follows (not all of it: per word,
+			// that would be quadratic).
+			atEnd := func() bool {
+				rest := s[j:min(len(s), j+24)]
+				return strings.TrimRight(rest, " .!?,") == "" && j+24 >= len(s) || reTimeNext.MatchString(rest)
+			}
 			switch r, ok := dateWords[l]; {
 			case ok && r != "":
 				repl = r
-			case tailWords[l] != "" && strings.TrimRight(s[j:], " .!?") == "":
+			case tailWords[l] != "" && atEnd():
 				repl = tailWords[l]
 			case taskTypos[l] && j+1 < len(s) && s[j] == ' ' && strings.ContainsAny(s[j+1:j+2], "#0123456789"):
 				repl = "task"
-			case weekdayAbbrev[l] != "" && (dateConnectors[prev] || atEnd):
+			case weekdayAbbrev[l] != "" && (dateConnectors[prev] || atEnd()):
 				repl = weekdayAbbrev[l]
 			case len(l) >= 5 && !ok && !notDates[l] && !slices.Contains(weekdayNames, l):
 				limit := 1
