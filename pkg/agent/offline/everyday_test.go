@@ -309,6 +309,12 @@ var everyday = []everydayCase{
 	{kind: kPriority, name: "no verb asap asks first", say: "urgently call the bank", reply: []string{"add “Call the bank”", "urgent"},
 		check: count(0)},
 
+	{kind: kPriority, name: "todoist quick add", say: "add buy milk tomorrow p1 #shopping @errands",
+		check: both(added("Buy milk"), prio("Buy milk", tasks.PriorityUrgent), dueAt("Buy milk", ny(11, 26, 23, 59)),
+			func(t *testing.T, h *harness) {
+				assert.Equal(t, []string{"shopping", "errands"}, named(t, h, "Buy milk").Tags)
+			})},
+
 	// --- typos and shorthand in command and date words ------------------------
 	{kind: kTypo, name: "tmrw", say: "add call mom tmrw", check: both(added("Call mom"), dueAt("Call mom", ny(11, 26, 23, 59)))},
 	{kind: kTypo, name: "tomorow", say: "add pay rent tomorow", check: both(added("Pay rent"), dueAt("Pay rent", ny(11, 26, 23, 59)))},

@@ -112,6 +112,7 @@ var (
 		`^(?:need|have|got|gotta|must)\s+to\s+`)
 	reBareAdd      = re(`^(?:add|create|new|make)(?:\s+(?:a|an|new|another))*(?:\s+` + taskNoun + `)?$`)
 	reTrailingList = re(`\s+(?:to|on|in)\s+(?:my|the)\s+(?:[\p{L}-]+\s+)?(?:list|` + taskNoun + `)$`)
+	reAtLabel      = re(`(?:^|\s)@(\p{L}[\p{L}\p{N}_-]*)(?:\s|$)`)
 	reHashTag      = re(`(?:^|\s)#([\p{L}\p{N}_][\p{L}\p{N}_-]*)`)
 	reTaggedWith   = re(`\s+(?:tagged(?:\s+(?:with|as))?|with\s+(?:the\s+)?(?:tags?|labels?)|labell?ed)\s+((?:#?[\p{L}\p{N}_-]+(?:\s*,\s*|\s+and\s+|\s+)?)+)$`)
 	rePrioPhrase   = re(`(?:^|\s)(?:(?:with|at|as|of)\s+)?(?:an?\s+)?(?:(` + prioWord + `)[\s-]+priority|priority\s*(?:of\s+|:\s*|=\s*|is\s+)?(` + prioWord + `))\b`)
@@ -647,6 +648,11 @@ func (p *Parser) parseAdd(rest, prio string, now time.Time, loc *time.Location) 
 		f.Tags = appendTag(f.Tags, m[1])
 	}
 	s = reHashTag.ReplaceAllString(s, "")
+	// Todoist's labels: "@work" is a tag too.
+	for _, m := range reAtLabel.FindAllStringSubmatch(s, MaxItems) {
+		f.Tags = appendTag(f.Tags, m[1])
+	}
+	s = reAtLabel.ReplaceAllString(s, " ")
 	if !isQuoted(strings.TrimSpace(s)) {
 		if t, pr := takePriority(strings.TrimSpace(s)); pr != "" {
 			s, f.Priority = t, pr
