@@ -440,6 +440,8 @@ var everyday = []everydayCase{
 
 	{kind: kTerse, name: "two terse in one", seed: true, say: "#1 done, #3 done", check: statuses(tasks.StatusCompleted, 1, 3)},
 
+	{kind: kTerse, name: "tick then ids", seed: true, say: "✓ 3 4", check: statuses(tasks.StatusCompleted, 3, 4)},
+
 	// --- natural undo ----------------------------------------------------------
 	{kind: kUndo, name: "oops", before: []string{"add a task to buy milk"}, say: "oops", check: count(0)},
 	{kind: kUndo, name: "no wait put it back", seed: true, before: []string{"Remove task 2"}, say: "no wait, put it back",
@@ -543,6 +545,9 @@ var everyday = []everydayCase{
 	{kind: kDates, name: "first thing tomorrow", say: "add call dentist first thing tomorrow",
 		check: both(added("Call dentist"), dueAt("Call dentist", ny(11, 26, 9, 0)))},
 	{kind: kDates, name: "at sign", say: "add dentist appt on tues @ 4", check: dueAt("Dentist appt", ny(12, 1, 16, 0))},
+
+	{kind: kDates, name: "same time on friday", seed: true, say: "reschedule the team meeting to the same time on friday",
+		check: dueAt("Team meeting", ny(11, 27, 15, 0))},
 
 	// --- out of scope ----------------------------------------------------------
 	{kind: kOffTopic, name: "weather", seed: true, say: "what's the weather like tomorrow?", reply: []string{"weather", "for example"},

@@ -97,6 +97,7 @@ var (
 	reAMPM       = re(`\d\s*(?:am|pm|a\.m|p\.m)|morning|noon|evening|night|tonight`)
 	reEvening    = re(`\b(?:dinner|supper|drinks|party|date\s+night|concert|movie|cinema|theat(?:er|re)|bar|pub|gig|show)\b`)
 	reAtSign     = re(`\s*@\s*(\d)`)
+	reSameTime   = re(`(?:^|\s)(?:at\s+)?(?:the\s+)?same\s+time(?:\s+as\s+(?:before|now))?(?:\s|$)`)
 	reRemindWhat = re(`^remind\s+me\s+(?:what|of\s+my|about\s+my\s+` + taskNoun + `|what'?s)`)
 	reListLead   = re(`^(?:show|list|display|view|see|get|give|tell|print|read|what|what's|whats|what're|which|do\s+i\s+have|have\s+i|how\s+many|any|anything|is\s+there|are\s+there|find|search|look\s+up|lookup|check|my|all|pending|completed|overdue|open|upcoming|remaining|where|let\s+me\s+see|i\s+want\s+to\s+see|can\s+i\s+see)\b`)
 	reListOnly   = re(`^(?:(?:my|all|all\s+my|the|pending|open|completed|finished|done|overdue|upcoming|today'?s|high[\s-]priority|urgent)\s+)*` + taskNoun + `(?:\s+list)?$`)
@@ -544,6 +545,8 @@ func (p *Parser) parseUpdate(s string, now time.Time, loc *time.Location) (Inten
 
 // dueFields reads a due date that is the whole of s ("next Monday").
 func (p *Parser) dueFields(s string, now time.Time, loc *time.Location) Fields {
+	// "to the same time on friday": the time is kept anyway.
+	s = strings.TrimSpace(reSameTime.ReplaceAllString(s, " "))
 	if d, ok := p.wholeDate(s, now, loc); ok {
 		return d
 	}

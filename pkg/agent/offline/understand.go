@@ -34,7 +34,7 @@ var (
 
 	// Terse completions: "#4 ✓", "4 finished", "done: 4", "x 4", "✅ 3, 4".
 	reTerseDoneAfter  = re(`^((?:task\s*|no\.?\s*|number\s*)?#?\d{1,9}(?:\s*(?:,|and|&|\+)?\s*(?:task\s*)?#?\d{1,9})*)\s*(?:[:\-=]\s*|(?:is|are)\s+)?(?:✓|✔|✔️|✅|☑|☑️|👍|\[x\]|x|done|finished|complete|completed|closed|ok|dun|donee)[\s!.]*$`)
-	reTerseDoneBefore = re(`^(?:✓|✔|✔️|✅|☑|☑️|👍|\[x\]|x|done|finished|complete|completed|check|tick|close)\s*[:\-]?\s*((?:#|task\s*)?\d{1,9}(?:\s*(?:,|and|&|\+)\s*(?:#|task\s*)?\d{1,9})*)[\s!.]*$`)
+	reTerseDoneBefore = re(`^(?:✓|✔|✔️|✅|☑|☑️|👍|\[x\]|x|done|finished|complete|completed|check|tick|close)\s*[:\-]?\s*((?:#|task\s*)?\d{1,9}(?:\s*(?:,|and|&|\+)?\s*(?:#|task\s*)?\d{1,9})*)[\s!.]*$`)
 	reTerseDelete     = re(`^(?:del|rm|delete|remove|trash|🗑️?)\s*[:\-]?\s*((?:#|task\s*)?\d{1,9}(?:\s*(?:,|and|&|\+)\s*(?:#|task\s*)?\d{1,9})*)[\s!.]*$|^(?:#|task\s*)?(\d{1,9})\s*[:\-]?\s*(?:del|delete|deleted|remove|🗑️?)[\s!.]*$`)
 	reTerseReopen     = re(`^(?:#|task\s*)?(\d{1,9})\s*[:\-]?\s*(?:reopen|re-open|undone|not\s+done)[\s!.]*$|^(?:reopen|re-open|undone)\s*[:\-]\s*(?:#|task\s*)?(\d{1,9})[\s!.]*$`)
 
