@@ -259,6 +259,9 @@ var everyday = []everydayCase{
 	{kind: kSeveral, name: "plus signs", say: "add buy milk + eggs + bread", check: added("Buy milk", "Eggs", "Bread")},
 	{kind: kSeveral, name: "tasks colon", say: "Tasks: buy milk, call mom", check: added("Buy milk", "Call mom")},
 
+	{kind: kSeveral, name: "title colon over lines", say: "Shopping:\nmilk\neggs\nbread", check: added("Milk", "Eggs", "Bread")},
+	{kind: kSeveral, name: "add on every line", say: "add milk\nadd eggs\nadd bread", check: added("Milk", "Eggs", "Bread")},
+
 	// --- priority words ------------------------------------------------------
 	{kind: kPriority, name: "urgent at the end", say: "add call the landlord urgent",
 		check: both(added("Call the landlord"), prio("Call the landlord", tasks.PriorityUrgent))},

@@ -213,11 +213,19 @@ func (p *Parser) parseLines(text string, now time.Time, loc *time.Location) (Int
 		_, _, isAdd := addLead(l + " x")
 		listy := reCountLead.MatchString(l+": x") || isAdd || strings.Contains(l, "list") || strings.Contains(l, "todo") ||
 			strings.Contains(l, "to-do") || strings.Contains(l, "to do") || strings.Contains(l, "tasks")
+		short := true
+		for _, line := range lines {
+			short = short && len(line) <= 80
+		}
+		// "Shopping:" over short lines is a list's title.
+		listy = listy || colon && short
 		if !listy || !colon && !bulleted && !isAdd {
 			return Intent{}, false
 		}
-		if len(lines) < 1 {
-			return Intent{}, false
+		// "add milk\nadd eggs": the first line is a task too.
+		if rest, _, ok := addLead(stripPoliteness(stripOpeners(lead))); ok && !colon &&
+			!reCountLead.MatchString(strings.TrimRight(rest, ":- ")+": x") {
+			lines, lead = append([]string{lead}, lines...), ""
 		}
 	} else if !bulleted {
 		return Intent{}, false
