@@ -552,6 +552,9 @@ var everyday = []everydayCase{
 	{kind: kDates, name: "same time on friday", seed: true, say: "reschedule the team meeting to the same time on friday",
 		check: dueAt("Team meeting", ny(11, 27, 15, 0))},
 
+	{kind: kOffTopic, name: "a search still lists", setup: dentist, say: "find tasks about the dentist",
+		check: both(unchanged(), widgetRows(1))},
+
 	// --- out of scope ----------------------------------------------------------
 	{kind: kOffTopic, name: "weather", seed: true, say: "what's the weather like tomorrow?", reply: []string{"weather", "for example"},
 		check: both(unchanged(), noWidget())},

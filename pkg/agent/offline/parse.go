@@ -792,6 +792,12 @@ func (p *Parser) parseFilter(s string, now time.Time, loc *time.Location) Filter
 	} else if m := reFilterSearch.FindStringSubmatch(s); m != nil && !reListOnly.MatchString(m[1]) {
 		f.Query = strings.Trim(unquote(strings.TrimSpace(m[1])), " .?!")
 	}
+	// "about the dentist": the article is not in the title.
+	for _, a := range []string{"the ", "my ", "a ", "an "} {
+		if len(f.Query) > len(a) && strings.EqualFold(f.Query[:len(a)], a) {
+			f.Query = f.Query[len(a):]
+		}
+	}
 	if f.Query != "" && reFilterNoQuery.MatchString(f.Query) {
 		f.Query = ""
 	}
