@@ -186,16 +186,28 @@ const (
 // Change is a task change kept in the thread as a hidden context item, so
 // that "undo" can reverse the last change made in the thread. Before is nil
 // for an add, After nil for a delete.
+//
+// A change of several tasks in one request ("mark the last three as
+// done", "add apples, pears and a melon") is one record whose Tool is
+// ToolBatch and whose Batch holds a change per task, in the order made:
+// one undo reverses them all.
 type Change struct {
 	Type   string      `json:"type"` // RecordChange
 	ID     string      `json:"id"`
 	Tool   string      `json:"tool"`
 	Before *tasks.Task `json:"before"`
 	After  *tasks.Task `json:"after"`
+	Batch  []Change    `json:"batch,omitempty"`
 }
 
-// TaskID is the id of the changed task.
+// ToolBatch is the Tool of a change record covering several changes.
+const ToolBatch = "batch"
+
+// TaskID is the id of the changed task (of a batch, the last one's).
 func (c Change) TaskID() int64 {
+	if n := len(c.Batch); n > 0 {
+		return c.Batch[n-1].TaskID()
+	}
 	if c.After != nil {
 		return c.After.ID
 	}
@@ -228,11 +240,38 @@ func RecordChangeOf(ctx context.Context, sink chatkit.Sink, res tasks.Result) er
 	return chatkit.SendItem(ctx, sink, &chatkit.HiddenContextItem{Content: raw})
 }
 
+// RecordChangesOf stores one hidden change record for the successful
+// results that changed a task: a plain record for one, a batch for
+// several (one undo reverses them all); nothing for none.
+func RecordChangesOf(ctx context.Context, sink chatkit.Sink, results []tasks.Result) error {
+	var batch []Change
+	for _, res := range results {
+		if c, ok := ChangeOf(res); ok {
+			batch = append(batch, c)
+		}
+	}
+	var c Change
+	switch len(batch) {
+	case 0:
+		return nil
+	case 1:
+		c = batch[0]
+	default:
+		c = Change{Type: RecordChange, Tool: ToolBatch, Batch: batch}
+	}
+	c.ID = sink.NewItemID(chatkit.IDMessage)
+	raw, err := c.MarshalJSON()
+	if err != nil {
+		return fmt.Errorf("hidden context: %w", err)
+	}
+	return chatkit.SendItem(ctx, sink, &chatkit.HiddenContextItem{Content: raw})
+}
+
 // MarshalJSON writes c as encoding/json writes the struct, directly when
 // its strings need no escaping (ids, tool names and the record type do
 // not), through encoding/json otherwise.
 func (c Change) MarshalJSON() ([]byte, error) {
-	if !plainJSON(c.Type) || !plainJSON(c.ID) || !plainJSON(c.Tool) {
+	if !plainJSON(c.Type) || !plainJSON(c.ID) || !plainJSON(c.Tool) || len(c.Batch) > 0 {
 		type plain Change // no MarshalJSON: encoding/json's struct encoding
 		return json.Marshal(plain(c))
 	}

@@ -121,11 +121,12 @@ func FuzzChangeJSON(f *testing.F) {
 			c.After = task
 		}
 		type reference struct {
-			Type   string      `json:"type"`
-			ID     string      `json:"id"`
-			Tool   string      `json:"tool"`
-			Before *tasks.Task `json:"before"`
-			After  *tasks.Task `json:"after"`
+			Type   string         `json:"type"`
+			ID     string         `json:"id"`
+			Tool   string         `json:"tool"`
+			Before *tasks.Task    `json:"before"`
+			After  *tasks.Task    `json:"after"`
+			Batch  []agent.Change `json:"batch,omitempty"`
 		}
 		want, err := json.Marshal(reference(c))
 		require.NoError(t, err)
@@ -138,4 +139,26 @@ func FuzzChangeJSON(f *testing.F) {
 		var back agent.Change
 		require.NoError(t, json.Unmarshal(got, &back))
 	})
+}
+
+// TestBatchChange: a change of several tasks is one record; Changes reads
+// it back whole, and an undo record of its id undoes all of it.
+func TestBatchChange(t *testing.T) {
+	task := func(id int64) *tasks.Task { return &tasks.Task{ID: id, Title: "t", Status: tasks.StatusPending} }
+	c := agent.Change{Type: agent.RecordChange, ID: "c1", Tool: agent.ToolBatch, Batch: []agent.Change{
+		{Type: agent.RecordChange, Tool: tasks.ToolDeleteTask, Before: task(2)},
+		{Type: agent.RecordChange, Tool: tasks.ToolDeleteTask, Before: task(3)},
+	}}
+	raw, err := c.MarshalJSON()
+	require.NoError(t, err)
+	items := []chatkit.Item{&chatkit.HiddenContextItem{Content: raw}}
+	got := agent.Changes(items)
+	require.Len(t, got, 1)
+	require.Len(t, got[0].Batch, 2)
+	assert.Equal(t, int64(3), got[0].TaskID(), "the last task of the batch")
+	assert.Equal(t, int64(2), got[0].Batch[0].Before.ID)
+
+	undo, err := json.Marshal(agent.Undo{Type: agent.RecordUndo, Change: "c1"})
+	require.NoError(t, err)
+	assert.Empty(t, agent.Changes(append(items, &chatkit.HiddenContextItem{Content: undo})))
 }

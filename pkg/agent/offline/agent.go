@@ -4,6 +4,18 @@
 // shown, fuzzy titles), asks back when a request is ambiguous, and acts
 // through the same task tools as the LLM agent, replying with a streamed
 // assistant message, task-list widgets and the tasks_changed client effect.
+//
+// The parser reads messages the way people type them (understand.go,
+// several.go): greetings, small talk and sign-offs around a request;
+// several tasks in one message (comma lists, "two things: …", pasted
+// bullets); priority words ("asap", "!!", "p1", "(low priority)"); typos
+// in command and date words, matched against a closed vocabulary only
+// ("addd", "tmrw", "thurs"); terse forms ("#4 ✓", "done: 4"); natural undo
+// ("oops, put it back"); "I no longer need to …"; references to several
+// tasks ("the last three", "everything due today"), changed as one undoable
+// step, deletions of several after a "yes"; questions outside task
+// management and messages in other languages, answered without acting.
+// Its work per message is bounded and linear in the message (bounded.go).
 package offline
 
 import (
@@ -159,13 +171,18 @@ func (a *Agent) Respond(ctx context.Context, turn *chatkit.Turn, sink chatkit.Si
 }
 
 var (
-	reYes = regexp.MustCompile(`(?i)^(?:yes|yeah|yep|yup|sure|ok|okay|please|please do|do it|go ahead|y|yes please|sounds good|of course|absolutely)[\s!.]*$`)
-	reNo  = regexp.MustCompile(`(?i)^(?:no|nope|nah|n|no thanks|cancel|never ?mind|don'?t|stop)[\s!.]*$`)
+	reYes = regexp.MustCompile(`(?i)^(?:yes|yeah|yep|yup|yea|ya|sure|ok|okay|please|please do|do it|go ahead|y|yes please|sounds good|of course|absolutely|confirm(?:ed)?|correct|right|affirmative|delete (?:them|it|both|all(?: of them)?))` +
+		`(?:[\s,!.]+(?:please|do it|go ahead|confirm(?:ed)?|sure|i'?m sure|delete (?:them|it|both|all(?: of them)?)|all of them|thanks|thank you|that'?s right))*[\s!.]*$`)
+	reNo = regexp.MustCompile(`(?i)^(?:no|nope|nah|n|no thanks|cancel|never ?mind|don'?t|stop|keep (?:them|it|both)|leave (?:them|it)|abort)` +
+		`(?:[\s,!.]+(?:thanks|thank you|keep (?:them|it|both)|leave (?:them|it)(?: alone)?|don'?t(?: delete (?:them|it))?|never ?mind|cancel))*[\s!.]*$`)
 )
 
 // answer decides the reply to the user's message.
 func (a *Agent) answer(ctx context.Context, st *turnState) (*reply, error) {
 	text := normalize(st.text)
+	if len(text) > MaxParseBytes {
+		return a.do(ctx, st, Intent{Kind: KindTooLong})
+	}
 	if q := st.mem.question; q != nil {
 		switch {
 		case reYes.MatchString(text):
@@ -236,11 +253,44 @@ func (a *Agent) do(ctx context.Context, st *turnState, in Intent) (*reply, error
 		return &reply{text: "You're welcome! Anything else I can do for your tasks?"}, nil
 	case KindHelp:
 		return &reply{text: helpText}, nil
+	case KindTooLong:
+		return &reply{text: fmt.Sprintf("That message is too long for me to read — I read messages of up to %d "+
+			"characters. Could you send your request in a shorter message? A task's title can have up to %d "+
+			"characters and its description up to %d.", MaxParseBytes, tasks.MaxTitleLen, tasks.MaxDescriptionLen)}, nil
 	case KindAdd:
+		if len(in.Items) > 0 || in.TooMany > 0 {
+			return a.addMany(ctx, st, in)
+		}
 		return a.add(ctx, st, in)
 	case KindList:
 		return a.list(ctx, st, in.Filter)
+	case KindOffTopic:
+		return &reply{text: fmt.Sprintf("I can't help with %s — I'm TaskPilot, and I only manage your to-do list. "+
+			"I can add, list, complete, reschedule and delete tasks: for example “add check the forecast tomorrow "+
+			"at 8am” or “what's due today?”.", in.Topic)}, nil
+	case KindForeign:
+		lang := "another language"
+		if in.Lang != "" {
+			lang = in.Lang
+		}
+		return &reply{text: fmt.Sprintf("Sorry — I only understand English, and this looks like %s, so I haven't "+
+			"changed anything. In English I can add, list, complete and delete tasks: for example “add buy milk "+
+			"tomorrow”, “show my tasks” or “mark task 2 as done”.", lang)}, nil
 	case KindComplete, KindReopen, KindUpdate, KindDelete:
+		if len(in.Ref.Titles) > 1 && in.Kind != KindUpdate {
+			// "the groceries and the bills": several tasks when the words
+			// as a whole name none.
+			ids, err := a.resolveTitles(ctx, st, in)
+			if err != nil {
+				return nil, err
+			}
+			if len(ids) > 1 {
+				in.Ref, in.Tentative = Ref{IDs: toInts(ids)}, false
+			}
+		}
+		if in.Ref.Many() {
+			return a.changeMany(ctx, st, in)
+		}
 		if in.Tentative {
 			id, ok, err := a.tentative(ctx, st, in.Ref.Title)
 			if err != nil {
@@ -259,8 +309,15 @@ func (a *Agent) do(ctx context.Context, st *turnState, in Intent) (*reply, error
 		add := a.parser.Parse("add "+st.text, st.now, st.loc)
 		if add.Kind == KindAdd && add.Fields.Title != nil {
 			desc := "“" + *add.Fields.Title + "”"
+			var details []string
 			if add.Fields.Due != nil {
-				desc += " (due " + widgets.FormatDue(*add.Fields.Due, st.loc, st.now) + ")"
+				details = append(details, "due "+widgets.FormatDue(*add.Fields.Due, st.loc, st.now))
+			}
+			if add.Fields.Priority != "" && add.Fields.Priority != PriorityNone {
+				details = append(details, add.Fields.Priority+" priority")
+			}
+			if len(details) > 0 {
+				desc += " (" + strings.Join(details, ", ") + ")"
 			}
 			return &reply{text: "I'm not sure what you meant. Do you want me to add " + desc + " as a task?",
 				question: &question{Type: recordQuestion, Intent: add}}, nil
@@ -406,28 +463,19 @@ func (a *Agent) add(ctx context.Context, st *turnState, in Intent) (*reply, erro
 			"Could you shorten it? You can put details in a description: “add a task to … with description …”.",
 			tasks.MaxTitleLen)}, nil
 	}
-	args := tasks.AddArgs{Title: f.Title}
-	if f.Description != nil && *f.Description != "" {
-		args.Description = f.Description
-	}
-	if f.Due != nil {
-		args.DueAt = rfc3339(f.Due)
-	}
-	if f.Priority != "" {
-		args.Priority = &f.Priority
-	}
-	if len(f.Tags) > 0 {
-		args.Tags = &f.Tags
-	}
-	args.Repeat, args.TimeZone = repeatArgs(f, st.loc) // recurrence.go
-	res, err := a.call(ctx, st, toolCall{tool: tasks.ToolAddTask, add: args})
+	res, err := a.call(ctx, st, addCall(f, st.loc))
 	if err != nil {
 		return nil, err
 	}
 	if !res.OK {
 		return &reply{text: "I couldn't add that task: " + res.Error}, nil
 	}
-	return a.changed(st, res), nil
+	r := a.changed(st, res)
+	// "today at 9am" said at 10am: due today as said, so already overdue.
+	if res.Task != nil && res.Task.Overdue(st.now) {
+		r.text += " That time has already passed, so it shows as overdue."
+	}
+	return r, nil
 }
 
 // changed is the reply to a successful change.
@@ -447,6 +495,9 @@ func (a *Agent) changed(st *turnState, res tasks.Result) *reply {
 
 // list runs list_tasks for f and shows the result as a widget.
 func (a *Agent) list(ctx context.Context, st *turnState, f Filter) (*reply, error) {
+	if f.Match != "" {
+		return a.find(ctx, st, f.Match)
+	}
 	var args tasks.ListArgs
 	if f.Status != "" {
 		args.Status = &f.Status
@@ -501,6 +552,46 @@ func (a *Agent) list(ctx context.Context, st *turnState, f Filter) (*reply, erro
 		text = fmt.Sprintf("Here %s your %s:", isAre(n), pluralNoun(n, noun))
 		if overdue := countOverdue(ts, st.now); overdue > 0 && !f.Overdue {
 			text = fmt.Sprintf("Here %s your %s (%d overdue):", isAre(n), pluralNoun(n, noun), overdue)
+		}
+	}
+	return &reply{text: text, list: &l}, nil
+}
+
+// find shows the tasks whose titles match words ("when is my dentist
+// appointment?"), best first.
+func (a *Agent) find(ctx context.Context, st *turnState, words string) (*reply, error) {
+	all, err := a.svc.List(ctx, st.user, tasks.Filter{})
+	if err != nil {
+		return nil, fmt.Errorf("offline agent: list tasks: %w", err)
+	}
+	byID := map[int64]tasks.Task{}
+	cands := make([]Candidate, len(all))
+	for i, t := range all {
+		byID[t.ID] = t
+		cands[i] = Candidate{ID: int(t.ID), Title: t.Title}
+	}
+	var ts []tasks.Task
+	for _, s := range MatchTitles(words, cands) {
+		ts = append(ts, byID[int64(s.ID)])
+	}
+	if len(ts) == 0 {
+		text := fmt.Sprintf("I couldn't find a task matching “%s”. Say “show my tasks” to see them all.", words)
+		return &reply{text: text}, nil
+	}
+	l := widgets.NewList("Tasks matching “"+words+"”", ts, "")
+	text := fmt.Sprintf("Here %s the %s matching “%s”:", isAre(len(ts)), plural(len(ts), "task"), words)
+	if len(ts) == 1 {
+		t := ts[0]
+		switch {
+		case t.Status == tasks.StatusCompleted:
+			text = capitalizeFirst(widgets.Name(t)) + " is already done."
+		case t.DueAt != nil:
+			text = capitalizeFirst(widgets.Name(t)) + " is due " + widgets.FormatDue(*t.DueAt, st.loc, st.now) + "."
+			if t.Overdue(st.now) {
+				text += " It's overdue."
+			}
+		default:
+			text = capitalizeFirst(widgets.Name(t)) + " has no due date."
 		}
 	}
 	return &reply{text: text, list: &l}, nil
@@ -630,9 +721,6 @@ func (a *Agent) resolve(ctx context.Context, st *turnState, in Intent) (int64, *
 			return rows[0].Task.ID, nil, nil
 		}
 		return 0, &reply{text: "Which task do you mean? You can say its number, like “task 3”."}, nil
-	case ref.All:
-		return 0, &reply{text: fmt.Sprintf("I can %s one task at a time. Which one? You can say its number "+
-			"(“task 3”) or, after a list, “the first one”.", verbFor(in.Kind))}, nil
 	case ref.Title != "":
 		return a.resolveTitle(ctx, st, in)
 	}
@@ -743,8 +831,26 @@ func (a *Agent) change(ctx context.Context, st *turnState, in Intent) (*reply, e
 		if f.Description != nil {
 			c.upd.Description = f.Description
 		}
+		if f.ShiftDays != 0 || f.ShiftMinutes != 0 {
+			t, err := a.svc.Get(ctx, st.user, id)
+			switch {
+			case isNotFound(err):
+				return a.notFound(ctx, st, id)
+			case err != nil:
+				return nil, fmt.Errorf("offline agent: read task %d: %w", id, err)
+			case t.DueAt == nil:
+				return &reply{text: fmt.Sprintf("%s has no due date to move. When should it be due? For example "+
+					"“move task %d to Friday at 3pm”.", capitalizeFirst(widgets.Name(t)), id)}, nil
+			}
+			due := t.DueAt.In(st.loc).AddDate(0, 0, f.ShiftDays).Add(time.Duration(f.ShiftMinutes) * time.Minute).UTC()
+			c.upd.DueAt = rfc3339(&due)
+		}
 		if f.Due != nil {
-			c.upd.DueAt = rfc3339(f.Due)
+			due, err := a.keepTime(ctx, st, id, f)
+			if err != nil {
+				return nil, err
+			}
+			c.upd.DueAt = rfc3339(&due)
 		}
 		if f.ClearDue {
 			c.upd.ClearDue = &f.ClearDue
@@ -786,6 +892,37 @@ func (a *Agent) change(ctx context.Context, st *turnState, in Intent) (*reply, e
 	return a.changed(st, res), nil
 }
 
+// keepTime is the new due instant of a reschedule: a date said without a
+// time of day keeps the task's time ("move the 10:00 appointment to
+// thursday" stays at 10:00), unless the task had none (end of day).
+func (a *Agent) keepTime(ctx context.Context, st *turnState, id int64, f Fields) (time.Time, error) {
+	due := *f.Due
+	if f.DueHasTime && !f.DueClockOnly {
+		return due, nil
+	}
+	t, err := a.svc.Get(ctx, st.user, id)
+	switch {
+	case isNotFound(err):
+		return due, nil // the update reports it
+	case err != nil:
+		return due, fmt.Errorf("offline agent: read task %d: %w", id, err)
+	case t.DueAt == nil:
+		return due, nil
+	}
+	old := t.DueAt.In(st.loc)
+	d := due.In(st.loc)
+	if f.DueClockOnly {
+		// "move task 2 to 4pm": the task's day at the new time.
+		return time.Date(old.Year(), old.Month(), old.Day(), d.Hour(), d.Minute(), 0, 0, st.loc).UTC(), nil
+	}
+	if old.Hour() == EndOfDayHour && old.Minute() == EndOfDayMinute {
+		return due, nil
+	}
+	return time.Date(d.Year(), d.Month(), d.Day(), old.Hour(), old.Minute(), 0, 0, st.loc).UTC(), nil
+}
+
+func isNotFound(err error) bool { return errors.Is(err, tasks.ErrNotFound) }
+
 func tooLong(title string) bool { return utf8.RuneCountInString(title) > tasks.MaxTitleLen }
 
 func capitalizeFirst(s string) string {
@@ -821,6 +958,9 @@ func (a *Agent) undo(ctx context.Context, st *turnState) (*reply, error) {
 		return &reply{text: "There's nothing to undo in this conversation yet."}, nil
 	}
 	c := st.mem.changes[n-1]
+	if len(c.Batch) > 0 {
+		return a.undoBatch(ctx, st, c)
+	}
 	now, err := a.svc.Revert(ctx, st.user, c.Before, c.After)
 	r := &reply{undo: &c}
 	id := c.TaskID()
@@ -869,10 +1009,8 @@ func (a *Agent) emit(ctx context.Context, sink chatkit.Sink, st *turnState, r *r
 			return err
 		}
 	}
-	for _, res := range r.changes {
-		if err := agent.RecordChangeOf(ctx, sink, res); err != nil {
-			return err
-		}
+	if err := agent.RecordChangesOf(ctx, sink, r.changes); err != nil {
+		return err
 	}
 	if r.undo != nil {
 		if err := chatkit.SendHiddenContext(ctx, sink, agent.Undo{Type: agent.RecordUndo, Change: r.undo.ID}); err != nil {

@@ -208,8 +208,9 @@ var suite = []convCase{
 		check: titled(1, "Call mom tonight")},
 	{name: "rename colon", seed: true, say: "Rename task 3 to Urgent: submit report", tool: tasks.ToolUpdateTask,
 		args: map[string]any{"task_id": 3, "title": "Urgent: submit report"}, check: titled(3, "Urgent: submit report")},
+	// Task 2 is due at 15:00: a new day without a time keeps it (issue 14).
 	{name: "move due", seed: true, say: "Move task 2 to next Monday", tool: tasks.ToolUpdateTask,
-		args: map[string]any{"task_id": 2, "due_at": rfc(ny(11, 30, 23, 59))}, reply: []string{"Team meeting” is now due Monday"}},
+		args: map[string]any{"task_id": 2, "due_at": rfc(ny(11, 30, 15, 0))}, reply: []string{"Team meeting” is now due Monday at 3:00 PM"}},
 	{name: "reschedule with time", seed: true, say: "reschedule task 1 for tomorrow at 9am", tool: tasks.ToolUpdateTask,
 		args: map[string]any{"task_id": 1, "due_at": rfc(ny(11, 26, 9, 0))}, reply: []string{"tomorrow at 9:00 AM"}},
 	{name: "set priority", seed: true, say: "Set task 4 to high priority", tool: tasks.ToolUpdateTask,

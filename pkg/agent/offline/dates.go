@@ -19,6 +19,10 @@ const (
 	EndOfDayMinute = 59
 )
 
+// maxDateText is the longest text the date finder reads, in bytes: a
+// title of tasks.MaxTitleLen characters with its date and connectors.
+const maxDateText = 1024
+
 // dateMatch is a date-time expression found in a message.
 type dateMatch struct {
 	// Start and End are byte offsets of the expression in the text.
@@ -28,6 +32,8 @@ type dateMatch struct {
 	// HasTime tells whether the user said a time of day ("at 5pm",
 	// "tonight", "in 2 hours"); without one At is the end of that day.
 	HasTime bool
+	// ClockOnly tells that only a time of day was said ("at 4pm"): no day.
+	ClockOnly bool
 }
 
 // dateFinder wraps github.com/olebedev/when's English rules. It runs the
@@ -66,6 +72,7 @@ type guardedRule struct {
 }
 
 func (g guardedRule) Find(text string) *rules.Match {
+	scanned(len(text))
 	if !g.pre.mayMatch(text) {
 		return nil
 	}
@@ -73,7 +80,14 @@ func (g guardedRule) Find(text string) *rules.Match {
 }
 
 // find returns the first date expression in text, interpreted at now in loc.
+//
+// A text longer than maxDateText is not searched: every rule reads all of
+// it (on non-ASCII text without the prefilters' help, some 10µs a byte),
+// and no task title or reference that long is valid anyway.
 func (f *dateFinder) find(text string, now time.Time, loc *time.Location) (dateMatch, bool) {
+	if len(text) > maxDateText {
+		return dateMatch{}, false
+	}
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -111,6 +125,11 @@ func (f *dateFinder) find(text string, now time.Time, loc *time.Location) (dateM
 	if !applied {
 		return dateMatch{}, false
 	}
+	// A weekday's three letters alone ("sun cream", "mon") are a word: the
+	// parser has already written out those after "on", "by" … or at the end.
+	if reBareWeekday.MatchString(text[start:end]) {
+		return dateMatch{}, false
+	}
 	// A month name alone ("may", "march") is far more often a word than a date.
 	if ctx.Month != nil && ctx.Day == nil && ctx.Weekday == nil && ctx.Hour == nil && ctx.Duration == 0 {
 		return dateMatch{}, false
@@ -120,11 +139,14 @@ func (f *dateFinder) find(text string, now time.Time, loc *time.Location) (dateM
 		return dateMatch{}, false
 	}
 	hasTime := ctx.Hour != nil || ctx.Minute != nil || (ctx.Duration != 0 && ctx.Duration%(24*time.Hour) != 0)
+	clockOnly := false
 	if hasTime {
 		t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), 0, 0, loc)
 		// "at 9am" said at 10am means tomorrow morning.
+		// "today at 9am" said at 10am stays today (and is overdue).
 		onlyClock := ctx.Year == nil && ctx.Month == nil && ctx.Day == nil && ctx.Weekday == nil && ctx.Duration == 0
-		if onlyClock && t.Before(base) {
+		clockOnly = onlyClock && !reSaidToday.MatchString(text[start:end])
+		if clockOnly && t.Before(base) {
 			t = t.AddDate(0, 0, 1)
 		}
 	} else {
@@ -142,7 +164,7 @@ func (f *dateFinder) find(text string, now time.Time, loc *time.Location) (dateM
 	for end > start && strings.ContainsRune(" \t,.", rune(text[end-1])) {
 		end--
 	}
-	return dateMatch{Start: start, End: end, At: t.UTC(), HasTime: hasTime}, true
+	return dateMatch{Start: start, End: end, At: t.UTC(), HasTime: hasTime, ClockOnly: clockOnly}, true
 }
 
 // extraRules add phrases the library's English rules do not know, written
@@ -168,10 +190,15 @@ func extraRules() []rules.Rule {
 			}
 			return sat
 		}),
-		rule(`end\s+of\s+(?:the\s+|this\s+)?week|eow`, func(ref time.Time, _ string) time.Time {
-			return startOfWeek(ref).AddDate(0, 0, 4)
+		// The week's end is its Friday; said on a weekend, the coming week's.
+		rule(`(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?:work\s*)?week|eow`, func(ref time.Time, _ string) time.Time {
+			fri := startOfWeek(ref).AddDate(0, 0, 4)
+			if ref.Weekday() == time.Saturday || ref.Weekday() == time.Sunday {
+				fri = fri.AddDate(0, 0, 7)
+			}
+			return fri
 		}),
-		rule(`end\s+of\s+(?:the\s+|this\s+)?month|eom`, func(ref time.Time, _ string) time.Time {
+		rule(`(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?month|eom`, func(ref time.Time, _ string) time.Time {
 			return time.Date(ref.Year(), ref.Month()+1, 0, 0, 0, 0, 0, ref.Location())
 		}),
 		rule(`(?:the\s+)?day\s+after\s+tomorrow`, func(ref time.Time, _ string) time.Time {
@@ -180,12 +207,12 @@ func extraRules() []rules.Rule {
 		rule(`next\s+week`, func(ref time.Time, _ string) time.Time {
 			return startOfWeek(ref).AddDate(0, 0, 7)
 		}),
-		rule(`eod|end\s+of\s+(?:the\s+)?day`, func(ref time.Time, _ string) time.Time { return ref }),
+		rule(`eod|(?:the\s+)?end\s+of\s+(?:the\s+)?day`, func(ref time.Time, _ string) time.Time { return ref }),
 		// (rules.F ends a match at its last non-empty capture group, so every
 		// part of a phrase is inside a group.)
 		// "on the 1st": that day of this month, or of the next once past.
 		&rules.F{
-			RegExp: regexp.MustCompile(`(?i)(?:\W|^)((?:on\s+)?the\s+(\d{1,2})(st|nd|rd|th))(?:\W|$)`),
+			RegExp: regexp.MustCompile(`(?i)(?:\W|^)((?:(?:on|by|before|until|due)\s+(?:the\s+)?|(?:on\s+)?the\s+)(\d{1,2})(st|nd|rd|th))(?:\W|$)`),
 			Applier: func(m *rules.Match, c *rules.Context, _ *rules.Options, ref time.Time) (bool, error) {
 				day, err := strconv.Atoi(m.Captures[1])
 				if err != nil || day < 1 || day > 31 {
@@ -196,6 +223,25 @@ func extraRules() []rules.Rule {
 					t = time.Date(ref.Year(), ref.Month()+1, day, 0, 0, 0, 0, ref.Location())
 				}
 				setDate(c, t)
+				return true, nil
+			},
+		},
+		// "tomorrow night": tomorrow at 23:00, as the library reads "tonight".
+		&rules.F{
+			RegExp: regexp.MustCompile(`(?i)(?:\W|^)((?:tomorrow|tmr)\s+(night))(?:\W|$)`),
+			Applier: func(_ *rules.Match, c *rules.Context, _ *rules.Options, ref time.Time) (bool, error) {
+				setDate(c, startOfDay(ref).AddDate(0, 0, 1))
+				h, zero := 23, 0
+				c.Hour, c.Minute = &h, &zero
+				return true, nil
+			},
+		},
+		// "first thing (in the morning)": 9:00, of the day said with it.
+		&rules.F{
+			RegExp: regexp.MustCompile(`(?i)(?:\W|^)(first\s+(thing)(?:\s+in\s+the\s+(morning))?)(?:\W|$)`),
+			Applier: func(_ *rules.Match, c *rules.Context, _ *rules.Options, _ time.Time) (bool, error) {
+				h, zero := 9, 0
+				c.Hour, c.Minute = &h, &zero
 				return true, nil
 			},
 		},
@@ -239,6 +285,12 @@ func extraRules() []rules.Rule {
 		},
 	}
 }
+
+// reBareWeekday is a weekday's abbreviation alone.
+var reBareWeekday = regexp.MustCompile(`(?i)^[\s,.]*(?:mon|tue|wed|thu|fri|sat|sun)[\s,.]*$`)
+
+// reSaidToday finds a day said as today in a date expression.
+var reSaidToday = regexp.MustCompile(`(?i)\b(?:today|tonight|this\s+(?:morning|afternoon|evening))\b`)
 
 func setDate(c *rules.Context, t time.Time) {
 	y, mo, d := t.Date()

@@ -135,6 +135,10 @@ type harness struct {
 	now    time.Time
 	// events of the last turn
 	events []chatkit.Event
+	// baseline is the highest task id before the turn under test, snapshot
+	// the tasks then (the everyday suite's checks).
+	baseline int64
+	snapshot []tasks.Task
 }
 
 // newHarness builds a harness whose agent calls the tools as in

@@ -19,6 +19,9 @@ const (
 	KindUpdate   Kind = "update"
 	KindDelete   Kind = "delete"
 	KindUndo     Kind = "undo"
+	KindTooLong  Kind = "too_long"  // longer than MaxParseBytes: not read
+	KindOffTopic Kind = "off_topic" // a question outside task management (weather, maths)
+	KindForeign  Kind = "foreign"   // written in another language
 )
 
 // Priorities, as the task tools spell them.
@@ -37,9 +40,20 @@ const (
 	StatusCompleted = "completed"
 )
 
-// Ref is how the user pointed at one task. At most one of ID, Ordinal,
-// Pronoun, All and Title is set.
+// Ref is how the user pointed at one task, or at several (IDs, Ordinals,
+// All, Both). At most one of ID, IDs, Ordinal, Ordinals, Pronoun, All, Both
+// and Title is set.
 type Ref struct {
+	// IDs are several explicit task ids: "tasks 2 and 3", "done: 3, 4".
+	IDs []int `json:",omitempty"`
+	// Ordinals are several positions in the last list shown: "the last
+	// three" (-3, -2, -1), "the first two", "the first and third".
+	Ordinals []int `json:",omitempty"`
+	// Both is "both (of them)": the two rows of the last list shown.
+	Both bool `json:",omitempty"`
+	// Filter narrows All: "everything due today", "whatever is finished"
+	// (nil: the rows of the last list shown, or every task).
+	Filter *Filter `json:",omitempty"`
 	// ID is an explicit task id: "task 3", "#3", "3".
 	ID int
 	// Ordinal is a 1-based position in the last list shown in the thread
@@ -47,16 +61,27 @@ type Ref struct {
 	Ordinal int
 	// Pronoun is "it", "that", "this one": the task the conversation last touched.
 	Pronoun bool
-	// All is "all of them", "everything": more than one task, which the
-	// offline agent does not do in one step.
+	// All is "all of them", "everything": more than one task.
 	All bool
 	// Title is words to match against task titles ("the meeting task" → "meeting").
 	Title string
+	// Titles are Title's parts when it lists several ("the groceries and
+	// the bills"): tried when Title as a whole matches no task.
+	Titles []string `json:",omitempty"`
+	// filterText is what follows "all"/"everything", read into Filter by
+	// the parser; every is "everything" rather than "all of them".
+	filterText string
+	every      bool
 }
 
 // Empty reports whether the user named no task at all.
 func (r Ref) Empty() bool {
-	return r.ID == 0 && r.Ordinal == 0 && !r.Pronoun && !r.All && r.Title == ""
+	return r.ID == 0 && r.Ordinal == 0 && !r.Pronoun && !r.All && r.Title == "" && !r.Many()
+}
+
+// Many reports whether the reference names several tasks.
+func (r Ref) Many() bool {
+	return len(r.IDs) > 0 || len(r.Ordinals) > 0 || r.Both || r.All
 }
 
 // Fields are the task fields an add or update sets. Nil/empty means "not said".
@@ -66,6 +91,12 @@ type Fields struct {
 	// Due is in UTC; DueHasTime tells whether the user said a time of day.
 	Due        *time.Time
 	DueHasTime bool
+	// DueClockOnly tells that only a time of day was said ("move task 2 to
+	// 4pm"): a reschedule keeps the task's day.
+	DueClockOnly bool `json:",omitempty"`
+	// ShiftDays and ShiftMinutes move the task's due date by that much
+	// ("push task 2 back a day"): days on the user's calendar.
+	ShiftDays, ShiftMinutes int
 	// ClearDue removes the due date ("remove the due date from task 2").
 	ClearDue bool
 	Priority string
@@ -80,7 +111,7 @@ type Fields struct {
 
 // Empty reports whether no field was given.
 func (f Fields) Empty() bool {
-	return f.Title == nil && f.Description == nil && f.Due == nil && !f.ClearDue &&
+	return f.Title == nil && f.Description == nil && f.Due == nil && !f.ClearDue && f.ShiftDays == 0 && f.ShiftMinutes == 0 &&
 		f.Priority == "" && len(f.Tags) == 0 && f.BadDueText == "" && f.Repeat == nil
 }
 
@@ -90,6 +121,9 @@ type Filter struct {
 	Priority string // at least this priority
 	Tag      string
 	Query    string
+	// Match is words matched against titles as references are ("when is
+	// my dentist appointment?"), instead of Query's substring.
+	Match string `json:",omitempty"`
 	// DueAfter/DueBefore bound the due date (UTC, inclusive after, exclusive before).
 	DueAfter, DueBefore *time.Time
 	Overdue             bool
@@ -109,5 +143,17 @@ type Intent struct {
 	Tentative bool
 	// Suggestion is a task title the agent may offer to add when the message
 	// was not understood but looks like a to-do ("buy milk tomorrow").
-	Suggestion string
+	Suggestion string `json:",omitempty"`
+	// Items are the tasks of an add request naming several ("add apples,
+	// pears and a melon"); Fields is then unused.
+	Items []Fields `json:",omitempty"`
+	// TooMany is the number of tasks of a list too long to add at once
+	// (more than MaxItems).
+	TooMany int `json:",omitempty"`
+	// Confirmed marks a deletion of several tasks the user confirmed.
+	Confirmed bool `json:",omitempty"`
+	// Topic is what an off-topic question is about ("the weather"); Lang
+	// the language of a foreign message ("Spanish").
+	Topic string `json:",omitempty"`
+	Lang  string `json:",omitempty"`
 }

@@ -15,11 +15,14 @@ import (
 // Parser is safe for concurrent use.
 type Parser struct {
 	dates *dateFinder
+	// maxBytes is the longest message read (MaxParseBytes; ≤ 0: no limit,
+	// for the benchmark of the parser's growth).
+	maxBytes int
 }
 
 // NewParser builds a Parser.
 func NewParser() *Parser {
-	return &Parser{dates: newDateFinder()}
+	return &Parser{dates: newDateFinder(), maxBytes: MaxParseBytes}
 }
 
 // re compiles a case-insensitive pattern with its prefilter, once: every
@@ -49,8 +52,12 @@ var (
 	rePrefix = re(`^(?:please|pls|plz|kindly|ok(?:ay)?|so|hey|hi|hello|yo|now|and|also|then|alright|well|oh|um+|uh+|` +
 		`(?:can|could|would|will|won't)\s+(?:you|u)(?:\s+please)?|` +
 		`(?:i'?d|i\s+would)\s+like\s+(?:you\s+)?to|i\s+want\s+you\s+to|` +
-		`help\s+me(?:\s+to)?|go\s+ahead\s+and|just|quickly|let'?s)\b[\s,!.:-]*`)
-	reSuffix = re(`[\s,]*(?:\b(?:please|pls|plz|thanks|thank\s+you|thx|for\s+me|now|asap\s+please)\b|[?!.…]+|:\)|:-\))+\s*$`)
+		`help\s+me(?:\s+to)?|go\s+ahead\s+and|just|quickly|let'?s|` +
+		`i\s+was\s+(?:just\s+)?wondering\s+if\s+(?:you\s+)?(?:could|can|would)(?:\s+please)?|i\s+wonder\s+if\s+you\s+could|` +
+		`(?:would|do|will)\s+you\s+mind|mind|could\s+you\s+possibly|is\s+it\s+possible\s+(?:for\s+you\s+)?to|` +
+		`(?:can|could)\s+i\s+(?:get\s+you\s+to|ask\s+you\s+to)|i'?d\s+(?:really\s+)?appreciate\s+it\s+if\s+you\s+(?:could|would)|` +
+		`(?:i\s+)?need\s+you\s+to|you\s+(?:can|could|should)|please\s+(?:can|could)\s+you)\b[\s,!.:-]*`)
+	reSuffix = re(`[\s,]*(?:\b(?:please|pls|plz|thanks|thank\s+you|thx|for\s+me|now)\b|[?!.…]+|:\)|:-\))+\s*$`)
 
 	reGreeting = re(`^(?:hi|hello|hey|hiya|howdy|yo|greetings|good\s+(?:morning|afternoon|evening|day)|hi\s+there|hello\s+there|hey\s+there|what'?s\s+up|sup)(?:\s+(?:there|taskpilot|bot|assistant|friend))?[\s!.,]*$`)
 	reThanks   = re(`^(?:thanks|thank\s+you|thx|ty|cheers|great|awesome|perfect|cool|nice|ok(?:ay)?|got\s+it|sounds\s+good)(?:\s+(?:so\s+much|a\s+lot|very\s+much))?[\s!.,]*$`)
@@ -62,6 +69,7 @@ var (
 	reTitleOf    = re(`^(?:change|update|edit|set|make)\s+(?:the\s+)?(?:title|name|wording)\s+(?:of|for|on)\s+(.+?)\s+(?:to|as|into)\s+(.+)$`)
 	reTitleOf2   = re(`^(?:change|update|edit|set|make)\s+(.+?)'?s?\s+(?:title|name)\s+(?:to|as|into)\s+(.+)$`)
 	reMove       = re(`^(?:move|reschedule|re-schedule|postpone|push(?:\s+back)?|defer|delay|shift|bump|snooze)\s+(.+?)\s+(?:to|until|till|til|for|on|by|into)\s+(.+)$`)
+	reShift      = re(`^(?:push|move|postpone|delay|shift|bump|defer|snooze|bring)\s+(.+?)\s+(?:back\s+|forward\s+|out\s+|ahead\s+)?(?:by\s+)?(a|an|one|two|three|four|five|six|seven|\d{1,3})\s+(minutes?|mins?|hours?|hrs?|days?|weeks?)(?:\s+(?:later|back|earlier|forward))?$`)
 	reDueOf      = re(`^(?:set|change|update|make|move|put)\s+(?:the\s+)?(?:due\s+date|deadline|due\s+time|due)\s+(?:of|for|on)\s+(.+?)\s+(?:to|as|for|on)\s+(.+)$`)
 	reIsDue      = re(`^(.+?)\s+(?:is|should\s+be|needs\s+to\s+be)\s+(?:due|done|finished)\s+(?:by|on|at|before|until)?\s*(.+)$`)
 	reMakeDue    = re(`^(?:set|make|mark)\s+(.+?)\s+(?:as\s+)?due\s+(?:by|on|at|before|until)?\s*(.+)$`)
@@ -83,7 +91,13 @@ var (
 	reIDone      = re(`^(?:i(?:'ve|\s+have|'m|\s+am)?\s+)?(?:just\s+|already\s+)?(?:done|finished|completed|did|accomplished|wrapped\s+up)\s+(?:with\s+)?(.+)$`)
 	reIDidPast   = re(`^i(?:'ve|\s+have)?\s+(?:just\s+|already\s+|finally\s+)?((?:[a-z]*[^e\s]ed|paid|bought|sent|made|wrote|took|went\s+to|met|did|ran|got|read|fed|built|fixed|dropped\s+off|picked\s+up)\s+.+)$`)
 	reIsDone     = re(`^(.+?)\s+(?:is|are|was|has\s+been|have\s+been)\s+(?:now\s+|already\s+)?` + doneWord + `$`)
-	reDelete     = re(`^(?:delete|remove|drop|erase|trash|discard|cancel|scrap|ditch|kill|get\s+rid\s+of|forget(?:\s+about)?|throw\s+away|clear)\s+(.+)$`)
+	reDelete     = re(`^(?:delete|remove|drop|erase|trash|discard|cancel|scrap|ditch|kill|get\s+rid\s+of|forget(?:\s+about)?|throw\s+away|clear(?:\s+out)?|wipe(?:\s+out)?|purge|empty)\s+(.+)$`)
+	reDeleteVerb = re(`^(?:delete|remove|erase|trash|clear|wipe|purge|get\s+rid\s+of)\s`)
+	reWhenIs     = re(`^(?:when\s+is|when'?s|when\s+(?:do|did|should|must)\s+i(?:\s+have(?:\s+to)?|\s+need\s+to)?|where\s+is|where'?s|what\s+time\s+is)\s+(?:my\s+|the\s+|a\s+|an\s+)?(.+?)(?:\s+(?:due|scheduled|set|planned|task))?$`)
+	reAMPM       = re(`\d\s*(?:am|pm|a\.m|p\.m)|morning|noon|evening|night|tonight`)
+	reEvening    = re(`\b(?:dinner|supper|drinks|party|date\s+night|concert|movie|cinema|theat(?:er|re)|bar|pub|gig|show)\b`)
+	reAtSign     = re(`\s*@\s*(\d)`)
+	reSameTime   = re(`(?:^|\s)(?:at\s+)?(?:the\s+)?same\s+time(?:\s+as\s+(?:before|now))?(?:\s|$)`)
 	reRemindWhat = re(`^remind\s+me\s+(?:what|of\s+my|about\s+my\s+` + taskNoun + `|what'?s)`)
 	reListLead   = re(`^(?:show|list|display|view|see|get|give|tell|print|read|what|what's|whats|what're|which|do\s+i\s+have|have\s+i|how\s+many|any|anything|is\s+there|are\s+there|find|search|look\s+up|lookup|check|my|all|pending|completed|overdue|open|upcoming|remaining|where|let\s+me\s+see|i\s+want\s+to\s+see|can\s+i\s+see)\b`)
 	reListOnly   = re(`^(?:(?:my|all|all\s+my|the|pending|open|completed|finished|done|overdue|upcoming|today'?s|high[\s-]priority|urgent)\s+)*` + taskNoun + `(?:\s+list)?$`)
@@ -92,12 +106,14 @@ var (
 	reAddVerb  = re(`^(?:add|create|make|new|put|jot\s+down|write\s+down|note\s+down|log|record|schedule|set\s+up|set)\b\s*(?:(?:a|an|the|one|another|new|my)\s+)*`)
 	reAddRest  = re(`^((?:(?:` + prioWord + `)[\s-]+priority|urgent|important|critical)\s+)?(?:(?:new\s+)?` + taskNoun + `\b)?\s*(?:(?:with\s+)?(` + prioWord + `)[\s-]+priority\s+)?(?:to\s+(?:my\s+)?(?:list|` + taskNoun + `)\s*)?(?:to|for|called|named|titled|that\s+says|saying|about|:|-)?\s*`)
 	reNeedLead = re(`^(?:i\s+)?(?:(?:need|have|got|want|must|should|gotta|ought)\s+(?:to\s+)?)?(?:remember|not\s+forget)\s+to\s+|` +
-		`^(?:remind\s+me|set\s+(?:a|up\s+a)\s+reminder|reminder)\s*(?:to|about|that\s+i\s+(?:need|have)\s+to|:|-)?\s*|` +
+		`^(?:remind\s+me|set\s+(?:a|up\s+a)\s+reminder|reminder)\s*(?:(?:to|about|that\s+i\s+(?:need|have)\s+to)\b|:|-)?\s*|` +
 		`^(?:don'?t|do\s+not)\s+(?:let\s+me\s+)?forget\s+(?:to\s+|about\s+)?|` +
-		`^(?:to-?do|task)\s*[:\-]\s*|` +
-		`^i\s+(?:need|have|must|should|gotta|got|ought|want|plan|intend|wanna)\s+(?:to\s+)?`)
+		`^(?:to-?dos?|tasks?|new\s+tasks?|reminders?)\s*[:\-]\s*|` +
+		`^i\s+(?:need|have|must|should|gotta|got|ought|want|plan|intend|wanna)\s+(?:to\s*:\s*|to\s+)?|` +
+		`^(?:need|have|got|gotta|must)\s+to\s+`)
 	reBareAdd      = re(`^(?:add|create|new|make)(?:\s+(?:a|an|new|another))*(?:\s+` + taskNoun + `)?$`)
 	reTrailingList = re(`\s+(?:to|on|in)\s+(?:my|the)\s+(?:[\p{L}-]+\s+)?(?:list|` + taskNoun + `)$`)
+	reAtLabel      = re(`(?:^|\s)@(\p{L}[\p{L}\p{N}_-]*)(?:\s|$)`)
 	reHashTag      = re(`(?:^|\s)#([\p{L}\p{N}_][\p{L}\p{N}_-]*)`)
 	reTaggedWith   = re(`\s+(?:tagged(?:\s+(?:with|as))?|with\s+(?:the\s+)?(?:tags?|labels?)|labell?ed)\s+((?:#?[\p{L}\p{N}_-]+(?:\s*,\s*|\s+and\s+|\s+)?)+)$`)
 	rePrioPhrase   = re(`(?:^|\s)(?:(?:with|at|as|of)\s+)?(?:an?\s+)?(?:(` + prioWord + `)[\s-]+priority|priority\s*(?:of\s+|:\s*|=\s*|is\s+)?(` + prioWord + `))\b`)
@@ -133,14 +149,17 @@ var (
 	reRefNothing      = re(`^` + taskNoun + `$|^(?:one|something|anything|thing)$`)
 
 	// References to one task.
-	reRefID       = re(`^(?:task|item|to-?do|number|no\.?|num|#|id)\s*(?:number\s*|no\.?\s*|#\s*)?(\d+)$`)
-	reRefNum      = re(`^#?\s*(\d+)$`)
-	reRefOrdinal  = re(`^(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|seventh|7th|eighth|8th|ninth|9th|tenth|10th|last|final|top|bottom|latest|previous)(?:\s+(?:one|task|item|to-?do|entry))?(?:\s+(?:on|in|from)\s+(?:the|my|that)\s+(?:list|tasks))?$`)
-	reRefOrdinal2 = re(`^(?:task|item|number)\s+(one|two|three|four|five|six|seven|eight|nine|ten)$`)
-	reRefPronoun  = re(`^(?:it|that|this|that\s+one|this\s+one|the\s+same\s+one|the\s+one\s+i\s+just\s+(?:added|created|made)|the\s+(?:last|latest)\s+(?:task\s+)?i\s+(?:added|created|made))$`)
-	reRefAll      = re(`^(?:all|everything|every\s+(?:task|one)|all\s+(?:of\s+)?(?:them|my\s+tasks|the\s+tasks|tasks)|them\s+all|both)\b`)
-	reRefCalled   = re(`^(?:the\s+)?` + taskNoun + `\s+(?:called|named|titled|about|for|to|that\s+says|saying)\s+(.+)$`)
-	reRefFiller   = re(`^(?:the|my|a|an|that|this|our)\s+|\s+(?:` + taskNoun + `|one)$|^` + taskNoun + `\s+`)
+	reRefID         = re(`^(?:task|item|to-?do|number|no\.?|num|#|id)\s*(?:number\s*|no\.?\s*|#\s*)?(\d+)$`)
+	reRefNum        = re(`^#?\s*(\d+)$`)
+	reRefOrdinal    = re(`^(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|seventh|7th|eighth|8th|ninth|9th|tenth|10th|last|final|top|bottom|latest|previous)(?:\s+(?:one|task|item|to-?do|entry))?(?:\s+(?:on|in|from)\s+(?:the|my|that)\s+(?:list|tasks))?$`)
+	reRefOrdinal2   = re(`^(?:task|item|number)\s+(one|two|three|four|five|six|seven|eight|nine|ten)$`)
+	reRefPronoun    = re(`^(?:it|that|this|that\s+one|this\s+one|the\s+same\s+one|the\s+one\s+i\s+just\s+(?:added|created|made)|the\s+(?:last|latest)\s+(?:task\s+)?i\s+(?:added|created|made))$`)
+	reRefCalled     = re(`^(?:the\s+)?` + taskNoun + `\s+(?:called|named|titled|about|for|to|that\s+says|saying)\s+(.+)$`)
+	reRefFillerHead = re(`^(?:(?:the|my|a|an|that|this|our)\s+|` + taskNoun + `\s+)`)
+	reRefClause     = re(`\s*[,;–—-]\s*(?:i|i'?ve|i'?m|i\s+have|we|we'?ve|since|because|cause|cos|as|it'?s|already|that'?s|they|not\s+needed|no\s+longer)\b`)
+	reRefFromList   = re(`\s+(?:from|off|on|in)\s+(?:my|the)\s+(?:[\p{L}-]+\s+)?(?:list|tasks|to-?dos?|to-?do\s+list)$`)
+	reTakeOff       = re(`^(?:take|cross|strike)\s+(.+?)\s+off(?:\s+(?:my|the)\s+(?:[\p{L}-]+\s+)?(?:list|to-?dos?|to-?do\s+list))?$`)
+	reRefFillerTail = re(`\s+(?:` + taskNoun + `|one)$`)
 )
 
 var ordinalWords = map[string]int{
@@ -160,12 +179,35 @@ func (p *Parser) Parse(text string, now time.Time, loc *time.Location) Intent {
 		loc = time.UTC
 	}
 	s := normalize(text)
+	if p.maxBytes > 0 && len(s) > p.maxBytes {
+		return Intent{Kind: KindTooLong}
+	}
 	if !hasWordChar(s) {
 		return Intent{Kind: KindEmpty}
 	}
 	// Greetings alone; a greeting in front of a request is dropped below.
 	if reGreeting.MatchString(s) {
 		return Intent{Kind: KindGreeting}
+	}
+	if lang, ok := foreignLanguage(s); ok {
+		return Intent{Kind: KindForeign, Lang: lang}
+	}
+	// A list pasted in, one task a line.
+	if in, ok := p.parseLines(text, now, loc); ok {
+		return in
+	}
+	s = stripSmallTalk(stripOpeners(s))
+	s = stripOpeners(s)
+	if !hasWordChar(s) {
+		return Intent{Kind: KindGreeting}
+	}
+	if in, ok := parseTerse(s); ok {
+		return in
+	}
+	s = stripSignOffs(s)
+	bangs := bangPriority(s)
+	if in, ok := parseTerse(s); ok {
+		return in
 	}
 	s = stripPoliteness(s)
 	if !hasWordChar(s) {
@@ -174,34 +216,84 @@ func (p *Parser) Parse(text string, now time.Time, loc *time.Location) Intent {
 	switch {
 	case reThanks.MatchString(s):
 		return Intent{Kind: KindThanks}
-	case reUndo.MatchString(s):
+	case reUndo.MatchString(s), reUndoNatural.MatchString(s), reUndoInterjection.MatchString(s):
 		return Intent{Kind: KindUndo}
 	case reHelp.MatchString(s):
 		return Intent{Kind: KindHelp}
 	}
+	in := p.parseRequest(s, bangs, now, loc)
+	if in.Kind == KindUnknown {
+		// "addd milk", "delte task 2": a typo in the command word.
+		if fixed, ok := fixCommandWord(s); ok {
+			if again := p.parseRequest(fixed, bangs, now, loc); again.Kind != KindUnknown {
+				return again
+			}
+		}
+	}
+	return in
+}
+
+// parseRequest reads a request stripped of greetings and politeness; bangs
+// is the priority said with exclamation marks ("!!").
+func (p *Parser) parseRequest(s, bangs string, now time.Time, loc *time.Location) Intent {
+	s = fixDateWords(fixGerund(reAtSign.ReplaceAllString(s, " at $1")))
+	// "tomorrow I need to call the bank": the day goes after the request.
+	if dm, ok := p.dates.find(s[:min(len(s), 40)], now, loc); ok && dm.Start == 0 && dm.End < len(s) {
+		rest := strings.TrimLeft(s[dm.End:], " ,")
+		if _, _, ok := addLead(rest); ok {
+			s = rest + " " + s[:dm.End]
+		} else if strings.HasPrefix(rest, ":") && hasWordChar(rest) {
+			// "tomorrow: call mom, buy milk"
+			s = "add " + strings.TrimSpace(rest[1:]) + " " + s[:dm.End]
+		}
+	}
 	if in, ok := p.parseRepeat(s, now, loc); ok { // recurrence.go
 		return in
 	}
+	if m := reIDRange.FindStringSubmatch(s); m != nil {
+		if in, ok := idRange(m); ok {
+			return in
+		}
+	}
+	// "I no longer need to pay bills", "scratch the groceries".
+	for _, r := range []*pattern{reNoLongerNeed, reNotDoing, reScratch, reTakeOff, reNotNeeded} {
+		if m := r.FindStringSubmatch(s); m != nil {
+			if ref := parseRef(m[1]); !ref.Empty() {
+				return p.withFilter(Intent{Kind: KindDelete, Ref: ref}, now, loc)
+			}
+		}
+	}
 	if in, ok := p.parseUpdate(s, now, loc); ok {
-		return in
+		return p.withFilter(in, now, loc)
 	}
 	if m := reReopen.FindStringSubmatch(s); m != nil {
-		return Intent{Kind: KindReopen, Ref: parseRef(m[1])}
+		return p.withFilter(Intent{Kind: KindReopen, Ref: parseRef(m[1])}, now, loc)
 	}
 	if m := reMarkOpen.FindStringSubmatch(s); m != nil {
-		return Intent{Kind: KindReopen, Ref: parseRef(m[1])}
+		return p.withFilter(Intent{Kind: KindReopen, Ref: parseRef(m[1])}, now, loc)
+	}
+	// "delete whatever is finished": an explicit delete verb first.
+	if m := reDelete.FindStringSubmatch(s); m != nil && reDeleteVerb.MatchString(s) {
+		return p.withFilter(Intent{Kind: KindDelete, Ref: parseRef(m[1])}, now, loc)
 	}
 	if in, ok := parseComplete(s); ok {
-		return in
+		return p.withFilter(in, now, loc)
 	}
 	if m := reDelete.FindStringSubmatch(s); m != nil {
-		return Intent{Kind: KindDelete, Ref: parseRef(m[1])}
+		return p.withFilter(Intent{Kind: KindDelete, Ref: parseRef(m[1])}, now, loc)
 	}
 	if reRemindWhat.MatchString(s) || reListOnly.MatchString(s) {
 		return Intent{Kind: KindList, Filter: p.parseFilter(s, now, loc)}
 	}
 	if rest, prio, ok := addLead(s); ok {
-		return p.parseAdd(rest, prio, now, loc)
+		return p.addRequest(rest, prio, bangs, now, loc)
+	}
+	// "two things: book flights, pack bags"; "urgent: fix the tap".
+	if m := reCountLead.FindStringSubmatchIndex(s); m != nil && m[1] < len(s) && strings.ContainsAny(s[:m[1]], ":-—") {
+		return p.addRequest(s, "", bangs, now, loc)
+	}
+	if reAddByPrio.MatchString(s) {
+		return p.addRequest(s, "", bangs, now, loc)
 	}
 	// "I paid the bills": a completion only if a task title matches.
 	if m := reIDidPast.FindStringSubmatch(s); m != nil {
@@ -213,16 +305,35 @@ func (p *Parser) Parse(text string, now time.Time, loc *time.Location) Intent {
 	if reBareAdd.MatchString(s) {
 		return Intent{Kind: KindAdd}
 	}
+	// "when is my dentist appointment?": the tasks matching the words.
+	if m := reWhenIs.FindStringSubmatch(s); m != nil {
+		q := strings.TrimSpace(strings.Trim(m[1], "?!. "))
+		if first, _, _ := strings.Cut(strings.ToLower(q), " "); q != "" && !reFilterNoQuery.MatchString(q) &&
+			!reRefPronoun.MatchString(first) && first != "there" && first != "they" {
+			f := p.parseFilter(s, now, loc)
+			if f.Query == "" && f.Window == "" && f.Tag == "" {
+				return Intent{Kind: KindList, Filter: Filter{Match: q}}
+			}
+			return Intent{Kind: KindList, Filter: f}
+		}
+	}
+	if topic := offTopic(s); topic != "" {
+		return Intent{Kind: KindOffTopic, Topic: topic}
+	}
 	if reListLead.MatchString(s) {
 		return Intent{Kind: KindList, Filter: p.parseFilter(s, now, loc)}
 	}
 	if in, ok := p.parseRecurringAdd(s, now, loc); ok { // recurrence.go
 		return in
 	}
-	// Not understood. If it reads like a to-do with a date ("buy milk
-	// tomorrow"), offer to add it.
+	// Not understood. If it reads like a to-do with a date or a priority
+	// ("buy milk tomorrow", "call the bank asap"), offer to add it.
 	in := Intent{Kind: KindUnknown}
-	if _, ok := p.dates.find(s, now, loc); ok {
+	bare, prio := takePriority(strings.TrimRight(s, "! "))
+	if prio == "" {
+		prio = bangs
+	}
+	if _, ok := p.dates.find(s, now, loc); ok || prio != "" && reTaskVerb.MatchString(strings.ToLower(bare)) {
 		add := p.parseAdd(s, "", now, loc)
 		if add.Fields.Title != nil {
 			in.Suggestion = *add.Fields.Title
@@ -282,13 +393,31 @@ func hasWordChar(s string) bool {
 
 // stripPoliteness removes "please", "can you", "hey," … at the start and
 // "please", "thanks", "?" … at the end, repeatedly.
+//
+// Each word is stripped through a window at its end of the text (see
+// stripHead): a message of nothing but "please please …" costs linear time.
 func stripPoliteness(s string) string {
+	s = strings.TrimSpace(s)
 	for {
-		t := strings.TrimSpace(reSuffix.ReplaceAllString(rePrefix.ReplaceAllString(s, ""), ""))
-		if t == s {
+		changed := false
+		for {
+			t, ok := stripHead(s, rePrefix)
+			if !ok {
+				break
+			}
+			// What the pattern's trailing [\s,!.:-]* would take beyond the window.
+			s, changed = strings.TrimLeft(t, " ,!.:-"), true
+		}
+		for {
+			t, ok := stripTail(s, reSuffix)
+			if !ok {
+				break
+			}
+			s, changed = strings.TrimRight(t, " ,"), true
+		}
+		if !changed {
 			return s
 		}
-		s = t
 	}
 }
 
@@ -338,6 +467,34 @@ func (p *Parser) parseUpdate(s string, now time.Time, loc *time.Location) (Inten
 			prio = PriorityLow
 		}
 		return upd(m[2], Fields{Priority: prio})
+	}
+	// "push task 2 back a day", "postpone the meeting by 2 hours".
+	if m := reShift.FindStringSubmatch(s); m != nil {
+		n := numberWords[strings.ToLower(m[2])]
+		if n == 0 {
+			n = atoi(m[2])
+		}
+		if m[2] == "a" || m[2] == "an" {
+			n = 1
+		}
+		if n > 0 {
+			f := Fields{}
+			switch unit := strings.ToLower(m[3]); {
+			case strings.HasPrefix(unit, "min"):
+				f.ShiftMinutes = n
+			case strings.HasPrefix(unit, "h"):
+				f.ShiftMinutes = 60 * n
+			case strings.HasPrefix(unit, "w"):
+				f.ShiftDays = 7 * n
+			default:
+				f.ShiftDays = n
+			}
+			if strings.Contains(strings.ToLower(m[0]), "earlier") || strings.Contains(strings.ToLower(m[0]), "forward") ||
+				strings.HasPrefix(strings.ToLower(m[0]), "bring") {
+				f.ShiftDays, f.ShiftMinutes = -f.ShiftDays, -f.ShiftMinutes
+			}
+			return upd(m[1], f)
+		}
 	}
 	for _, r := range []*pattern{reDueOf, reMove, reMakeDue} {
 		if m := r.FindStringSubmatch(s); m != nil {
@@ -394,6 +551,8 @@ func (p *Parser) parseUpdate(s string, now time.Time, loc *time.Location) (Inten
 
 // dueFields reads a due date that is the whole of s ("next Monday").
 func (p *Parser) dueFields(s string, now time.Time, loc *time.Location) Fields {
+	// "to the same time on friday": the time is kept anyway.
+	s = strings.TrimSpace(reSameTime.ReplaceAllString(s, " "))
 	if d, ok := p.wholeDate(s, now, loc); ok {
 		return d
 	}
@@ -417,7 +576,7 @@ func (p *Parser) wholeDate(s string, now time.Time, loc *time.Location) (Fields,
 		return Fields{}, false
 	}
 	at := dm.At
-	return Fields{Due: &at, DueHasTime: dm.HasTime}, true
+	return Fields{Due: &at, DueHasTime: dm.HasTime, DueClockOnly: dm.ClockOnly}, true
 }
 
 // addLead recognises the phrasing of an add request and returns the rest.
@@ -499,6 +658,16 @@ func (p *Parser) parseAdd(rest, prio string, now time.Time, loc *time.Location) 
 		f.Tags = appendTag(f.Tags, m[1])
 	}
 	s = reHashTag.ReplaceAllString(s, "")
+	// Todoist's labels: "@work" is a tag too.
+	for _, m := range reAtLabel.FindAllStringSubmatch(s, MaxItems) {
+		f.Tags = appendTag(f.Tags, m[1])
+	}
+	s = reAtLabel.ReplaceAllString(s, " ")
+	if !isQuoted(strings.TrimSpace(s)) {
+		if t, pr := takePriority(strings.TrimSpace(s)); pr != "" {
+			s, f.Priority = t, pr
+		}
+	}
 	if isQuoted(strings.TrimSpace(s)) {
 		// A quoted title is taken as said; only what follows the quotes is read.
 		if title := cleanTitle(unquote(strings.TrimSpace(s))); title != "" {
@@ -528,11 +697,31 @@ func (p *Parser) parseAdd(rest, prio string, now time.Time, loc *time.Location) 
 	if dm, ok := p.dates.find(s, now, loc); ok {
 		before := reConnector.ReplaceAllString(strings.TrimSpace(s[:dm.Start]), "")
 		before = reConnector.ReplaceAllString(strings.TrimSpace(before), "")
-		s = strings.TrimSpace(before) + " " + strings.TrimSpace(s[dm.End:])
+		after := strings.TrimSpace(s[dm.End:])
+		if strings.TrimSpace(before) == "" && len(after) > 3 && strings.EqualFold(after[:3], "to ") {
+			after = after[3:] // "remind me today at 8am to take pills"
+		}
+		said := s[dm.Start:dm.End]
+		s = strings.TrimSpace(before) + " " + after
 		at := dm.At
+		// "dinner on saturday at 8": an evening thing at a bare hour is p.m.
+		if h := at.In(loc).Hour(); dm.HasTime && h >= 6 && h <= 11 && !reAMPM.MatchString(said) && reEvening.MatchString(s) {
+			at = at.Add(12 * time.Hour)
+			if dm.ClockOnly && at.Add(-24*time.Hour).After(now) {
+				at = at.Add(-24 * time.Hour) // rolled to tomorrow for the morning hour; tonight is still ahead
+			}
+		}
 		f.Due, f.DueHasTime = &at, dm.HasTime
 	}
 	s = reTrailingDue.ReplaceAllString(strings.TrimSpace(s), "")
+	// "put 'fix bike' on the list for the weekend": the list and quotes
+	// once the date is out.
+	if t := strings.TrimSpace(reTrailingList.ReplaceAllString(s, "")); t != "" {
+		s = t
+	}
+	if isQuoted(s) {
+		s = unquote(s)
+	}
 	title := cleanTitle(s)
 	if title != "" {
 		f.Title = &title
@@ -610,6 +799,12 @@ func (p *Parser) parseFilter(s string, now time.Time, loc *time.Location) Filter
 	} else if m := reFilterSearch.FindStringSubmatch(s); m != nil && !reListOnly.MatchString(m[1]) {
 		f.Query = strings.Trim(unquote(strings.TrimSpace(m[1])), " .?!")
 	}
+	// "about the dentist": the article is not in the title.
+	for _, a := range []string{"the ", "my ", "a ", "an "} {
+		if len(f.Query) > len(a) && strings.EqualFold(f.Query[:len(a)], a) {
+			f.Query = f.Query[len(a):]
+		}
+	}
 	if f.Query != "" && reFilterNoQuery.MatchString(f.Query) {
 		f.Query = ""
 	}
@@ -627,32 +822,37 @@ func startOfWeek(t time.Time) time.Time {
 func parseRef(s string) Ref {
 	s = strings.TrimSpace(strings.Trim(strings.TrimSpace(s), ".,!?:;"))
 	l := strings.ToLower(s)
-	for _, r := range []*pattern{reRefID, reRefNum} {
-		if m := r.FindStringSubmatch(l); m != nil {
-			if n, err := strconv.ParseInt(m[1], 10, 32); err == nil {
-				return Ref{ID: int(n)}
-			}
-			return Ref{Title: s} // a number no task can have: matched (and not found) as words
-		}
-	}
-	if m := reRefOrdinal.FindStringSubmatch(l); m != nil {
-		return Ref{Ordinal: ordinalWords[m[1]]}
-	}
-	if m := reRefOrdinal2.FindStringSubmatch(l); m != nil {
-		return Ref{ID: numberWords[m[1]]}
+	if r := parseOne(l); r.ID != 0 || r.Ordinal != 0 {
+		return r
+	} else if r.Title != "" {
+		return Ref{Title: s} // a number no task can have: matched (and not found) as words
 	}
 	if reRefPronoun.MatchString(l) {
 		return Ref{Pronoun: true}
 	}
-	if reRefAll.MatchString(l) {
-		return Ref{All: true}
+	if r, ok := parseMany(s, l); ok {
+		return r
 	}
 	if m := reRefCalled.FindStringSubmatch(s); m != nil {
 		s = m[1]
 	}
+	// "forget the groceries, I already have everything"
+	if m := reRefClause.FindStringSubmatchIndex(s); m != nil && m[0] > 0 {
+		s = strings.TrimSpace(s[:m[0]])
+	}
+	// "remove pay bills from my list"
+	if t, ok := stripTail(s, reRefFromList); ok && hasWordChar(t) {
+		s = strings.TrimSpace(t)
+	}
 	s = unquote(s)
 	for {
-		t := strings.TrimSpace(reRefFiller.ReplaceAllString(s, ""))
+		t := s
+		if u, ok := stripHead(t, reRefFillerHead); ok {
+			t = strings.TrimSpace(u)
+		}
+		if u, ok := stripTail(t, reRefFillerTail); ok {
+			t = strings.TrimSpace(u)
+		}
 		if t == s || t == "" {
 			break
 		}
@@ -661,7 +861,38 @@ func parseRef(s string) Ref {
 	if !hasWordChar(s) || reRefNothing.MatchString(s) {
 		return Ref{}
 	}
-	return Ref{Title: s}
+	r := Ref{Title: s}
+	if parts := reRefListSep.Split(s, MaxItems+1); len(parts) >= 2 && len(parts) <= MaxItems {
+		for _, part := range parts {
+			if t := parseRef(part); t.Title != "" && len(t.Titles) == 0 {
+				r.Titles = append(r.Titles, t.Title)
+			}
+		}
+		if len(r.Titles) != len(parts) {
+			r.Titles = nil
+		}
+	}
+	return r
+}
+
+// parseOne reads a task id or a position in the last list from l (lower
+// case): Title is set to l for a number no task can have.
+func parseOne(l string) Ref {
+	for _, r := range []*pattern{reRefID, reRefNum} {
+		if m := r.FindStringSubmatch(l); m != nil {
+			if n, err := strconv.ParseInt(m[1], 10, 32); err == nil {
+				return Ref{ID: int(n)}
+			}
+			return Ref{Title: l}
+		}
+	}
+	if m := reRefOrdinal.FindStringSubmatch(l); m != nil {
+		return Ref{Ordinal: ordinalWords[m[1]]}
+	}
+	if m := reRefOrdinal2.FindStringSubmatch(l); m != nil {
+		return Ref{ID: numberWords[m[1]]}
+	}
+	return Ref{}
 }
 
 // priorityOf maps the user's word to a priority, "" when it is none of them.
@@ -727,7 +958,9 @@ func cleanTitle(s string) string {
 	s = normalize(s)
 	for {
 		t := strings.TrimSpace(strings.TrimRight(s, " ,;:-"))
-		t = strings.TrimSpace(reConnector.ReplaceAllString(t, ""))
+		if u, ok := stripTail(t, reConnector); ok {
+			t = strings.TrimSpace(u)
+		}
 		t = strings.TrimSpace(strings.TrimSuffix(t, "."))
 		if t == s {
 			break

@@ -600,11 +600,24 @@ func (p *pattern) cut(s string) int {
 	return k - 1
 }
 
+// scanHook, when set (by tests only, never concurrently with parsing),
+// is told how many bytes each pattern is given: the parser's regexp work,
+// counted to show it grows linearly with the message (TestParseWorkLinear).
+var scanHook func(n int)
+
+func scanned(n int) {
+	if scanHook != nil {
+		scanHook(n)
+	}
+}
+
 func (p *pattern) MatchString(s string) bool {
+	scanned(len(s))
 	return p.pre.mayMatch(s) && p.re.MatchString(s[p.cut(s):])
 }
 
 func (p *pattern) FindStringSubmatch(s string) []string {
+	scanned(len(s))
 	if !p.pre.mayMatch(s) {
 		return nil
 	}
@@ -612,6 +625,7 @@ func (p *pattern) FindStringSubmatch(s string) []string {
 }
 
 func (p *pattern) FindStringSubmatchIndex(s string) []int {
+	scanned(len(s))
 	if !p.pre.mayMatch(s) {
 		return nil
 	}
@@ -628,6 +642,7 @@ func (p *pattern) FindStringSubmatchIndex(s string) []int {
 }
 
 func (p *pattern) FindAllStringSubmatch(s string, n int) [][]string {
+	scanned(len(s))
 	if !p.pre.mayMatch(s) {
 		return nil
 	}
@@ -635,6 +650,7 @@ func (p *pattern) FindAllStringSubmatch(s string, n int) [][]string {
 }
 
 func (p *pattern) ReplaceAllString(s, repl string) string {
+	scanned(len(s))
 	if !p.pre.mayMatch(s) {
 		return s
 	}
@@ -647,4 +663,20 @@ func (p *pattern) ReplaceAllString(s, repl string) string {
 		return s
 	}
 	return s[:o] + r
+}
+
+func (p *pattern) FindAllStringIndex(s string, n int) [][]int {
+	scanned(len(s))
+	if !p.pre.mayMatch(s) {
+		return nil
+	}
+	return p.re.FindAllStringIndex(s, n)
+}
+
+func (p *pattern) Split(s string, n int) []string {
+	scanned(len(s))
+	if !p.pre.mayMatch(s) {
+		return []string{s}
+	}
+	return p.re.Split(s, n)
 }
