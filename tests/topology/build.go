@@ -1,0 +1,108 @@
+package topology
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/mattn/go-shellwords"
+)
+
+// dockerBuild is the `go build` of a service's Dockerfile.
+type dockerBuild struct {
+	dir   string   // directory the command runs in, relative to the repository
+	flags []string // build flags, without -o
+	pkg   string
+	env   []string // the build stage's ENV
+}
+
+var envPair = regexp.MustCompile(`([A-Za-z_][A-Za-z0-9_]*)=(\S+)`)
+
+// parseDockerBuild reads the first stage's ENV lines and its RUN line with
+// `cd <dir> && go build ...` (continuation lines joined).
+func parseDockerBuild(path string) (*dockerBuild, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read Dockerfile: %w", err)
+	}
+	var lines []string
+	var cur strings.Builder
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	for sc.Scan() {
+		l := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(l, "#") {
+			continue
+		}
+		if s, ok := strings.CutSuffix(l, "\\"); ok {
+			cur.WriteString(s + " ")
+			continue
+		}
+		cur.WriteString(l)
+		lines = append(lines, cur.String())
+		cur.Reset()
+	}
+	b := &dockerBuild{}
+	stage := 0
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "FROM "):
+			stage++
+		case stage == 1 && strings.HasPrefix(l, "ENV "):
+			for _, m := range envPair.FindAllStringSubmatch(l, -1) {
+				b.env = append(b.env, m[1]+"="+m[2])
+			}
+		case stage == 1 && strings.HasPrefix(l, "RUN ") && strings.Contains(l, "go build"):
+			cmd := l[strings.Index(l, "cd "):]
+			dir, rest, ok := strings.Cut(strings.TrimPrefix(cmd, "cd "), " && ")
+			if !ok {
+				return nil, fmt.Errorf("%s: expected `cd <dir> && go build ...`", path)
+			}
+			b.dir = dir
+			args, err := shellwords.Parse(strings.TrimPrefix(rest, "go build"))
+			if err != nil {
+				return nil, fmt.Errorf("%s: parse go build: %w", path, err)
+			}
+			for i := 0; i < len(args); i++ {
+				switch a := args[i]; {
+				case a == "-o":
+					i++
+				case strings.HasPrefix(a, "-"):
+					// skaffold debug's gcflags are empty in a normal build.
+					b.flags = append(b.flags, strings.ReplaceAll(a, "${SKAFFOLD_GO_GCFLAGS}", ""))
+				default:
+					b.pkg = a
+				}
+			}
+		}
+	}
+	if b.dir == "" || b.pkg == "" {
+		return nil, fmt.Errorf("%s: no `go build` in its build stage", path)
+	}
+	return b, nil
+}
+
+// BuildService builds services/<svc> into outDir with its Dockerfile's go
+// build command, flags and build-stage environment (GOWORK=off,
+// CGO_ENABLED=0, ...), and returns the binary's path.
+func BuildService(ctx context.Context, repo, svc, outDir string) (string, error) {
+	b, err := parseDockerBuild(filepath.Join(repo, "services", svc, "Dockerfile"))
+	if err != nil {
+		return "", err
+	}
+	out := filepath.Join(outDir, svc)
+	args := append(append([]string{"build"}, b.flags...), "-o", out, b.pkg)
+	cmd := exec.CommandContext(ctx, "go", args...)
+	// The Dockerfile's /src is the repository root.
+	cmd.Dir = filepath.Join(repo, b.dir)
+	cmd.Env = append(os.Environ(), b.env...)
+	if o, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go %s (in %s): %w\n%s", strings.Join(args, " "), b.dir, err, o)
+	}
+	return out, nil
+}
