@@ -328,4 +328,3 @@ func (c *Chart) Routes() ([]Route, error) {
 	}
 	return out, nil
 }
-

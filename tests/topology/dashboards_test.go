@@ -30,8 +30,8 @@ const rateInterval = "1m"
 
 // dashboard is the part of a Grafana dashboard the test reads.
 type dashboard struct {
-	UID    string  `json:"uid"`
-	Panels []panel `json:"panels"`
+	UID        string  `json:"uid"`
+	Panels     []panel `json:"panels"`
 	Templating struct {
 		List []struct {
 			Name       string `json:"name"`
