@@ -20,7 +20,8 @@ topology-deps:
 	@set -e; for s in $(TOPOLOGY_SETUP); do bash "$$s"; done
 
 topology: topology-deps frontend/out ## Run the production shape locally (2+2 replicas, nginx ingress, PostgreSQL, Redis, Prometheus) until Ctrl-C
-	$(GO) run ./tests/topology/cmd/topology
+	$(GO) build -o bin/topology ./tests/topology/cmd/topology
+	./bin/topology
 
 test-topology: frontend/out ## End-to-end suite through the local ingress: browser flow, SSE, replicas, kill -9, rolling restart, Redis/PostgreSQL outages, traces, dashboards
 	TOPOLOGY_TESTS=1 $(GO) test $(GO_TEST_FLAGS) -count=1 -timeout 20m ./tests/topology/

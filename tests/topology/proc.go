@@ -57,7 +57,9 @@ func startProc(name, bin string, args []string, env []string, dir string) (*Proc
 	cmd.Dir = dir
 	p := &Proc{Name: name, cmd: cmd, logs: &logBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.logs, p.logs
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own group (Stop signals the group), and SIGKILL if the topology's
+	// process dies without stopping it (a test binary's timeout panic).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
