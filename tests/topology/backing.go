@@ -83,7 +83,8 @@ func (r *redisServer) start(ctx context.Context) error {
 		if p.Exited() {
 			return fmt.Errorf("redis-server exited: %s", p.Logs())
 		}
-		c, err := net.DialTimeout("tcp", r.addr, time.Second)
+		d := net.Dialer{Timeout: time.Second}
+		c, err := d.DialContext(ctx, "tcp", r.addr)
 		if err != nil {
 			return err
 		}
@@ -95,7 +96,7 @@ func (r *redisServer) start(ctx context.Context) error {
 		buf := make([]byte, 7)
 		n, err := c.Read(buf)
 		if err != nil || string(buf[:n]) != "+PONG\r\n" {
-			return fmt.Errorf("redis PING: %q %v", buf[:n], err)
+			return fmt.Errorf("redis PING: %q %w", buf[:n], err)
 		}
 		return nil
 	})

@@ -58,8 +58,11 @@ func parseDockerBuild(path string) (*dockerBuild, error) {
 				b.env = append(b.env, m[1]+"="+m[2])
 			}
 		case stage == 1 && strings.HasPrefix(l, "RUN ") && strings.Contains(l, "go build"):
-			cmd := l[strings.Index(l, "cd "):]
-			dir, rest, ok := strings.Cut(strings.TrimPrefix(cmd, "cd "), " && ")
+			i := strings.Index(l, "cd ")
+			if i < 0 {
+				return nil, fmt.Errorf("%s: expected `cd <dir> && go build ...`", path)
+			}
+			dir, rest, ok := strings.Cut(l[i+len("cd "):], " && ")
 			if !ok {
 				return nil, fmt.Errorf("%s: expected `cd <dir> && go build ...`", path)
 			}

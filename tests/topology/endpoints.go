@@ -93,7 +93,6 @@ func (t *Topology) refreshEndpointsLocked(ctx context.Context, reload bool) erro
 	if err := writeUpstreams(t.ingDir, t.services, ready, t.noEP); err != nil {
 		return err
 	}
-	t.gen++
 	if reload && t.ingress != nil && !t.ingress.Exited() {
 		if err := t.ingress.Signal(syscall.SIGHUP); err != nil {
 			return err

@@ -274,7 +274,7 @@ func TestRedisOutageRateLimitFailsOpenAndRecovers(t *testing.T) {
 			limited = err
 			return nil
 		}
-		return fmt.Errorf("not limited yet (last: %v)", err)
+		return fmt.Errorf("not limited yet (last: %w)", err)
 	})
 	assert.Contains(t, limited.Error(), "rate_limited")
 	// Another browser is not limited.
@@ -312,7 +312,7 @@ func TestPostgresRestartReadinessDropsAndRecovers(t *testing.T) {
 			if err == nil && code == http.StatusServiceUnavailable {
 				return nil
 			}
-			return fmt.Errorf("%s /readyz: %d %v", p.Name, code, err)
+			return fmt.Errorf("%s /readyz: %d %w", p.Name, code, err)
 		})
 	}
 	for len(tp.Ready("chat-service")) > 0 {

@@ -160,7 +160,7 @@ http {
 	}
 	b.WriteString("    }\n}\n")
 	path := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
 		return "", fmt.Errorf("write ingress config: %w", err)
 	}
 	return path, nil
@@ -185,7 +185,7 @@ func writeUpstreams(dir string, services []string, ready map[string][]string, no
 		b.WriteString("    keepalive 32;\n}\n")
 	}
 	tmp := filepath.Join(dir, "upstreams.conf.tmp")
-	if err := os.WriteFile(tmp, []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(tmp, []byte(b.String()), 0o600); err != nil {
 		return fmt.Errorf("write upstreams: %w", err)
 	}
 	if err := os.Rename(tmp, filepath.Join(dir, "upstreams.conf")); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"os/exec"
@@ -47,14 +48,14 @@ func TestIngressFollowsTheChart(t *testing.T) {
 			probes = append(probes, strings.TrimRight(r.Path, "/")+"/topology-probe")
 		}
 		for _, p := range probes {
-			res, err := http.Get(tp.IngressURL + p) //nolint:noctx // a probe
+			res, err := http.Get(tp.IngressURL + p)
 			require.NoError(t, err)
 			_ = res.Body.Close()
 			assert.Equal(t, r.Service, res.Header.Get(topology.BackendHeader), "GET %s reaches the Ingress's backend", p)
 		}
 		if r.Prefix && r.Path != "/" && catchAll != "" {
 			// Whole segments: /api/chatkitx is not under /api/chatkit.
-			res, err := http.Get(tp.IngressURL + strings.TrimRight(r.Path, "/") + "x") //nolint:noctx // a probe
+			res, err := http.Get(tp.IngressURL + strings.TrimRight(r.Path, "/") + "x")
 			require.NoError(t, err)
 			_ = res.Body.Close()
 			assert.Equal(t, catchAll, res.Header.Get(topology.BackendHeader), "%sx is not under the Prefix path %s", r.Path, r.Path)
@@ -106,7 +107,8 @@ func TestBrowserFlowThroughIngress(t *testing.T) {
 	cmd := exec.CommandContext(ctx, node, filepath.Join("browser", "flow.mjs"), tp.IngressURL, title)
 	out, err := cmd.Output()
 	var stderr string
-	if ee, ok := err.(*exec.ExitError); ok {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
 		stderr = string(ee.Stderr)
 	}
 	require.NoError(t, err, "browser flow: %s%s", out, stderr)

@@ -126,7 +126,7 @@ func (b *browser) mint(ctx context.Context) error {
 		ClientSecret string `json:"client_secret"`
 	}
 	if err := json.Unmarshal(body, &s); err != nil || s.ClientSecret == "" {
-		return fmt.Errorf("mint: bad body %s: %v", body, err)
+		return fmt.Errorf("mint: bad body %s: %w", body, err)
 	}
 	b.secret = s.ClientSecret
 	return nil

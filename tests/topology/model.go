@@ -125,14 +125,14 @@ func (m *Model) serve(w http.ResponseWriter, r *http.Request) {
 	m.fake.Enqueue(turn.Step)
 	m.slow.Enqueue(turn.Fault)
 	url := strings.TrimSuffix(m.slow.URL, "/v1/") + r.URL.Path
-	req, err := http.NewRequestWithContext(r.Context(), r.Method, url, r.Body)
+	req, err := http.NewRequestWithContext(r.Context(), r.Method, url, r.Body) //nolint:gosec // G704: the target is the topology's own slow proxy; only the path comes from the request
 	if err != nil {
 		m.mu.Unlock()
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
 	}
 	req.Header = r.Header.Clone()
-	resp, err := m.client.Do(req)
+	resp, err := m.client.Do(req) //nolint:gosec // G704: see above
 	m.mu.Unlock()
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)

@@ -2,6 +2,7 @@ package topology
 
 import (
 	"compress/gzip"
+	"context"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -33,8 +34,9 @@ type otlpReceiver struct {
 
 const keepSpans = 50000
 
-func newOTLPReceiver() (*otlpReceiver, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+func newOTLPReceiver(ctx context.Context) (*otlpReceiver, error) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("otlp receiver: %w", err)
 	}

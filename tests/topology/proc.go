@@ -52,7 +52,7 @@ func (l *logBuffer) String() string {
 // startProc starts bin with args and exactly env (nothing inherited), in
 // dir, in a new process group.
 func startProc(name, bin string, args []string, env []string, dir string) (*Proc, error) {
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(bin, args...) //nolint:noctx // a long-lived process, stopped by Stop (SIGTERM, grace, SIGKILL), not by a context
 	cmd.Env = env
 	cmd.Dir = dir
 	p := &Proc{Name: name, cmd: cmd, logs: &logBuffer{}, done: make(chan struct{})}
@@ -121,7 +121,7 @@ func (p *Proc) Stop(grace time.Duration) {
 
 // freeAddr returns a free 127.0.0.1 address (host:port).
 func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", "127.0.0.1:0") //nolint:noctx // a momentary listen that picks a free port
 	if err != nil {
 		return "", fmt.Errorf("pick a free port: %w", err)
 	}

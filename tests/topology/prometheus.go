@@ -47,7 +47,7 @@ scrape_configs:
 	}
 	path := filepath.Join(dir, "prometheus.yml")
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(tmp, []byte(b.String()), 0o600); err != nil {
 		return "", fmt.Errorf("write prometheus config: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {

@@ -102,14 +102,12 @@ type Topology struct {
 	rules    string
 	services []string // Services behind the Ingress, in route order
 
-	mu      sync.Mutex
-	pods    []*Pod
-	serial  int
-	applied int // endpoint generation nginx was last reloaded with
-	gen     int
-	stopEP  context.CancelFunc
-	epDone  chan struct{}
-	closed  bool
+	mu     sync.Mutex
+	pods   []*Pod
+	serial int
+	stopEP context.CancelFunc
+	epDone chan struct{}
+	closed bool
 }
 
 // Start builds the services, renders the chart and starts every part; on
@@ -144,7 +142,7 @@ func Start(ctx context.Context, o Options) (_ *Topology, err error) {
 		return nil, fmt.Errorf("work dir: %w", err)
 	}
 	// Workers of a root nginx run as nobody: let them in.
-	if err := os.Chmod(dir, 0o755); err != nil {
+	if err := os.Chmod(dir, 0o755); err != nil { //nolint:gosec // G302: nginx's workers (user nobody) reach their temp paths through it
 		return nil, fmt.Errorf("work dir: %w", err)
 	}
 	t := &Topology{opts: o, log: o.Logger, dir: dir, bins: map[string]string{}}
@@ -157,7 +155,7 @@ func Start(ctx context.Context, o Options) (_ *Topology, err error) {
 
 	// Binaries, as the Dockerfiles build them.
 	binDir := filepath.Join(dir, "bin")
-	if err := os.Mkdir(binDir, 0o755); err != nil {
+	if err := os.Mkdir(binDir, 0o750); err != nil {
 		return nil, fmt.Errorf("bin dir: %w", err)
 	}
 	for _, svc := range goServices {
@@ -207,14 +205,14 @@ func Start(ctx context.Context, o Options) (_ *Topology, err error) {
 		return nil, err
 	}
 	t.redis = &redisServer{bin: redisBin, addr: redisAddr, dir: filepath.Join(dir, "redis")}
-	if err := os.Mkdir(t.redis.dir, 0o755); err != nil {
+	if err := os.Mkdir(t.redis.dir, 0o750); err != nil {
 		return nil, fmt.Errorf("redis dir: %w", err)
 	}
 	if err := t.redis.start(ctx); err != nil {
 		return nil, err
 	}
 	t.cleanups = append(t.cleanups, t.redis.stop)
-	t.otlp, err = newOTLPReceiver()
+	t.otlp, err = newOTLPReceiver(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -277,7 +275,7 @@ func Start(ctx context.Context, o Options) (_ *Topology, err error) {
 
 	// The ingress.
 	t.ingDir = filepath.Join(dir, "ingress")
-	if err := os.Mkdir(t.ingDir, 0o755); err != nil {
+	if err := os.Mkdir(t.ingDir, 0o755); err != nil { //nolint:gosec // G301: nginx's workers (user nobody) use the temp paths in it
 		return nil, fmt.Errorf("ingress dir: %w", err)
 	}
 	listen, err := freeAddr()
@@ -310,7 +308,7 @@ func Start(ctx context.Context, o Options) (_ *Topology, err error) {
 	// Prometheus, scraping the pods and loading the chart's rules.
 	t.rules = filepath.Join(o.Repo, "charts", "taskpilot", "files", "prometheus-rules.yaml")
 	t.promDir = filepath.Join(dir, "prometheus")
-	if err := os.Mkdir(t.promDir, 0o755); err != nil {
+	if err := os.Mkdir(t.promDir, 0o750); err != nil {
 		return nil, fmt.Errorf("prometheus dir: %w", err)
 	}
 	promConf, err := prometheusConfig(t.promDir, t.rules, t.Pods(""))
@@ -359,7 +357,7 @@ func readFile(path string) string {
 func waitHTTP(ctx context.Context, p *Proc, url string, timeout time.Duration) error {
 	return waitFor(ctx, timeout, func() error {
 		if p.Exited() {
-			return fmt.Errorf("%s exited: %v\n%s", p.Name, p.Err(), p.Logs())
+			return fmt.Errorf("%s exited: %w\n%s", p.Name, p.Err(), p.Logs())
 		}
 		_, err := probe(ctx, url)
 		return err
@@ -397,7 +395,7 @@ func (t *Topology) StartPod(ctx context.Context, component string) (*Pod, error)
 		return nil, err
 	}
 	p := &Pod{Name: name, Component: component, Spec: spec, URL: "http://" + spec.HTTPAddr, dir: filepath.Join(t.dir, "pods", name)}
-	if err := os.MkdirAll(filepath.Join(p.dir, "tmp"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(p.dir, "tmp"), 0o755); err != nil { //nolint:gosec // G301: the front end nginx's workers (user nobody) use temp paths in it
 		return nil, fmt.Errorf("pod dir: %w", err)
 	}
 	if err := t.run(ctx, p); err != nil {
@@ -471,7 +469,7 @@ func (t *Topology) frontendConfig(p *Pod) (string, error) {
 		conf = strings.ReplaceAll(conf, r[0], r[1])
 	}
 	path := filepath.Join(p.dir, "nginx.conf")
-	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil { //nolint:gosec // G703: a file in the pod's own directory under the work dir
 		return "", fmt.Errorf("write front end nginx.conf: %w", err)
 	}
 	return path, nil
