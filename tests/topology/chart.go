@@ -328,3 +328,22 @@ func (c *Chart) Routes() ([]Route, error) {
 	}
 	return out, nil
 }
+
+// chartHasValue reports whether the chart's values.yaml has the key path.
+func chartHasValue(repo string, path ...string) (bool, error) {
+	vals, err := chartutil.ReadValuesFile(filepath.Join(repo, "charts", "taskpilot", "values.yaml"))
+	if err != nil {
+		return false, fmt.Errorf("read the chart's values: %w", err)
+	}
+	var cur any = vals.AsMap()
+	for _, k := range path {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return false, nil
+		}
+		if cur, ok = m[k]; !ok {
+			return false, nil
+		}
+	}
+	return true, nil
+}

@@ -169,7 +169,14 @@ func steadyLoad(ctx context.Context, t *testing.T, base string, s *loadStats) *s
 		defer wg.Done()
 		for i := 0; pace(); i++ {
 			s.streams.Add(1)
-			c := b.chat(base)
+			// Many users, as in production (one user's turns are rate-limited).
+			u, err := tryBrowser(context.WithoutCancel(ctx), base, true)
+			if err != nil {
+				s.streamX.Add(1)
+				s.fail("stream: mint: %v", err)
+				continue
+			}
+			c := u.chat(base)
 			res, err := c.Do(context.WithoutCancel(ctx), chatkittest.Request(chatkit.ReqThreadsCreate, map[string]any{"input": chatkittest.Input("load " + strconv.Itoa(i))}))
 			switch {
 			case err == nil && completed(res):

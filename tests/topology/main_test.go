@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -97,11 +99,24 @@ func tryBrowser(ctx context.Context, base string, fresh bool) (*browser, error) 
 	jar, _ := cookiejar.New(nil)
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.DisableKeepAlives = fresh
+	// Each browser connects from an address of its own in 127.0.0.0/8, as
+	// clients of a real ingress come from many addresses: per-address limits
+	// see one client each (the ingress passes it in X-Forwarded-For).
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: clientIP()}, Timeout: 10 * time.Second}
+	tr.DialContext = d.DialContext
 	b := &browser{base: base, http: &http.Client{Jar: jar, Transport: tr}}
 	if err := b.mint(ctx); err != nil {
 		return nil, err
 	}
 	return b, nil
+}
+
+var clientSeq atomic.Uint32
+
+// clientIP returns the next client address, 127.1.0.1 onwards.
+func clientIP() net.IP {
+	n := clientSeq.Add(1)
+	return net.IPv4(127, 1+byte(n>>16), byte(n>>8), byte(n))
 }
 
 // mint asks the session endpoint for a (new) secret.

@@ -229,12 +229,22 @@ func Start(ctx context.Context, o Options) (_ *Topology, err error) {
 	if o.OfflineAgent {
 		delete(secrets, "openaiAPIKey")
 	}
+	config := map[string]any{
+		"openaiBaseURL":            t.Model.URL,
+		"otelExporterOTLPEndpoint": t.otlp.URL(),
+	}
+	// The ingress is the trusted proxy whose X-Forwarded-For names the
+	// client (in a cluster: the pod network the chart's default trusts;
+	// here: the loopback address nginx connects from), when the chart has
+	// the setting.
+	if has, err := chartHasValue(o.Repo, "config", "limits", "trustedProxies"); err != nil {
+		return nil, err
+	} else if has {
+		config["limits"] = map[string]any{"trustedProxies": "127.0.0.1/32"}
+	}
 	t.Chart, err = RenderChart(ctx, o.Repo, o.ValuesFile, mergeValues(map[string]any{
-		"secrets": secrets,
-		"config": map[string]any{
-			"openaiBaseURL":            t.Model.URL,
-			"otelExporterOTLPEndpoint": t.otlp.URL(),
-		},
+		"secrets":    secrets,
+		"config":     config,
 		"postgresql": map[string]any{"enabled": false},
 	}, o.Values))
 	if err != nil {
