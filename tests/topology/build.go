@@ -90,6 +90,45 @@ func parseDockerBuild(path string) (*dockerBuild, error) {
 	return b, nil
 }
 
+// imageNginxFiles reads the COPY lines of a Dockerfile's last stage that
+// put files under /etc/nginx/ (other than nginx.conf) and maps each
+// destination to its local source: the build context is the repository
+// (/src in the build stage), and the build stage's frontend/out is
+// staticDir.
+func imageNginxFiles(dockerfile, repo, staticDir string) (map[string]string, error) {
+	raw, err := os.ReadFile(dockerfile)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", dockerfile, err)
+	}
+	out := map[string]string{}
+	for _, l := range strings.Split(string(raw), "\n") {
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, "FROM ") {
+			clear(out) // only the last stage counts
+			continue
+		}
+		if !strings.HasPrefix(l, "COPY ") {
+			continue
+		}
+		var args []string
+		for _, f := range strings.Fields(strings.TrimPrefix(l, "COPY ")) {
+			if !strings.HasPrefix(f, "--") {
+				args = append(args, f)
+			}
+		}
+		if len(args) != 2 || !strings.HasPrefix(args[1], "/etc/nginx/") || args[1] == "/etc/nginx/nginx.conf" {
+			continue
+		}
+		src := strings.TrimPrefix(args[0], "/src/")
+		if rest, ok := strings.CutPrefix(src, "frontend/out/"); ok {
+			out[args[1]] = filepath.Join(staticDir, rest)
+		} else {
+			out[args[1]] = filepath.Join(repo, src)
+		}
+	}
+	return out, nil
+}
+
 // BuildService builds services/<svc> into outDir with its Dockerfile's go
 // build command, flags and build-stage environment (GOWORK=off,
 // CGO_ENABLED=0, ...), and returns the binary's path.

@@ -80,4 +80,10 @@ func TestParseDockerBuild(t *testing.T) {
 	}
 	_, err := os.Stat(filepath.Join(repoRoot(t), "deploy", "frontend", "nginx.conf"))
 	require.NoError(t, err)
+	files, err := imageNginxFiles(filepath.Join(repoRoot(t), "deploy", "frontend.Dockerfile"), "/repo", "/repo/frontend/out")
+	require.NoError(t, err)
+	for dest, src := range files {
+		assert.True(t, strings.HasPrefix(dest, "/etc/nginx/"), dest)
+		assert.True(t, strings.HasPrefix(src, "/repo/"), "%s comes from the repository or the export: %s", dest, src)
+	}
 }

@@ -129,6 +129,9 @@ func freeAddr() (string, error) {
 	return addr, ln.Close()
 }
 
+// errExited marks a wait that cannot succeed: the process is gone.
+var errExited = errors.New("process exited")
+
 // waitFor polls cond every 50ms until it returns nil, ctx ends or timeout
 // passes; it returns cond's last error.
 func waitFor(ctx context.Context, timeout time.Duration, cond func() error) error {
@@ -138,6 +141,9 @@ func waitFor(ctx context.Context, timeout time.Duration, cond func() error) erro
 	for {
 		if err = cond(); err == nil {
 			return nil
+		}
+		if errors.Is(err, errExited) {
+			return err
 		}
 		select {
 		case <-ctx.Done():

@@ -367,7 +367,7 @@ func readFile(path string) string {
 func waitHTTP(ctx context.Context, p *Proc, url string, timeout time.Duration) error {
 	return waitFor(ctx, timeout, func() error {
 		if p.Exited() {
-			return fmt.Errorf("%s exited: %w\n%s", p.Name, p.Err(), p.Logs())
+			return fmt.Errorf("%s %w (%w)\n%s", p.Name, errExited, p.Err(), p.Logs())
 		}
 		_, err := probe(ctx, url)
 		return err
@@ -464,6 +464,21 @@ func (t *Topology) frontendConfig(p *Pod) (string, error) {
 		return "", fmt.Errorf("read the front end's nginx.conf: %w", err)
 	}
 	conf := string(raw)
+	// Files the image adds under /etc/nginx besides nginx.conf (COPY lines
+	// of its Dockerfile's last stage), pointed at their local sources.
+	copies, err := imageNginxFiles(filepath.Join(t.opts.Repo, "deploy", "frontend.Dockerfile"), t.opts.Repo, t.opts.StaticDir)
+	if err != nil {
+		return "", err
+	}
+	for dest, src := range copies {
+		if !strings.Contains(conf, dest) {
+			continue
+		}
+		if _, err := os.Stat(src); err != nil {
+			return "", fmt.Errorf("the front end image's %s comes from %s, which is missing (make frontend/out): %w", dest, src, err)
+		}
+		conf = strings.ReplaceAll(conf, dest, src)
+	}
 	var port int32
 	for cp := range p.Spec.Ports {
 		port = cp
