@@ -464,21 +464,6 @@ func (t *Topology) frontendConfig(p *Pod) (string, error) {
 		return "", fmt.Errorf("read the front end's nginx.conf: %w", err)
 	}
 	conf := string(raw)
-	// Files the image adds under /etc/nginx besides nginx.conf (COPY lines
-	// of its Dockerfile's last stage), pointed at their local sources.
-	copies, err := imageNginxFiles(filepath.Join(t.opts.Repo, "deploy", "frontend.Dockerfile"), t.opts.Repo, t.opts.StaticDir)
-	if err != nil {
-		return "", err
-	}
-	for dest, src := range copies {
-		if !strings.Contains(conf, dest) {
-			continue
-		}
-		if _, err := os.Stat(src); err != nil {
-			return "", fmt.Errorf("the front end image's %s comes from %s, which is missing (make frontend/out): %w", dest, src, err)
-		}
-		conf = strings.ReplaceAll(conf, dest, src)
-	}
 	var port int32
 	for cp := range p.Spec.Ports {
 		port = cp
@@ -492,6 +477,22 @@ func (t *Topology) frontendConfig(p *Pod) (string, error) {
 			return "", fmt.Errorf("deploy/frontend/nginx.conf no longer has %q", r[0])
 		}
 		conf = strings.ReplaceAll(conf, r[0], r[1])
+	}
+	// Files the image adds under /etc/nginx besides nginx.conf
+	// (after the /tmp paths above: the repository may live under /tmp) (COPY lines
+	// of its Dockerfile's last stage), pointed at their local sources.
+	copies, err := imageNginxFiles(filepath.Join(t.opts.Repo, "deploy", "frontend.Dockerfile"), t.opts.Repo, t.opts.StaticDir)
+	if err != nil {
+		return "", err
+	}
+	for dest, src := range copies {
+		if !strings.Contains(conf, dest) {
+			continue
+		}
+		if _, err := os.Stat(src); err != nil {
+			return "", fmt.Errorf("the front end image's %s comes from %s, which is missing (make frontend/out): %w", dest, src, err)
+		}
+		conf = strings.ReplaceAll(conf, dest, src)
 	}
 	path := filepath.Join(p.dir, "nginx.conf")
 	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil { //nolint:gosec // G703: a file in the pod's own directory under the work dir
