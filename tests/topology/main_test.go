@@ -121,10 +121,11 @@ func clientIP() net.IP {
 
 // mint asks the session endpoint for a (new) secret.
 func (b *browser) mint(ctx context.Context) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.base+"/api/chatkit/sessions", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.base+"/api/chatkit/sessions", strings.NewReader("{}"))
 	if err != nil {
 		return err
 	}
+	req.Header.Set("Content-Type", "application/json") // as the front end sends it
 	res, err := b.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("mint: %w", err)

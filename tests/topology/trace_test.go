@@ -30,8 +30,9 @@ func TestTraceCrossesTheIngress(t *testing.T) {
 	traceparent := "00-" + traceID + "-" + parent + "-01"
 
 	b := newBrowser(t, tp.IngressURL, false)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, tp.IngressURL+"/api/chatkit/sessions", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, tp.IngressURL+"/api/chatkit/sessions", strings.NewReader("{}"))
 	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("traceparent", traceparent)
 	res, err := b.http.Do(req)
 	require.NoError(t, err)
