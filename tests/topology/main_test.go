@@ -65,6 +65,10 @@ func needTopology(t *testing.T) *topology.Topology {
 	}
 	require.NoError(t, startErr, "start the topology")
 	t.Cleanup(func() {
+		if n := topo.Model.Pending(); n > 0 {
+			topo.Model.ClearScript()
+			t.Errorf("%d scripted model answers left unused", n)
+		}
 		if t.Failed() {
 			t.Logf("topology logs:\n%s", topo.Logs())
 		}

@@ -93,6 +93,14 @@ func (m *Model) SetDefault(t ModelTurn) {
 	m.def = t
 }
 
+// ClearScript drops the unused scripted answers (a test that failed
+// before using its own must not leave them to the next one).
+func (m *Model) ClearScript() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.script = nil
+}
+
 // Pending returns how many scripted answers are unused.
 func (m *Model) Pending() int {
 	m.mu.Lock()

@@ -229,9 +229,18 @@ func Start(ctx context.Context, o Options) (_ *Topology, err error) {
 	if o.OfflineAgent {
 		delete(secrets, "openaiAPIKey")
 	}
+	// The ingress's address is known before the chart renders: the app's
+	// origin is the CORS (and CSRF) allow-list, as an install sets
+	// config.frontendURL to its public URL.
+	listen, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	t.IngressURL = "http://" + listen
 	config := map[string]any{
 		"openaiBaseURL":            t.Model.URL,
 		"otelExporterOTLPEndpoint": t.otlp.URL(),
+		"frontendURL":              t.IngressURL,
 	}
 	// The ingress is the trusted proxy whose X-Forwarded-For names the
 	// client (in a cluster: the pod network the chart's default trusts;
@@ -288,10 +297,6 @@ func Start(ctx context.Context, o Options) (_ *Topology, err error) {
 	if err := os.Mkdir(t.ingDir, 0o755); err != nil { //nolint:gosec // G301: nginx's workers (user nobody) use the temp paths in it
 		return nil, fmt.Errorf("ingress dir: %w", err)
 	}
-	listen, err := freeAddr()
-	if err != nil {
-		return nil, err
-	}
 	if t.noEP, err = freeAddr(); err != nil {
 		return nil, err
 	}
@@ -310,7 +315,6 @@ func Start(ctx context.Context, o Options) (_ *Topology, err error) {
 		return nil, err
 	}
 	t.cleanups = append(t.cleanups, func() { t.ingress.Stop(10 * time.Second) })
-	t.IngressURL = "http://" + listen
 	if err := waitHTTP(ctx, t.ingress, t.IngressURL+"/", 20*time.Second); err != nil {
 		return nil, fmt.Errorf("ingress: %w\n%s", err, readFile(filepath.Join(t.ingDir, "error.log")))
 	}
