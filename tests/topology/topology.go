@@ -65,9 +65,6 @@ type Pod struct {
 	nextProbe   time.Time
 }
 
-// Proc is the pod's process.
-func (p *Pod) Proc() *Proc { return p.proc }
-
 // Topology is the running production shape.
 type Topology struct {
 	// IngressURL is where clients go (the Ingress).
