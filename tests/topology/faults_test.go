@@ -70,7 +70,13 @@ func TestKill9ChatServiceMidStream(t *testing.T) {
 	require.NoError(t, tp.Kill(victim))
 	rest, readErr := io.ReadAll(r)
 	assert.Error(t, readErr, "the stream ends cut (no clean end after a crash)")
-	assert.NotContains(t, string(rest), `"type":"thread.item.done","item":{"type":"assistant_message"`, "the turn did not complete")
+	// What arrived after the first delta: whole events, none completing
+	// the reply.
+	if cut := strings.LastIndex(string(rest), "\n\n"); cut >= 0 {
+		res, err := parseStream(strings.TrimLeft(string(rest[:cut+2]), "\n"))
+		require.NoError(t, err)
+		assert.False(t, completed(res), "the turn did not complete: %v", res.Types())
+	}
 
 	// The next requests, at once: each succeeds at the first attempt.
 	retried := 0
@@ -98,12 +104,19 @@ func TestKill9ChatServiceMidStream(t *testing.T) {
 
 // loadStats counts the outcomes of the steady load.
 type loadStats struct {
+	spans                    []streamSpan
 	mints, mintFails         atomic.Int64
 	rest, restFails          atomic.Int64
 	streams, streamsOK       atomic.Int64
 	streamsCleanErr, streamX atomic.Int64
 	mu                       sync.Mutex
 	failures                 []string
+}
+
+// streamSpan is one stream of the load: when it ran and which pod served it.
+type streamSpan struct {
+	pod        string
+	start, end time.Time
 }
 
 func (s *loadStats) fail(format string, args ...any) {
@@ -163,38 +176,46 @@ func steadyLoad(ctx context.Context, t *testing.T, base string, s *loadStats) *s
 			}
 		}()
 	}
-	// Streams: chat turns.
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for i := 0; pace(); i++ {
-			s.streams.Add(1)
-			// Many users, as in production (one user's turns are rate-limited).
-			u, err := tryBrowser(context.WithoutCancel(ctx), base, true)
-			if err != nil {
-				s.streamX.Add(1)
-				s.fail("stream: mint: %v", err)
-				continue
-			}
-			c := u.chat(base)
-			res, err := c.Do(context.WithoutCancel(ctx), chatkittest.Request(chatkit.ReqThreadsCreate, map[string]any{"input": chatkittest.Input("load " + strconv.Itoa(i))}))
-			switch {
-			case err == nil && completed(res):
-				s.streamsOK.Add(1)
-			case err == nil && res.Status == http.StatusOK && endsWithError(res):
-				s.streamsCleanErr.Add(1)
-			default:
-				s.streamX.Add(1)
-				var status int
-				var body []byte
-				if res != nil {
-					status, body = res.Status, res.Body
-				}
-				s.fail("stream: %v %d %s", err, status, body)
-			}
-		}
-	}()
+	// Streams: chat turns, three at a time.
+	for range 3 {
+		wg.Add(1)
+		go streamLoad(ctx, base, s, &wg, pace)
+	}
 	return &wg
+}
+
+// streamLoad runs chat turns, each from a new user, until pace says stop.
+func streamLoad(ctx context.Context, base string, s *loadStats, wg *sync.WaitGroup, pace func() bool) {
+	defer wg.Done()
+	for i := 0; pace(); i++ {
+		s.streams.Add(1)
+		// Many users, as in production (one user's turns are rate-limited).
+		u, err := tryBrowser(context.WithoutCancel(ctx), base, true)
+		if err != nil {
+			s.streamX.Add(1)
+			s.fail("stream: mint: %v", err)
+			continue
+		}
+		start := time.Now()
+		res, pod, err := u.stream(context.WithoutCancel(ctx), base, chatkittest.Request(chatkit.ReqThreadsCreate, map[string]any{"input": chatkittest.Input("load " + strconv.Itoa(i))}))
+		s.mu.Lock()
+		s.spans = append(s.spans, streamSpan{pod: pod, start: start, end: time.Now()})
+		s.mu.Unlock()
+		switch {
+		case err == nil && completed(res):
+			s.streamsOK.Add(1)
+		case err == nil && res.Status == http.StatusOK && endsWithError(res):
+			s.streamsCleanErr.Add(1)
+		default:
+			s.streamX.Add(1)
+			var status int
+			var body []byte
+			if res != nil {
+				status, body = res.Status, res.Body
+			}
+			s.fail("stream: %v %d %s", err, status, body)
+		}
+	}
 }
 
 // endsWithError reports whether a stream ended with a well-formed error
@@ -220,13 +241,68 @@ func endsWithError(res *chatkittest.Result) bool {
 func TestRollingRestartUnderLoad(t *testing.T) {
 	tp := needTopology(t)
 	require.Positive(t, tp.DrainDelay, "the chart gives the pods a drain delay")
+	// Turns take about a second (each model event 80ms late), so streams
+	// are open on a pod when it gets SIGTERM.
+	tp.Model.SetDefault(topology.ModelTurn{Step: fakeopenai.Reply("Noted", "."), Fault: reliability.Fault{Delay: 80 * time.Millisecond}})
+	defer tp.Model.SetDefault(topology.ModelTurn{Step: fakeopenai.Reply("Noted", ".")})
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	var s loadStats
 	wg := steadyLoad(ctx, t, tp.IngressURL, &s)
+	// Just before each chat-service pod gets SIGTERM, a stream opens on it
+	// (straight to the pod, as the ingress did for the load's streams until
+	// a moment ago) and is read up to its first text delta: it is mid-turn
+	// when the pod is told to stop, and must complete.
+	var draining []chan error
+	chatPods := len(tp.Pods("chat-service"))
+	hook := func(old *topology.Pod) {
+		if old.Component != "chat-service" {
+			return
+		}
+		done := make(chan error, 1)
+		draining = append(draining, done)
+		u := newBrowser(t, tp.IngressURL, true)
+		opened := make(chan struct{})
+		go func() {
+			resp, err := u.chat(old.URL).Post(context.Background(), chatkittest.Request(chatkit.ReqThreadsCreate, map[string]any{"input": chatkittest.Input("mid-drain")}))
+			if err != nil {
+				close(opened)
+				done <- err
+				return
+			}
+			defer func() { _ = resp.Body.Close() }()
+			r := bufio.NewReader(resp.Body)
+			signalled := false
+			var all strings.Builder
+			for {
+				line, err := r.ReadString('\n')
+				all.WriteString(line)
+				if !signalled && strings.Contains(line, "text_delta") {
+					close(opened)
+					signalled = true
+				}
+				if err != nil {
+					if !signalled {
+						close(opened)
+					}
+					if !errors.Is(err, io.EOF) {
+						done <- fmt.Errorf("stream on %s cut: %w", old.Name, err)
+						return
+					}
+					break
+				}
+			}
+			if res, err := parseStream(all.String()); err != nil || !completed(res) {
+				done <- fmt.Errorf("stream on %s ended without its reply (%v): %s", old.Name, err, all.String())
+				return
+			}
+			done <- nil
+		}()
+		<-opened
+	}
 	for _, comp := range []string{"session-service", "chat-service"} {
 		before := tp.Pods(comp)
-		require.NoError(t, tp.RollingRestart(context.Background(), comp), "old pods exit 0 within the grace period")
+		require.NoError(t, tp.RollingRestartWith(context.Background(), comp, hook), "old pods exit 0 within the grace period")
 		after := tp.Pods(comp)
 		require.Len(t, after, len(before))
 		for _, p := range after {
@@ -246,6 +322,20 @@ func TestRollingRestartUnderLoad(t *testing.T) {
 	assert.Zero(t, s.mintFails.Load(), "failed session mints: %v", s.failures)
 	assert.Zero(t, s.restFails.Load(), "failed non-streaming requests: %v", s.failures)
 	assert.Zero(t, s.streamX.Load(), "streams neither completed nor ended with an error event: %v", s.failures)
+	require.Len(t, draining, chatPods, "a stream was open on each chat-service pod at its SIGTERM")
+	for _, done := range draining {
+		assert.NoError(t, <-done, "a stream open at SIGTERM completes during the drain")
+	}
+	// The load's own streams that were open on a pod at its SIGTERM.
+	drained := 0
+	for _, term := range tp.Terminations() {
+		for _, sp := range s.spans {
+			if term.Component == "chat-service" && sp.pod == term.Addr && sp.start.Before(term.At) && sp.end.After(term.At) {
+				drained++
+			}
+		}
+	}
+	t.Logf("%d of the load's streams were open on a chat-service pod when it got SIGTERM", drained)
 	require.NoError(t, tp.WaitReady(context.Background(), "", time.Minute))
 }
 

@@ -299,3 +299,50 @@ func (b *browser) post(t *testing.T, base string, typ chatkit.RequestType, param
 	}
 	return res, resp.Header.Get(topology.UpstreamHeader)
 }
+
+// stream posts a ChatKit request to base and reads the whole answer,
+// returning it with the pod that served it (the ingress's upstream header).
+func (b *browser) stream(ctx context.Context, base string, body []byte) (*chatkittest.Result, string, error) {
+	resp, err := b.chat(base).Post(ctx, body)
+	if err != nil {
+		return nil, "", err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	pod := resp.Header.Get(topology.UpstreamHeader)
+	data, err := io.ReadAll(resp.Body)
+	res := &chatkittest.Result{Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: data}
+	if err != nil {
+		return res, pod, err
+	}
+	if strings.HasPrefix(res.ContentType, "text/event-stream") {
+		frames, err := chatkittest.ParseSSE(bytes.NewReader(data))
+		if err != nil {
+			return res, pod, err
+		}
+		for _, f := range frames {
+			ev, err := chatkit.UnmarshalEvent(f)
+			if err != nil {
+				return res, pod, err
+			}
+			res.Events = append(res.Events, ev)
+		}
+	}
+	return res, pod, nil
+}
+
+// parseStream decodes SSE text (whole events) into a result.
+func parseStream(text string) (*chatkittest.Result, error) {
+	frames, err := chatkittest.ParseSSE(strings.NewReader(text))
+	if err != nil {
+		return nil, err
+	}
+	res := &chatkittest.Result{Status: http.StatusOK, Body: []byte(text)}
+	for _, f := range frames {
+		ev, err := chatkit.UnmarshalEvent(f)
+		if err != nil {
+			return nil, err
+		}
+		res.Events = append(res.Events, ev)
+	}
+	return res, nil
+}

@@ -101,6 +101,7 @@ type Topology struct {
 
 	mu     sync.Mutex
 	pods   []*Pod
+	terms  []Termination
 	serial int
 	stopEP context.CancelFunc
 	epDone chan struct{}
@@ -515,6 +516,19 @@ func (t *Topology) Pods(component string) []*Pod {
 	return out
 }
 
+// Termination is when a pod got SIGTERM.
+type Termination struct {
+	Pod, Component, Addr string
+	At                   time.Time
+}
+
+// Terminations returns the pods terminated so far, in order.
+func (t *Topology) Terminations() []Termination {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]Termination(nil), t.terms...)
+}
+
 // Terminate stops p as Kubernetes deletes a pod: it leaves its Service's
 // endpoints at once, gets SIGTERM and has the chart's grace period to
 // exit. It returns the process's exit error (nil for exit 0).
@@ -526,6 +540,9 @@ func (t *Topology) Terminate(ctx context.Context, p *Pod) error {
 	if err != nil {
 		return err
 	}
+	t.mu.Lock()
+	t.terms = append(t.terms, Termination{Pod: p.Name, Component: p.Component, Addr: p.Spec.HTTPAddr, At: time.Now()})
+	t.mu.Unlock()
 	if err := p.proc.Signal(syscall.SIGTERM); err != nil {
 		return err
 	}
@@ -580,6 +597,12 @@ func (t *Topology) Restart(ctx context.Context, p *Pod) error {
 // becomes ready, then an old one is terminated. It returns the exit errors
 // of the old pods.
 func (t *Topology) RollingRestart(ctx context.Context, component string) error {
+	return t.RollingRestartWith(ctx, component, nil)
+}
+
+// RollingRestartWith is RollingRestart calling beforeTerminate (when not
+// nil) with each old pod just before it is terminated.
+func (t *Topology) RollingRestartWith(ctx context.Context, component string, beforeTerminate func(old *Pod)) error {
 	var errs []error
 	for _, old := range t.Pods(component) {
 		p, err := t.StartPod(ctx, component)
@@ -588,6 +611,9 @@ func (t *Topology) RollingRestart(ctx context.Context, component string) error {
 		}
 		if err := t.waitPodReady(ctx, p, 60*time.Second); err != nil {
 			return err
+		}
+		if beforeTerminate != nil {
+			beforeTerminate(old)
 		}
 		if err := t.Terminate(ctx, old); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", old.Name, err))
