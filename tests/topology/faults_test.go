@@ -293,7 +293,7 @@ func TestRollingRestartUnderLoad(t *testing.T) {
 				}
 			}
 			if res, err := parseStream(all.String()); err != nil || !completed(res) {
-				done <- fmt.Errorf("stream on %s ended without its reply (%v): %s", old.Name, err, all.String())
+				done <- fmt.Errorf("stream on %s ended without its reply (%w): %s", old.Name, err, all.String())
 				return
 			}
 			done <- nil
