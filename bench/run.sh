@@ -135,6 +135,36 @@ if [ -n "$peer" ]; then
   run -scenario turn -label node-peer -target "$peer" -no-auth -c "$tconc" -rate "$turn_rate"
 fi
 
+# The production shape (tests/topology): the same sessions and turns through
+# nginx as the chart's Ingress, 2 session-service + 2 chat-service replicas
+# built like their images, PostgreSQL, Redis-backed rate limits (on, never
+# reached, as above), the offline agent as above. Closed loop at the same
+# concurrency. TOPOLOGY=0 skips it; it needs nginx, Prometheus, Redis and a
+# PostgreSQL server (make topology-deps).
+if [ "${TOPOLOGY:-1}" != 0 ] && command -v prometheus >/dev/null && { command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; } \
+  && command -v redis-server >/dev/null && pg_isready -q -h 127.0.0.1 2>/dev/null; then
+  go build -o "$bin/topology" ./tests/topology/cmd/topology
+  "$bin/topology" -offline-agent -rate-limit 100000000 -ready-file "$work/topology.json" >"$work/topology.log" 2>&1 &
+  topo_pid=$!
+  pids+=($topo_pid)
+  for _ in $(seq 1 1800); do
+    [ -s "$work/topology.json" ] && break
+    kill -0 "$topo_pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  if [ -s "$work/topology.json" ]; then
+    ingress=$(sed -E 's/.*"ingress":"([^"]+)".*/\1/' "$work/topology.json")
+    run -scenario session -label topology-2x2 -target "$ingress" -c "$sconc"
+    run -scenario turn -label topology-2x2 -target "$ingress" -c "$tconc"
+  else
+    echo "the topology did not start (log: $work/topology.log):"; tail -20 "$work/topology.log"
+  fi
+  kill -INT "$topo_pid" 2>/dev/null || true
+  wait "$topo_pid" 2>/dev/null || true
+else
+  echo "topology rows skipped (TOPOLOGY=0, or nginx/prometheus/redis-server/PostgreSQL missing: make topology-deps)"
+fi
+
 # Streams: a second server whose model (an OpenAI-compatible fake) answers
 # slowly, so every turn stays open while the next ones arrive. The model is
 # served over TLS with HTTP/2, as api.openai.com is (the server trusts its
