@@ -804,16 +804,8 @@ func (a *Agent) change(ctx context.Context, st *turnState, in Intent) (*reply, e
 	if err != nil || ask != nil {
 		return ask, err
 	}
-	c := toolCall{id: id}
+	c := statusCall(in.Kind, id)
 	switch in.Kind {
-	case KindComplete:
-		c.tool = tasks.ToolCompleteTask
-	case KindDelete:
-		c.tool = tasks.ToolDeleteTask
-	case KindReopen:
-		c.tool = tasks.ToolUpdateTask
-		pending := string(tasks.StatusPending)
-		c.upd.Status = &pending
 	case KindUpdate:
 		c.tool = tasks.ToolUpdateTask
 		f := in.Fields

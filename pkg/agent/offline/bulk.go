@@ -33,6 +33,23 @@ func addCall(f Fields, loc *time.Location) toolCall {
 	return toolCall{tool: tasks.ToolAddTask, add: args}
 }
 
+// statusCall is the call that completes, deletes or reopens task id (the
+// zero call for other kinds).
+func statusCall(kind Kind, id int64) toolCall {
+	c := toolCall{id: id}
+	switch kind {
+	case KindComplete:
+		c.tool = tasks.ToolCompleteTask
+	case KindDelete:
+		c.tool = tasks.ToolDeleteTask
+	case KindReopen:
+		c.tool = tasks.ToolUpdateTask
+		pending := string(tasks.StatusPending)
+		c.upd.Status = &pending
+	}
+	return c
+}
+
 // addMany adds the tasks of a message listing several, and records them as
 // one change (one undo removes them all).
 func (a *Agent) addMany(ctx context.Context, st *turnState, in Intent) (*reply, error) {
@@ -312,17 +329,7 @@ func (a *Agent) changeMany(ctx context.Context, st *turnState, in Intent) (*repl
 		selected = len(idList)
 	)
 	for _, id := range idList {
-		c := toolCall{id: id}
-		switch in.Kind {
-		case KindComplete:
-			c.tool = tasks.ToolCompleteTask
-		case KindDelete:
-			c.tool = tasks.ToolDeleteTask
-		case KindReopen:
-			c.tool = tasks.ToolUpdateTask
-			pending := string(tasks.StatusPending)
-			c.upd.Status = &pending
-		}
+		c := statusCall(in.Kind, id)
 		res, err := a.call(ctx, st, c)
 		if err != nil {
 			return nil, err
