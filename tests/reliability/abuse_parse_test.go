@@ -45,6 +45,12 @@ func TestFaultAbuseParseFiller(t *testing.T) {
 		"STATIC_DIR":            filepath.Join(dir, "none"),
 		"SESSION_SIGNING_KEY":   signingKey,
 		"RATE_LIMIT_PER_MINUTE": "0",
+		// The parser itself is under test: the message size cap (413 above
+		// MAX_MESSAGE_CHARS, TestFaultAbuseSizes) is a second line, and the
+		// turn limits would refuse this many turns in a row.
+		"MAX_MESSAGE_CHARS":            "0",
+		"CHAT_TURNS_PER_MINUTE":        "0",
+		"CHAT_TURNS_PER_IP_PER_MINUTE": "0",
 	})
 	pid := p.cmd.Process.Pid
 	u := newUser(t, p.URL)
