@@ -2,6 +2,7 @@ package tasks_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -155,4 +156,30 @@ func TestToolsDueAllDay(t *testing.T) {
 	require.Len(t, res.Tasks, 2)
 	assert.True(t, res.Tasks[0].DueAllDay)
 	assert.False(t, res.Tasks[1].DueAllDay)
+}
+
+// add_task and update_task publish due_all_day to models (strict: nullable
+// boolean) and to MCP (loose: optional boolean).
+func TestSchemaDueAllDay(t *testing.T) {
+	tools, _, _ := newTools(t, storagetest.SQLite(t))
+	seen := 0
+	for _, d := range tools.Definitions() {
+		if d.Name != tasks.ToolAddTask && d.Name != tasks.ToolUpdateTask {
+			continue
+		}
+		seen++
+		var strict, loose struct {
+			Properties map[string]struct {
+				Type any `json:"type"`
+			} `json:"properties"`
+			Required []string `json:"required"`
+		}
+		require.NoError(t, json.Unmarshal(d.Parameters, &strict))
+		require.NoError(t, json.Unmarshal(d.InputSchema, &loose))
+		assert.Equal(t, []any{"boolean", "null"}, strict.Properties["due_all_day"].Type, d.Name)
+		assert.Contains(t, strict.Required, "due_all_day", d.Name)
+		assert.Equal(t, "boolean", loose.Properties["due_all_day"].Type, d.Name)
+		assert.NotContains(t, loose.Required, "due_all_day", d.Name)
+	}
+	assert.Equal(t, 2, seen)
 }

@@ -412,6 +412,7 @@ func (a *Agent) add(ctx context.Context, st *turnState, in Intent) (*reply, erro
 	}
 	if f.Due != nil {
 		args.DueAt = rfc3339(f.Due)
+		args.DueAllDay = new(!f.DueHasTime)
 	}
 	if f.Priority != "" {
 		args.Priority = &f.Priority
@@ -745,6 +746,7 @@ func (a *Agent) change(ctx context.Context, st *turnState, in Intent) (*reply, e
 		}
 		if f.Due != nil {
 			c.upd.DueAt = rfc3339(f.Due)
+			c.upd.DueAllDay = new(!f.DueHasTime)
 		}
 		if f.ClearDue {
 			c.upd.ClearDue = &f.ClearDue
