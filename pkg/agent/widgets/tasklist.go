@@ -149,10 +149,10 @@ func row(r Row, loc *time.Location, now time.Time) node {
 	}
 	meta := []node{{"type": "Caption", "value": "#" + id}}
 	if t.DueAt != nil {
-		due := node{"type": "Caption", "value": "Due " + FormatDue(*t.DueAt, loc, now)}
+		due := node{"type": "Caption", "value": "Due " + DueText(t, loc, now)}
 		if t.Overdue(now) && !r.Deleted {
 			due["color"] = "danger"
-			due["value"] = "Overdue · due " + FormatDue(*t.DueAt, loc, now)
+			due["value"] = "Overdue · due " + DueText(t, loc, now)
 		}
 		meta = append(meta, due)
 	}
@@ -297,7 +297,7 @@ func (l List) CopyText(loc *time.Location, now time.Time) string {
 func Describe(t tasks.Task, loc *time.Location, now time.Time) string {
 	var parts []string
 	if t.DueAt != nil {
-		parts = append(parts, "due "+FormatDue(*t.DueAt, loc, now))
+		parts = append(parts, "due "+DueText(t, loc, now))
 	}
 	if t.Recurrence != nil {
 		parts = append(parts, t.Recurrence.Text())
@@ -319,10 +319,35 @@ func Describe(t tasks.Task, loc *time.Location, now time.Time) string {
 }
 
 // FormatDue shows a due instant in loc relative to now: "today at 5:00 PM",
-// "tomorrow", "Friday at 9:30 AM", "Mon, Dec 7", "Jan 5, 2028". A due time
-// at the end of the day (23:59, what a date without a time means) is shown
-// without the time.
+// "tomorrow", "Friday at 9:30 AM", "Mon, Dec 7", "Jan 5, 2028". It is for
+// a bare instant whose kind is not known (a date just parsed from what the
+// user typed): a time at 23:59, what a date without a time becomes, is
+// shown without the clock time. A task's due date is shown with DueText,
+// which follows the task's date-only flag instead.
 func FormatDue(due time.Time, loc *time.Location, now time.Time) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	d := due.In(loc)
+	return FormatDueAt(due, d.Hour() == 23 && d.Minute() == 59, loc, now)
+}
+
+// DueText is t's due date in words (FormatDueAt with the task's date-only
+// flag), or "" when t has none.
+func DueText(t tasks.Task, loc *time.Location, now time.Time) string {
+	if t.DueAt == nil {
+		return ""
+	}
+	return FormatDueAt(*t.DueAt, t.DueAllDay, loc, now)
+}
+
+// FormatDueAt is the one formatter of due dates, shared word for word with
+// the front end (frontend/lib/dates.ts formatDue, whose tests repeat these
+// cases): the day relative to now in loc ("today", "tomorrow",
+// "yesterday", the weekday within the next week, "Mon, Dec 7" later this
+// year, "Jan 5, 2028" in another year), then " at 5:00 PM" unless allDay
+// (a date-only due date).
+func FormatDueAt(due time.Time, allDay bool, loc *time.Location, now time.Time) string {
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -344,7 +369,7 @@ func FormatDue(due time.Time, loc *time.Location, now time.Time) string {
 	default:
 		day = d.Format("Jan 2, 2006")
 	}
-	if d.Hour() == 23 && d.Minute() == 59 {
+	if allDay {
 		return day
 	}
 	return day + " at " + d.Format("3:04 PM")
