@@ -109,7 +109,7 @@ func TestRenderFollowsWidgetSchema(t *testing.T) {
 	require.Len(t, actions, 6)
 	assert.Equal(t, map[string]any{"type": "task.complete", "payload": map[string]any{"task_id": float64(4)},
 		"handler": "server", "loadingBehavior": "container"}, actions[0])
-	assert.Equal(t, "task.delete", actions[1]["type"])
+	assert.Equal(t, "task.ask_delete", actions[1]["type"])
 	assert.Equal(t, "task.reopen", actions[4]["type"], "a completed task offers Reopen")
 	assert.Equal(t, map[string]any{"task_id": float64(5)}, actions[4]["payload"])
 
