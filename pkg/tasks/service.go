@@ -494,12 +494,15 @@ func makeRecurrence(rule, zone string, due *time.Time, now time.Time, fields map
 		}
 		return &rec, &first
 	}
-	canonical, err := ParseRule(rule, loc)
+	opt, err := parseOption(rule, loc)
+	if err == nil {
+		err = checkOccurs(opt, due.In(loc))
+	}
 	if err != nil {
 		fields["recurrence"] = err.Error()
 		return nil, nil
 	}
-	return &Recurrence{Rule: canonical, TimeZone: loc.String(), Start: normalizeTime(*due)}, nil
+	return &Recurrence{Rule: opt.RRuleString(), TimeZone: loc.String(), Start: normalizeTime(*due)}, nil
 }
 
 // patchRecurrence applies p.Repeat and p.TimeZone to after (whose other
