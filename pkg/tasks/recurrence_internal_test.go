@@ -70,7 +70,7 @@ func TestCheckOccurs(t *testing.T) {
 	never := []string{
 		"FREQ=YEARLY;INTERVAL=4;BYMONTH=2;BYMONTHDAY=29", // from 2027: 2031, 2035 … never a leap year
 		"FREQ=DAILY;BYMONTH=1;BYYEARDAY=200",
-		"FREQ=MONTHLY;BYMONTH=2;BYDAY=5MO",             // the next one is in 2044
+		"FREQ=MONTHLY;BYMONTH=2;BYDAY=5MO",            // the next one is in 2044
 		"FREQ=WEEKLY;BYDAY=MO;UNTIL=20261201T000000Z", // ended before the start
 	}
 	for _, r := range never {
