@@ -154,3 +154,20 @@ func TestAskDeleteNeedsAList(t *testing.T) {
 	_, err = e.svc.Get(ctx, actionUser, 1)
 	require.NoError(t, err)
 }
+
+// threads.sync_custom_action answers the question the same way: the list
+// comes back redrawn, nothing is deleted.
+func TestAskDeleteSync(t *testing.T) {
+	e := newActionEnv(t, "Buy milk")
+	turn := &chatkit.Turn{UserID: actionUser, Request: chatkit.ReqThreadsSyncCustomAction, Thread: e.thread,
+		Action: &chatkit.Action{Type: widgets.ActionAskDelete, Payload: json.RawMessage(`{"task_id":1}`)},
+		Sender: e.sender, Info: chatkit.RequestInfo{Location: nyc, Metadata: map[string]any{}}}
+	item, err := e.handler.SyncAction(context.Background(), turn)
+	require.NoError(t, err)
+	w, ok := item.(*chatkit.WidgetItem)
+	require.True(t, ok, "%T", item)
+	labels, _ := buttons(t, w.Widget, "task-1")
+	assert.Equal(t, []string{"Delete #1", "Keep #1"}, labels)
+	_, err = e.svc.Get(context.Background(), actionUser, 1)
+	require.NoError(t, err)
+}
