@@ -206,8 +206,8 @@ func checkOccurs(opt *rrule.ROption, start time.Time) error {
 	}
 	first := rule.After(o.Dtstart, true)
 	if first.IsZero() || !first.Before(o.Dtstart.AddDate(HorizonYears, 0, 0)) {
-		return fmt.Errorf("never occurs within %d years of the due date; check its BYMONTH, BYMONTHDAY, "+
-			"BYYEARDAY, BYDAY, INTERVAL and UNTIL", HorizonYears)
+		return fmt.Errorf("never occurs within %d years of its start (the due date, else today); check its "+
+			"BYMONTH, BYMONTHDAY, BYYEARDAY, BYDAY, INTERVAL and UNTIL", HorizonYears)
 	}
 	return nil
 }
