@@ -6,9 +6,9 @@
 // API (/api/v1/tasks), the same one the assistant's tools use.
 
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type FormEvent } from "react";
-import { daysFrom, dueCaption, fromInputs, toInputs } from "@/lib/dates";
+import { daysFrom, dueCaption, dueChanged, fromInputs, toInputs, type Due } from "@/lib/dates";
 import type { ChatKitMode } from "@/lib/session";
-import { describeTaskError, GROUP_TITLES, groupTasks, TasksApi, type Task } from "@/lib/tasks-api";
+import { describeTaskError, GROUP_TITLES, groupTasks, TasksApi, type Task, type TaskPatch } from "@/lib/tasks-api";
 import { Icon } from "./Icon";
 
 /** How long a deleted task can be restored before it is deleted on the server. */
@@ -201,10 +201,13 @@ export function TaskPane({
     });
   };
 
-  const save = async (task: Task, title: string, due: string | null) => {
-    const patch: { title?: string; due_at?: string | null } = {};
+  const save = async (task: Task, title: string, due: Due | null) => {
+    const patch: TaskPatch = {};
     if (title !== task.title) patch.title = title;
-    if (due !== task.due_at && !(due && task.due_at && Date.parse(due) === Date.parse(task.due_at))) patch.due_at = due;
+    if (dueChanged(due, task)) {
+      patch.due_at = due?.due_at ?? null;
+      if (due) patch.due_all_day = due.due_all_day;
+    }
     if (Object.keys(patch).length === 0) {
       focusNext.current = { taskId: task.id, part: "edit" };
       setEditing(null);
@@ -217,9 +220,9 @@ export function TaskPane({
     }
   };
 
-  const add = async (title: string, due: string | null): Promise<boolean> => {
+  const add = async (title: string, due: Due | null): Promise<boolean> => {
     try {
-      const t = await api.create({ title, due_at: due });
+      const t = await api.create({ title, due_at: due?.due_at ?? null, due_all_day: due?.due_all_day });
       focusNext.current = { el: "add" };
       await load();
       showToast(`Added “${t.title}”.`);
@@ -316,7 +319,7 @@ export function TaskPane({
   );
 }
 
-function QuickAdd({ disabled, onAdd }: { disabled: boolean; onAdd: (title: string, due: string | null) => Promise<boolean> }) {
+function QuickAdd({ disabled, onAdd }: { disabled: boolean; onAdd: (title: string, due: Due | null) => Promise<boolean> }) {
   const [title, setTitle] = useState("");
   const [date, setDate] = useState("");
   const [sending, setSending] = useState(false);
@@ -376,7 +379,7 @@ function TaskRow({
   onToggle: () => void;
   onEdit: () => void;
   onCancel: () => void;
-  onSave: (title: string, due: string | null) => void;
+  onSave: (title: string, due: Due | null) => void;
   onDelete: () => void;
 }) {
   const done = t.status === "completed";
@@ -403,7 +406,7 @@ function TaskRow({
           <div className="task-body">
             <span className="task-title">{t.title}</span>
             <span className="task-meta">
-              {t.due_at && <span className={overdue ? "task-due task-due-overdue" : "task-due"}>{dueCaption(t.due_at, overdue, now)}</span>}
+              {t.due_at && <span className={overdue ? "task-due task-due-overdue" : "task-due"}>{dueCaption(t.due_at, t.due_all_day === true, overdue, now)}</span>}
               {t.recurrence?.text && (
                 <span className="task-repeat">
                   <Icon name="repeat" size={14} /> {t.recurrence.text}
@@ -437,10 +440,10 @@ function EditForm({
   task: Task;
   busy: boolean;
   onCancel: () => void;
-  onSave: (title: string, due: string | null) => void;
+  onSave: (title: string, due: Due | null) => void;
   onDelete: () => void;
 }) {
-  const initial = toInputs(task.due_at);
+  const initial = toInputs(task.due_at, task.due_all_day === true);
   const [title, setTitle] = useState(task.title);
   const [date, setDate] = useState(initial.date);
   const [time, setTime] = useState(initial.time);

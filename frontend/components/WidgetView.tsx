@@ -345,6 +345,16 @@ const taskIdOf = (a: ActionConfig | null): number | undefined => {
   return typeof id === "number" ? id : typeof id === "string" && /^\d+$/.test(id) ? Number(id) : undefined;
 };
 
+/**
+ * Whether a button's action is a delete this client asks about first (it sits next to Complete).
+ * The server's task list asks itself: its Delete sends task.ask_delete and the question's Delete
+ * is confirmed ({confirmed: true}), which runs at once. A delete not yet confirmed (lists drawn
+ * before the server asked, other widgets) is asked here.
+ */
+export function asksFirst(action: ActionConfig | null): boolean {
+  return !!action && /(^|\.)delete$/.test(action.type) && action.payload?.confirmed !== true;
+}
+
 function WButton({ node, ctx }: { node: WidgetNode; ctx: Ctx }) {
   const [confirming, setConfirming] = useState(false);
   const keepRef = useRef<HTMLButtonElement>(null);
@@ -357,20 +367,20 @@ function WButton({ node, ctx }: { node: WidgetNode; ctx: Ctx }) {
   // An older list may still offer Complete for a task the pane shows done (or Reopen for an open one).
   const id = taskIdOf(action);
   const known = id !== undefined ? ctx.taskStatus?.get(id) : undefined;
+  // The server names its buttons with their task ("Complete #3"): the swap keeps the "#3".
   if (action && known === "completed" && action.type === "task.complete") {
     action = { ...action, type: "task.reopen" };
-    label = "Reopen";
+    label = label?.replace(/^Complete\b/, "Reopen") ?? "Reopen";
     icon = "reload";
   } else if (action && known === "pending" && action.type === "task.reopen") {
     action = { ...action, type: "task.complete" };
-    label = "Complete";
+    label = label?.replace(/^Reopen\b/, "Complete") ?? "Complete";
     icon = "check";
   }
   const danger = node.color === "danger";
   const cls = `w-button${node.style === "secondary" || node.variant === "outline" || node.variant === "ghost" || node.variant === "soft" ? " secondary" : ""}${danger ? " danger" : ""}`;
   const name = (label ?? iconFor(icon) ?? "Action") + (ctx.subject ? `: ${ctx.subject}` : "");
-  // Deleting from a widget asks first: it sits next to Complete.
-  const asks = !!action && !node.submit && /(^|\.)delete$/.test(action.type);
+  const asks = !node.submit && asksFirst(action);
   if (asks && confirming && action) {
     const a = action;
     return (

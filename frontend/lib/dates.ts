@@ -1,10 +1,9 @@
-// Due dates in words, with the server's rules (pkg/agent/widgets.FormatDue), so
+// Due dates in words, with the server's rules (pkg/agent/widgets.FormatDueAt), so
 // the task pane and the task-list widget say the same thing: "today at
 // 5:00 PM", "tomorrow", "Friday at 9:30 AM", "Mon, Dec 14", "Jan 5, 2028".
 //
-// Date-only tasks: the task JSON has no date-only flag; the backend's
-// convention is that a date without a time means 23:59 that day (in the
-// user's zone). Such a due date is shown without a clock time.
+// Date-only tasks: the task JSON's due_all_day is true; due_at is then the end
+// of that day (23:59 in the user's zone) and is shown without a clock time.
 
 export interface Parts {
   year: number;
@@ -52,12 +51,6 @@ export function partsIn(d: Date, timeZone?: string): Parts {
 /** Calendar days since the epoch of a date's fields (zone-free). */
 const dayIndex = (p: Parts) => Math.floor(Date.UTC(p.year, p.month - 1, p.day) / 86_400_000);
 
-/** Whether a due instant is date-only (23:59 in the zone, the backend's convention). */
-export function isDateOnly(due: Date, timeZone?: string): boolean {
-  const p = partsIn(due, timeZone);
-  return p.hour === 23 && p.minute === 59;
-}
-
 /** Calendar days from now's day to due's day in the zone (0 today, 1 tomorrow, -1 yesterday). */
 export function daysFrom(due: Date, now: Date, timeZone?: string): number {
   return dayIndex(partsIn(due, timeZone)) - dayIndex(partsIn(now, timeZone));
@@ -69,8 +62,11 @@ export function clock(p: Pick<Parts, "hour" | "minute">): string {
   return `${h}:${String(p.minute).padStart(2, "0")} ${p.hour < 12 ? "AM" : "PM"}`;
 }
 
-/** A due instant relative to now, as the server words it (lower case: "tomorrow at 5:00 PM"). */
-export function formatDue(due: Date | string, now: Date = new Date(), timeZone?: string): string {
+/**
+ * A due instant relative to now, as the server words it (lower case: "tomorrow at 5:00 PM");
+ * allDay (the task's due_all_day) shows the day alone: "tomorrow".
+ */
+export function formatDue(due: Date | string, allDay: boolean, now: Date = new Date(), timeZone?: string): string {
   const d = typeof due === "string" ? new Date(due) : due;
   if (Number.isNaN(d.getTime())) return String(due);
   const p = partsIn(d, timeZone);
@@ -83,13 +79,19 @@ export function formatDue(due: Date | string, now: Date = new Date(), timeZone?:
   else if (days > 1 && days < 7) day = WEEKDAYS[p.weekday];
   else if (p.year === n.year) day = `${WEEKDAYS[p.weekday].slice(0, 3)}, ${MONTHS[p.month - 1]} ${p.day}`;
   else day = `${MONTHS[p.month - 1]} ${p.day}, ${p.year}`;
-  if (p.hour === 23 && p.minute === 59) return day;
+  if (allDay) return day;
   return `${day} at ${clock(p)}`;
 }
 
 /** The widget's caption for a task's due date: "Due tomorrow", "Overdue · due yesterday". */
-export function dueCaption(due: Date | string, overdue: boolean, now: Date = new Date(), timeZone?: string): string {
-  const words = formatDue(due, now, timeZone);
+export function dueCaption(
+  due: Date | string,
+  allDay: boolean,
+  overdue: boolean,
+  now: Date = new Date(),
+  timeZone?: string,
+): string {
+  const words = formatDue(due, allDay, now, timeZone);
   return overdue ? `Overdue · due ${words}` : `Due ${words}`;
 }
 
@@ -106,22 +108,38 @@ export function formatMessageTime(iso: string, now: Date = new Date(), timeZone?
   return p.year === n.year ? `${date}, ${clock(p)}` : `${date}, ${p.year}, ${clock(p)}`;
 }
 
+/** A due date as the task JSON carries it. */
+export interface Due {
+  due_at: string;
+  due_all_day: boolean;
+}
+
 /** "YYYY-MM-DD" and "HH:MM" (empty for a date-only due) of an instant in the browser's zone, for date/time inputs. */
-export function toInputs(iso: string | null): { date: string; time: string } {
+export function toInputs(iso: string | null, allDay: boolean): { date: string; time: string } {
   if (!iso) return { date: "", time: "" };
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return { date: "", time: "" };
   const p = partsIn(d);
   const date = `${p.year}-${String(p.month).padStart(2, "0")}-${String(p.day).padStart(2, "0")}`;
-  const time = p.hour === 23 && p.minute === 59 ? "" : `${String(p.hour).padStart(2, "0")}:${String(p.minute).padStart(2, "0")}`;
+  const time = allDay ? "" : `${String(p.hour).padStart(2, "0")}:${String(p.minute).padStart(2, "0")}`;
   return { date, time };
 }
 
-/** The due instant (RFC 3339, UTC) for a date input and an optional time input in the browser's zone; 23:59 without a time. */
-export function fromInputs(date: string, time: string): string | null {
+/**
+ * The due date for a date input and an optional time input in the browser's zone: at that time,
+ * or without one date-only (due_all_day, due_at 23:59 that day, as the agents set it).
+ */
+export function fromInputs(date: string, time: string): Due | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   if (!m) return null;
   const t = /^(\d{2}):(\d{2})/.exec(time);
   const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), t ? Number(t[1]) : 23, t ? Number(t[2]) : 59);
-  return Number.isNaN(d.getTime()) ? null : d.toISOString().replace(/\.\d{3}Z$/, "Z");
+  if (Number.isNaN(d.getTime())) return null;
+  return { due_at: d.toISOString().replace(/\.\d{3}Z$/, "Z"), due_all_day: !t };
+}
+
+/** Whether a due date differs from a task's (the same instant and kind is no change). */
+export function dueChanged(due: Due | null, task: { due_at: string | null; due_all_day?: boolean }): boolean {
+  if (!due || !task.due_at) return !!due !== !!task.due_at;
+  return Date.parse(due.due_at) !== Date.parse(task.due_at) || due.due_all_day !== (task.due_all_day === true);
 }

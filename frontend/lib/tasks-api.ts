@@ -12,6 +12,8 @@ export interface Task {
   status: TaskStatus;
   priority: TaskPriority;
   due_at: string | null;
+  /** due_at is a date-only due date (the end of that day), shown without a time. */
+  due_all_day?: boolean;
   tags: string[];
   created_at: string;
   updated_at: string;
@@ -24,12 +26,14 @@ export interface Task {
 export interface TaskPatch {
   title?: string;
   due_at?: string | null;
+  due_all_day?: boolean;
   status?: TaskStatus;
 }
 
 export interface NewTask {
   title: string;
   due_at?: string | null;
+  due_all_day?: boolean;
   description?: string;
   priority?: TaskPriority;
   tags?: string[];
@@ -90,6 +94,7 @@ export class TasksApi {
   async create(task: NewTask): Promise<Task> {
     const body: Record<string, unknown> = { title: task.title };
     if (task.due_at) body.due_at = task.due_at;
+    if (task.due_at && task.due_all_day) body.due_all_day = true;
     if (task.description) body.description = task.description;
     if (task.priority && task.priority !== "none") body.priority = task.priority;
     if (task.tags?.length) body.tags = task.tags;

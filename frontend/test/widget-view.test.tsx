@@ -2,7 +2,7 @@
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
 import { Markdown } from "@/components/Markdown";
-import { WidgetView } from "@/components/WidgetView";
+import { asksFirst, WidgetView } from "@/components/WidgetView";
 import type { WidgetNode } from "@/lib/chatkit-protocol/types";
 
 const render = (widget: WidgetNode, disabled = false) =>
@@ -19,7 +19,7 @@ describe("WidgetView", () => {
         children: [
           { type: "Col", children: [{ type: "Text", value: "Buy milk", lineThrough: true }, { type: "Caption", value: "#1" }] },
           { type: "Badge", label: "Done", color: "success" },
-          { type: "Button", label: "Reopen", iconStart: "reload", onClickAction: { type: "task.reopen", payload: { task_id: 1 } } },
+          { type: "Button", label: "Reopen #1", iconStart: "reload", onClickAction: { type: "task.reopen", payload: { task_id: 1 } } },
         ],
       },
     ],
@@ -33,19 +33,20 @@ describe("WidgetView", () => {
     expect(html).toContain('<div class="w-caption"');
     expect(html).toContain('<span class="badge badge-success">Done</span>');
     // The button is named with its task, and its icon is an SVG, not a glyph the font may lack.
-    expect(html).toMatch(/<button type="button" class="w-button[^"]*" aria-label="Reopen: Buy milk"><svg [^>]*aria-hidden="true"[^>]*>.*<\/svg>Reopen<\/button>/);
+    expect(html).toMatch(/<button type="button" class="w-button[^"]*" aria-label="Reopen #1: Buy milk"><svg [^>]*aria-hidden="true"[^>]*>.*<\/svg>Reopen #1<\/button>/);
     expect(html).not.toContain("↻");
   });
 
   it("disables action buttons while a request runs", () => {
-    expect(render(taskList, true)).toMatch(/<button type="button" class="w-button[^"]*" disabled="" aria-label="Reopen: Buy milk">/);
+    expect(render(taskList, true)).toMatch(/<button type="button" class="w-button[^"]*" disabled="" aria-label="Reopen #1: Buy milk">/);
   });
 
   it("offers Complete instead of a stale Reopen when the task pane knows the task is open again", () => {
     const html = renderToStaticMarkup(
       <WidgetView widget={taskList} disabled={false} taskStatus={new Map([[1, "pending" as const]])} onAction={() => undefined} />,
     );
-    expect(html).toContain('aria-label="Complete: Buy milk"');
+    expect(html).toContain('aria-label="Complete #1: Buy milk"');
+    expect(html).toContain(">Complete #1</button>");
     expect(html).not.toContain("Reopen");
   });
 
@@ -67,6 +68,14 @@ describe("WidgetView", () => {
     // markup has a plain button named with its task and no action attached to submit.
     expect(html).toContain('aria-label="Delete: Pay bills"');
     expect(html).not.toContain("data-action");
+  });
+
+  it("leaves the server's question to the server: its confirmed Delete runs, an unconfirmed one asks here", () => {
+    expect(asksFirst({ type: "task.ask_delete", payload: { task_id: 4 } })).toBe(false);
+    expect(asksFirst({ type: "task.delete", payload: { task_id: 4, confirmed: true } })).toBe(false);
+    expect(asksFirst({ type: "task.delete", payload: { task_id: 4 } })).toBe(true);
+    expect(asksFirst({ type: "task.keep", payload: { task_id: 4 } })).toBe(false);
+    expect(asksFirst(null)).toBe(false);
   });
 
   it("renders unknown components as their children, or their text", () => {

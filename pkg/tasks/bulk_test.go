@@ -160,7 +160,7 @@ func TestBulkSchemas(t *testing.T) {
 			s, l := strict.Properties["tasks"].Items, loose.Properties["tasks"].Items
 			require.NotNil(t, s.AdditionalProperties)
 			assert.False(t, *s.AdditionalProperties)
-			assert.ElementsMatch(t, []string{"title", "description", "due_at", "priority", "tags", "repeat", "time_zone"}, s.Required)
+			assert.ElementsMatch(t, []string{"title", "description", "due_at", "due_all_day", "priority", "tags", "repeat", "time_zone"}, s.Required)
 			assert.Equal(t, "string", s.Properties["title"]["type"])
 			assert.Equal(t, []any{"string", "null"}, s.Properties["repeat"]["type"])
 			assert.Equal(t, []string{"title"}, l.Required)

@@ -57,6 +57,8 @@ func (t *Task) AppendJSON(dst []byte) []byte {
 	dst = appendString(dst, string(t.Priority))
 	dst = append(dst, `,"due_at":`...)
 	dst = appendTimePtr(dst, t.DueAt)
+	dst = append(dst, `,"due_all_day":`...)
+	dst = strconv.AppendBool(dst, t.DueAllDay)
 	dst = append(dst, `,"tags":`...)
 	dst = appendStrings(dst, t.Tags)
 	dst = append(dst, `,"created_at":`...)

@@ -129,6 +129,12 @@ func objectSchemas(params []param) (strict, loose map[string]any) {
 const dueFormatHint = "RFC 3339 date-time with an offset, e.g. 2026-12-01T17:00:00-05:00. " +
 	"Convert phrases like \"tomorrow at 5pm\" using the user's time zone."
 
+// dueAllDayParam marks a date-only due date (Task.DueAllDay).
+var dueAllDayParam = param{name: "due_all_day", typ: "boolean",
+	desc: "true when the user gave a day without a time of day (\"tomorrow\", \"on Friday\"): due_at is then " +
+		"23:59 that day in the user's time zone and no time is shown. false or null for a due time the user said " +
+		"(\"at 5pm\"). Needs due_at (or, on update, an existing due date)."}
+
 var priorityEnum = []string{"none", "low", "medium", "high", "urgent"}
 
 const repeatHint = "An RFC 5545 RRULE without DTSTART, e.g. FREQ=WEEKLY;BYDAY=MO (every Monday), " +
@@ -149,6 +155,7 @@ var newTaskParams = []param{
 		desc: "Short title in the user's words, capitalized, without the date or tags, e.g. \"Buy groceries\"."},
 	{name: "description", typ: "string", desc: "Optional longer notes."},
 	{name: "due_at", typ: "string", format: "date-time", desc: "When the task is due: " + dueFormatHint},
+	dueAllDayParam,
 	{name: "priority", typ: "string", enum: priorityEnum, desc: "Importance; none when not said."},
 	{name: "tags", typ: "array", desc: "Labels without '#', e.g. [\"work\"]."},
 	repeatParam, zoneParam,
@@ -188,6 +195,7 @@ func definitions() []Tool {
 			{name: "title", typ: "string", desc: "New title."},
 			{name: "description", typ: "string", desc: "New description; an empty string clears it."},
 			{name: "due_at", typ: "string", format: "date-time", desc: "New due time: " + dueFormatHint},
+			dueAllDayParam,
 			{name: "clear_due", typ: "boolean", desc: "true removes the due date."},
 			{name: "priority", typ: "string", enum: priorityEnum, desc: "New priority."},
 			{name: "tags", typ: "array", desc: "Replaces all tags; an empty list removes them."},

@@ -75,6 +75,9 @@ type NewTask struct {
 	Title       string
 	Description string
 	DueAt       *time.Time
+	// DueAllDay makes DueAt a date-only due date (see Task.DueAllDay); it
+	// needs DueAt.
+	DueAllDay bool
 	// Priority defaults to none.
 	Priority Priority
 	Tags     []string
@@ -95,7 +98,11 @@ type Patch struct {
 	DueAt       *time.Time
 	// ClearDue removes the due date (DueAt must then be nil).
 	ClearDue bool
-	Priority *Priority
+	// DueAllDay sets whether the due date is date-only; it needs a due date
+	// (given or already there). A DueAt given without it is a timed due
+	// date; clearing the due date clears it.
+	DueAllDay *bool
+	Priority  *Priority
 	// Tags, when non-nil, replaces every tag (an empty slice clears them).
 	Tags *[]string
 	// Status pending reopens a completed task (clearing completed_at);
@@ -111,7 +118,7 @@ type Patch struct {
 
 // Empty reports whether p changes nothing.
 func (p Patch) Empty() bool {
-	return p.Title == nil && p.Description == nil && p.DueAt == nil && !p.ClearDue &&
+	return p.Title == nil && p.Description == nil && p.DueAt == nil && !p.ClearDue && p.DueAllDay == nil &&
 		p.Priority == nil && p.Tags == nil && p.Status == nil && p.Repeat == nil && p.TimeZone == nil
 }
 
@@ -176,6 +183,8 @@ func NewService(store Store, now func() time.Time, opts ...Option) *Service {
 // Now returns the service clock's current time in UTC.
 func (s *Service) Now() time.Time { return normalizeTime(s.now()) }
 
+const msgAllDayNeedsDue = "needs a due date (due_at): a date-only task is due at the end of that day"
+
 func notFound(id int64) error {
 	e := apperr.NotFound("task %d does not exist", id)
 	e.Err = ErrNotFound
@@ -228,6 +237,9 @@ func (s *Service) Add(ctx context.Context, user string, in NewTask) (Task, error
 	} else if strings.TrimSpace(in.TimeZone) != "" {
 		fields["time_zone"] = "applies only to a repeating task (give repeat too)"
 	}
+	if in.DueAllDay && in.DueAt == nil {
+		fields["due_all_day"] = msgAllDayNeedsDue
+	}
 	if len(fields) > 0 {
 		return Task{}, apperr.Validation(fields)
 	}
@@ -241,7 +253,7 @@ func (s *Service) Add(ctx context.Context, user string, in NewTask) (Task, error
 		}
 	}
 	t := Task{Title: title, Description: desc, Status: StatusPending, Priority: prio,
-		DueAt: due, Tags: tags, CreatedAt: now, UpdatedAt: now, Recurrence: rec}
+		DueAt: due, DueAllDay: in.DueAllDay, Tags: tags, CreatedAt: now, UpdatedAt: now, Recurrence: rec}
 	out, err := s.store.Create(ctx, user, t)
 	if err != nil {
 		return Task{}, fmt.Errorf("add task: %w", err)
@@ -396,6 +408,18 @@ func (s *Service) Update(ctx context.Context, user string, id int64, p Patch) (C
 		after.DueAt = nil
 		changed = append(changed, "due_at")
 	}
+	switch {
+	case p.DueAllDay != nil:
+		after.DueAllDay = *p.DueAllDay
+	case p.DueAt != nil || p.ClearDue:
+		after.DueAllDay = false // a due time given alone is a timed one
+	}
+	if after.DueAt == nil && after.DueAllDay {
+		return Change{}, apperr.Validation(map[string]string{"due_all_day": msgAllDayNeedsDue})
+	}
+	if after.DueAllDay != before.DueAllDay {
+		changed = append(changed, "due_all_day")
+	}
 	if p.Priority != nil && *p.Priority != before.Priority {
 		after.Priority = *p.Priority
 		changed = append(changed, "priority")
@@ -470,12 +494,15 @@ func makeRecurrence(rule, zone string, due *time.Time, now time.Time, fields map
 		}
 		return &rec, &first
 	}
-	canonical, err := ParseRule(rule, loc)
+	opt, err := parseOption(rule, loc)
+	if err == nil {
+		err = checkOccurs(opt, due.In(loc))
+	}
 	if err != nil {
 		fields["recurrence"] = err.Error()
 		return nil, nil
 	}
-	return &Recurrence{Rule: canonical, TimeZone: loc.String(), Start: normalizeTime(*due)}, nil
+	return &Recurrence{Rule: opt.RRuleString(), TimeZone: loc.String(), Start: normalizeTime(*due)}, nil
 }
 
 // patchRecurrence applies p.Repeat and p.TimeZone to after (whose other
@@ -585,6 +612,9 @@ func (s *Service) Restore(ctx context.Context, user string, t Task) (Task, error
 	tags, err := NormalizeTags(t.Tags)
 	if err != nil {
 		fields["tags"] = err.Error()
+	}
+	if t.DueAllDay && t.DueAt == nil {
+		fields["due_all_day"] = msgAllDayNeedsDue
 	}
 	if r := t.Recurrence; r != nil {
 		if t.DueAt == nil {

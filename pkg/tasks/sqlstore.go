@@ -27,13 +27,13 @@ var _ Store = (*SQLStore)(nil)
 func NewSQLStore(db *storage.DB) *SQLStore { return &SQLStore{db: db} }
 
 const taskColumns = "id, title, description, status, priority, due_at, tags, created_at, updated_at, completed_at, " +
-	"recur_rule, recur_zone, recur_start"
+	"recur_rule, recur_zone, recur_start, due_all_day"
 
 // insertTask is the INSERT of every column of a task row (rowArgs).
 const insertTask = `INSERT INTO tasks
 (user_id, id, title, description, status, priority, due_at, tags, search, created_at, updated_at, completed_at,
- recur_rule, recur_zone, recur_start)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+ recur_rule, recur_zone, recur_start, due_all_day)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 var _ OccurrenceStore = (*SQLStore)(nil)
 
@@ -131,7 +131,7 @@ func scanTask(r rowScanner) (Task, error) {
 		rule, zone           string
 	)
 	if err := r.Scan(&t.ID, &t.Title, &t.Description, &status, &prio, &due, &tags,
-		&created, &update, &completed, &rule, &zone, &start); err != nil {
+		&created, &update, &completed, &rule, &zone, &start, &t.DueAllDay); err != nil {
 		return Task{}, err
 	}
 	if rule != "" {
@@ -218,7 +218,7 @@ func (s *SQLStore) rowArgs(user string, t Task) []any {
 	return []any{user, t.ID, t.Title, t.Description, string(t.Status), string(t.Priority),
 		s.timePtrArg(t.DueAt), encodeTags(t.Tags), searchText(t),
 		s.timeArg(t.CreatedAt), s.timeArg(t.UpdatedAt), s.timePtrArg(t.CompletedAt),
-		rule, zone, start}
+		rule, zone, start, t.DueAllDay}
 }
 
 // recurArgs are the recur_rule, recur_zone and recur_start values of t.
@@ -325,13 +325,13 @@ func (s *SQLStore) Replace(ctx context.Context, user string, t Task) (out Task, 
 func (s *SQLStore) replaceStmt(user string, t Task) (string, []any) {
 	query := s.db.Rebind(`UPDATE tasks SET
 title = ?, description = ?, status = ?, priority = ?, due_at = ?, tags = ?, search = ?,
-updated_at = ?, completed_at = ?, recur_rule = ?, recur_zone = ?, recur_start = ?
+updated_at = ?, completed_at = ?, recur_rule = ?, recur_zone = ?, recur_start = ?, due_all_day = ?
 WHERE user_id = ? AND id = ?
 RETURNING ` + taskColumns)
 	rule, zone, start := s.recurArgs(t)
 	args := []any{t.Title, t.Description, string(t.Status), string(t.Priority), s.timePtrArg(t.DueAt),
 		encodeTags(t.Tags), searchText(t), s.timeArg(t.UpdatedAt), s.timePtrArg(t.CompletedAt),
-		rule, zone, start, user, t.ID}
+		rule, zone, start, t.DueAllDay, user, t.ID}
 	return query, args
 }
 
@@ -450,7 +450,8 @@ ON CONFLICT (user_id, id) DO UPDATE SET
   title = excluded.title, description = excluded.description, status = excluded.status,
   priority = excluded.priority, due_at = excluded.due_at, tags = excluded.tags, search = excluded.search,
   created_at = excluded.created_at, updated_at = excluded.updated_at, completed_at = excluded.completed_at,
-  recur_rule = excluded.recur_rule, recur_zone = excluded.recur_zone, recur_start = excluded.recur_start
+  recur_rule = excluded.recur_rule, recur_zone = excluded.recur_zone, recur_start = excluded.recur_start,
+  due_all_day = excluded.due_all_day
 RETURNING `+taskColumns), s.rowArgs(user, t)...)
 		put, err := scanTask(row)
 		if err != nil {

@@ -18,6 +18,15 @@
 // absolute RFC 3339 date-times with an offset; agents turn phrases such as
 // "tomorrow at 5pm" into one in the user's time zone.
 //
+// # Date-only due dates
+//
+// A task due on a day rather than at a time ("tomorrow", "on Friday") has
+// DueAllDay set, and its DueAt is the end of that day in the user's zone
+// (23:59 local): sorting, due ranges and "overdue" treat it like any due
+// time, and people are shown the day without a clock time. Setting DueAt
+// without the flag makes the due time a timed one again; a recurring
+// date-only task stays date-only from one occurrence to the next.
+//
 // # Undo
 //
 // Every change returns the state before it (Change.Before, Result.Before)
@@ -94,7 +103,7 @@ var ErrNotFound = errors.New("task not found")
 // REST and MCP:
 //
 //	{"id":3,"title":"Call mom","description":"","status":"pending",
-//	 "priority":"none","due_at":"2026-11-29T17:00:00Z"|null,"tags":[],
+//	 "priority":"none","due_at":"2026-11-29T17:00:00Z"|null,"due_all_day":false,"tags":[],
 //	 "created_at":"…","updated_at":"…","completed_at":"…"|null,
 //	 "recurrence":{"rule":"FREQ=WEEKLY;BYDAY=MO","text":"repeats every Monday",
 //	               "time_zone":"Europe/Paris","start":"…"}}
@@ -107,6 +116,9 @@ type Task struct {
 	Status      Status
 	Priority    Priority
 	DueAt       *time.Time
+	// DueAllDay marks a date-only due date: DueAt is the end of that day
+	// (23:59 in the user's zone) and has no meaningful clock time.
+	DueAllDay   bool
 	Tags        []string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
@@ -123,6 +135,7 @@ type taskJSON struct {
 	Status      Status          `json:"status"`
 	Priority    Priority        `json:"priority"`
 	DueAt       *string         `json:"due_at"`
+	DueAllDay   bool            `json:"due_all_day"`
 	Tags        []string        `json:"tags"`
 	CreatedAt   string          `json:"created_at"`
 	UpdatedAt   string          `json:"updated_at"`
@@ -168,7 +181,7 @@ func (t *Task) UnmarshalJSON(b []byte) error {
 		return &v, err
 	}
 	out := Task{ID: j.ID, Title: j.Title, Description: j.Description, Status: j.Status,
-		Priority: j.Priority, Tags: j.Tags}
+		Priority: j.Priority, DueAllDay: j.DueAllDay, Tags: j.Tags}
 	var err error
 	if out.DueAt, err = parsePtr("due_at", j.DueAt); err != nil {
 		return err

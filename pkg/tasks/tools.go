@@ -268,7 +268,7 @@ func (t *Tools) call(ctx context.Context, user, name string, args json.RawMessag
 			return failure(name, CodeInvalidArgument, msg), nil
 		}
 		return t.updateTask(ctx, user, (*int64)(a.TaskID), UpdateArgs{Title: a.Title, Description: a.Description,
-			DueAt: a.DueAt, ClearDue: a.ClearDue, Priority: a.Priority, Tags: a.Tags, Status: a.Status,
+			DueAt: a.DueAt, DueAllDay: a.DueAllDay, ClearDue: a.ClearDue, Priority: a.Priority, Tags: a.Tags, Status: a.Status,
 			Repeat: a.Repeat, TimeZone: a.TimeZone})
 	case ToolAddTasks:
 		var a addTasksArgs
@@ -316,11 +316,13 @@ func (id *taskID) UnmarshalJSON(b []byte) error {
 // AddArgs are add_task's arguments as Go values; nil is a property not
 // given. Their JSON is the tool's JSON arguments.
 type AddArgs struct {
-	Title       *string   `json:"title,omitempty"`
-	Description *string   `json:"description,omitempty"`
-	DueAt       *string   `json:"due_at,omitempty"`
-	Priority    *string   `json:"priority,omitempty"`
-	Tags        *[]string `json:"tags,omitempty"`
+	Title       *string `json:"title,omitempty"`
+	Description *string `json:"description,omitempty"`
+	DueAt       *string `json:"due_at,omitempty"`
+	// DueAllDay true: due_at is a date-only due date (see Task.DueAllDay).
+	DueAllDay *bool     `json:"due_all_day,omitempty"`
+	Priority  *string   `json:"priority,omitempty"`
+	Tags      *[]string `json:"tags,omitempty"`
 	// Repeat is an RRULE (see NewTask.Repeat); TimeZone its IANA zone.
 	Repeat   *string `json:"repeat,omitempty"`
 	TimeZone *string `json:"time_zone,omitempty"`
@@ -341,13 +343,15 @@ type ListArgs struct {
 // UpdateArgs are update_task's arguments besides task_id, as Go values;
 // nil is a property not given.
 type UpdateArgs struct {
-	Title       *string   `json:"title,omitempty"`
-	Description *string   `json:"description,omitempty"`
-	DueAt       *string   `json:"due_at,omitempty"`
-	ClearDue    *bool     `json:"clear_due,omitempty"`
-	Priority    *string   `json:"priority,omitempty"`
-	Tags        *[]string `json:"tags,omitempty"`
-	Status      *string   `json:"status,omitempty"`
+	Title       *string `json:"title,omitempty"`
+	Description *string `json:"description,omitempty"`
+	DueAt       *string `json:"due_at,omitempty"`
+	// DueAllDay sets whether the due date is date-only (Patch.DueAllDay).
+	DueAllDay *bool     `json:"due_all_day,omitempty"`
+	ClearDue  *bool     `json:"clear_due,omitempty"`
+	Priority  *string   `json:"priority,omitempty"`
+	Tags      *[]string `json:"tags,omitempty"`
+	Status    *string   `json:"status,omitempty"`
 	// Repeat sets the RRULE ("" stops repeating); TimeZone its IANA zone.
 	Repeat   *string `json:"repeat,omitempty"`
 	TimeZone *string `json:"time_zone,omitempty"`
@@ -369,6 +373,7 @@ type updateArgs struct {
 	Title       *string   `json:"title"`
 	Description *string   `json:"description"`
 	DueAt       *string   `json:"due_at"`
+	DueAllDay   *bool     `json:"due_all_day"`
 	ClearDue    *bool     `json:"clear_due"`
 	Priority    *string   `json:"priority"`
 	Tags        *[]string `json:"tags"`
@@ -525,6 +530,9 @@ func (t *Tools) addTask(ctx context.Context, user string, a AddArgs) (Result, er
 		in.Description = *a.Description
 	}
 	in.DueAt = parseTimeArg("due_at", a.DueAt, problems)
+	if a.DueAllDay != nil {
+		in.DueAllDay = *a.DueAllDay
+	}
 	if p := priorityArg(a.Priority); p != nil {
 		in.Priority = *p
 	}
@@ -621,6 +629,7 @@ func (t *Tools) updateTask(ctx context.Context, user string, id *int64, a Update
 		p.TimeZone = a.TimeZone // time_zone goes with repeat (see addTask)
 	}
 	p.DueAt = parseTimeArg("due_at", a.DueAt, problems)
+	p.DueAllDay = a.DueAllDay
 	if a.ClearDue != nil {
 		p.ClearDue = *a.ClearDue
 	}
@@ -633,7 +642,7 @@ func (t *Tools) updateTask(ctx context.Context, user string, id *int64, a Update
 	}
 	if p.Empty() {
 		return failure(ToolUpdateTask, CodeInvalidArgument,
-			"nothing to change: give at least one of title, description, due_at, clear_due, priority, tags, status, repeat"), nil
+			"nothing to change: give at least one of title, description, due_at, due_all_day, clear_due, priority, tags, status, repeat"), nil
 	}
 	ch, err := t.svc.Update(ctx, user, *id, p)
 	if err != nil {

@@ -131,7 +131,7 @@ func TestToolsCall(t *testing.T) {
 		task := m["task"].(map[string]any)
 		assert.Equal(t, map[string]any{
 			"id": 1.0, "title": "Submit the report", "description": "Q4", "status": "pending", "priority": "high",
-			"due_at": "2026-12-04T22:00:00Z", "tags": []any{"work"}, "created_at": "2026-11-28T12:00:00Z",
+			"due_at": "2026-12-04T22:00:00Z", "due_all_day": false, "tags": []any{"work"}, "created_at": "2026-11-28T12:00:00Z",
 			"updated_at": "2026-11-28T12:00:00Z", "completed_at": nil,
 		}, task)
 	})

@@ -838,11 +838,12 @@ func (a *Agent) change(ctx context.Context, st *turnState, in Intent) (*reply, e
 			c.upd.DueAt = rfc3339(&due)
 		}
 		if f.Due != nil {
-			due, err := a.keepTime(ctx, st, id, f)
+			due, allDay, err := a.keepTime(ctx, st, id, f)
 			if err != nil {
 				return nil, err
 			}
 			c.upd.DueAt = rfc3339(&due)
+			c.upd.DueAllDay = new(allDay)
 		}
 		if f.ClearDue {
 			c.upd.ClearDue = &f.ClearDue
@@ -884,33 +885,34 @@ func (a *Agent) change(ctx context.Context, st *turnState, in Intent) (*reply, e
 	return a.changed(st, res), nil
 }
 
-// keepTime is the new due instant of a reschedule: a date said without a
-// time of day keeps the task's time ("move the 10:00 appointment to
-// thursday" stays at 10:00), unless the task had none (end of day).
-func (a *Agent) keepTime(ctx context.Context, st *turnState, id int64, f Fields) (time.Time, error) {
+// keepTime is the new due instant of a reschedule, and whether it is a
+// date without a time: a date said without a time of day keeps the task's
+// time ("move the 10:00 appointment to thursday" stays at 10:00), unless
+// the task had none (then it stays date-only).
+func (a *Agent) keepTime(ctx context.Context, st *turnState, id int64, f Fields) (time.Time, bool, error) {
 	due := *f.Due
 	if f.DueHasTime && !f.DueClockOnly {
-		return due, nil
+		return due, false, nil
 	}
 	t, err := a.svc.Get(ctx, st.user, id)
 	switch {
 	case isNotFound(err):
-		return due, nil // the update reports it
+		return due, !f.DueHasTime, nil // the update reports it
 	case err != nil:
-		return due, fmt.Errorf("offline agent: read task %d: %w", id, err)
+		return due, false, fmt.Errorf("offline agent: read task %d: %w", id, err)
 	case t.DueAt == nil:
-		return due, nil
+		return due, !f.DueHasTime, nil
 	}
 	old := t.DueAt.In(st.loc)
 	d := due.In(st.loc)
 	if f.DueClockOnly {
 		// "move task 2 to 4pm": the task's day at the new time.
-		return time.Date(old.Year(), old.Month(), old.Day(), d.Hour(), d.Minute(), 0, 0, st.loc).UTC(), nil
+		return time.Date(old.Year(), old.Month(), old.Day(), d.Hour(), d.Minute(), 0, 0, st.loc).UTC(), false, nil
 	}
-	if old.Hour() == EndOfDayHour && old.Minute() == EndOfDayMinute {
-		return due, nil
+	if t.DueAllDay || old.Hour() == EndOfDayHour && old.Minute() == EndOfDayMinute {
+		return due, true, nil
 	}
-	return time.Date(d.Year(), d.Month(), d.Day(), old.Hour(), old.Minute(), 0, 0, st.loc).UTC(), nil
+	return time.Date(d.Year(), d.Month(), d.Day(), old.Hour(), old.Minute(), 0, 0, st.loc).UTC(), false, nil
 }
 
 func isNotFound(err error) bool { return errors.Is(err, tasks.ErrNotFound) }

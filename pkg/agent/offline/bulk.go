@@ -22,6 +22,7 @@ func addCall(f Fields, loc *time.Location) toolCall {
 	}
 	if f.Due != nil {
 		args.DueAt = rfc3339(f.Due)
+		args.DueAllDay = new(!f.DueHasTime)
 	}
 	if f.Priority != "" {
 		args.Priority = &f.Priority

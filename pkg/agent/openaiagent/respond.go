@@ -307,7 +307,7 @@ func systemPrompt(now time.Time, zone string) string {
 	}
 	return fmt.Sprintf(`You are TaskPilot, a friendly assistant that manages the user's to-do list with the task tools.
 
-The user's current date and time is %s (time zone %s, UTC%s). Resolve relative dates ("tomorrow at 5pm", "next Monday", "by Friday") in that time zone and pass due dates to the tools as RFC 3339 timestamps with the offset, e.g. %s. A date without a time means 23:59 that day.
+The user's current date and time is %s (time zone %s, UTC%s). Resolve relative dates ("tomorrow at 5pm", "next Monday", "by Friday") in that time zone and pass due dates to the tools as RFC 3339 timestamps with the offset, e.g. %s. A date without a time ("tomorrow", "on Friday") means 23:59 that day with due_all_day true; with a time of day leave due_all_day out.
 
 Rules:
 - Make every change through a tool; never claim a change the tools did not report. Confirm each change briefly with the task id and title.

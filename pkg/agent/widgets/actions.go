@@ -61,7 +61,8 @@ func NewHandler(opts HandlerOptions) (*Handler, error) {
 	return &Handler{tools: opts.Tools, svc: opts.Service, metrics: opts.Metrics, logger: opts.Logger, now: opts.Now}, nil
 }
 
-// toolCall maps a widget action to a task tool call.
+// toolCall maps a widget action to a task tool call; tool is "" for the
+// actions that change no task (ActionAskDelete, ActionKeep).
 func toolCall(a *chatkit.Action) (tool string, args json.RawMessage, id int64, err error) {
 	if a == nil {
 		return "", nil, 0, chatkit.CustomError("This button sent no action.", false)
@@ -82,6 +83,8 @@ func toolCall(a *chatkit.Action) (tool string, args json.RawMessage, id int64, e
 		tool, args = tasks.ToolUpdateTask, fmt.Appendf(nil, `{"task_id":%d,"status":"pending"}`, p.TaskID)
 	case ActionDelete:
 		tool, args = tasks.ToolDeleteTask, fmt.Appendf(nil, `{"task_id":%d}`, p.TaskID)
+	case ActionAskDelete, ActionKeep:
+		// No change: the list is redrawn with (or without) the question.
 	default:
 		return "", nil, 0, chatkit.CustomError(fmt.Sprintf("Unknown action %q.", a.Type), false)
 	}
@@ -94,6 +97,9 @@ func (h *Handler) perform(ctx context.Context, turn *chatkit.Turn) (tasks.Result
 	tool, args, id, err := toolCall(turn.Action)
 	if err != nil {
 		return tasks.Result{}, nil, err
+	}
+	if tool == "" {
+		return h.redraw(ctx, turn, id, turn.Action.Type == ActionAskDelete)
 	}
 	res, err := h.tools.Call(ctx, turn.UserID, tool, args)
 	if err != nil {
@@ -121,6 +127,32 @@ func (h *Handler) perform(ctx context.Context, turn *chatkit.Turn) (tasks.Result
 	return res, list.Render(turn.Info.Location, h.now()), nil
 }
 
+// redraw answers ActionAskDelete (ask true: the row of task id becomes the
+// question) and ActionKeep: the sender list redrawn from the tasks' current
+// state, with an empty result (nothing ran). Without a task-list sender
+// there is nothing to ask in: the action is refused.
+func (h *Handler) redraw(ctx context.Context, turn *chatkit.Turn, id int64, ask bool) (tasks.Result, json.RawMessage, error) {
+	var list List
+	ok := turn.Sender != nil
+	if ok {
+		list, ok = Parse(turn.Sender.Widget)
+	}
+	if !ok {
+		return tasks.Result{}, nil, chatkit.CustomError("This button only works in a task list.", false)
+	}
+	get := func(ctx context.Context, id int64) (tasks.Task, error) { return h.svc.Get(ctx, turn.UserID, id) }
+	list, err := Refresh(ctx, get, list, nil)
+	if err != nil {
+		return tasks.Result{}, nil, err
+	}
+	for i := range list.Rows {
+		if ask && list.Rows[i].Task.ID == id && !list.Rows[i].Deleted {
+			list.Rows[i].AskDelete = true
+		}
+	}
+	return tasks.Result{}, list.Render(turn.Info.Location, h.now()), nil
+}
+
 // Action implements chatkit.ActionHandler (threads.custom_action).
 func (h *Handler) Action(ctx context.Context, turn *chatkit.Turn, sink chatkit.Sink) (err error) {
 	start := time.Now()
@@ -133,6 +165,9 @@ func (h *Handler) Action(ctx context.Context, turn *chatkit.Turn, sink chatkit.S
 		if err := chatkit.ReplaceWidget(ctx, sink, turn.Sender, widget); err != nil {
 			return err
 		}
+	}
+	if res.Tool == "" {
+		return nil // a question asked or dismissed: the redrawn list says it all
 	}
 	text := res.Error
 	if res.OK {

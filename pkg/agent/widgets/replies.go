@@ -36,7 +36,7 @@ func Confirm(res tasks.Result, loc *time.Location, now time.Time) string {
 		}
 		if t.Status == tasks.StatusPending && t.Recurrence != nil && t.DueAt != nil {
 			return "Nice work! Marked this one done; " + Name(t) + " " + t.Recurrence.Text() +
-				", so the next one is due " + FormatDue(*t.DueAt, loc, now) + "."
+				", so the next one is due " + DueText(t, loc, now) + "."
 		}
 		return "Nice work! Marked " + Name(t) + " as done."
 	case tasks.ToolDeleteTask:
@@ -65,7 +65,7 @@ func updateText(res tasks.Result, loc *time.Location, now time.Time) string {
 			if t.DueAt == nil {
 				parts = append(parts, "removed the due date")
 			} else {
-				parts = append(parts, "it's now due "+FormatDue(*t.DueAt, loc, now))
+				parts = append(parts, "it's now due "+DueText(t, loc, now))
 			}
 		case "priority":
 			parts = append(parts, "priority is now "+string(t.Priority))
@@ -140,7 +140,7 @@ func rest(res tasks.Result, skip string, loc *time.Location, now time.Time) stri
 func details(t tasks.Task, loc *time.Location, now time.Time) string {
 	var parts []string
 	if t.DueAt != nil {
-		parts = append(parts, "due "+FormatDue(*t.DueAt, loc, now))
+		parts = append(parts, "due "+DueText(t, loc, now))
 	}
 	if t.Recurrence != nil {
 		parts = append(parts, t.Recurrence.Text())

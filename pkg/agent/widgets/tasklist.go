@@ -9,9 +9,17 @@
 //	{"type":"ListView","id":"taskpilot-task-list","status":{"text":"Pending tasks · 3","icon":"check-circle"},
 //	 "children":[{"type":"ListViewItem","key":"task-3", …}, …]}
 //
-// and its buttons send {type: "task.complete"|"task.reopen"|"task.delete",
+// and its buttons send {type: "task.complete"|"task.reopen"|"task.ask_delete",
 // payload: {"task_id": 3}}. The rows' keys and title ids let the agents read
 // back which tasks a list showed ("mark the first one as done").
+//
+// Buttons are named with their task ("Complete #3", "Delete #3": the row
+// shows "#3" beside the title): ChatKit's Button has no accessible-label
+// prop, so on the official component the visible label is the button's
+// whole name. Delete asks first: task.ask_delete answers with the row
+// turned into a question ("Delete this task?" with "Delete #3", which sends
+// task.delete, and "Keep #3", which sends task.keep), in the widget itself,
+// so it works the same on the official component and the built-in client.
 package widgets
 
 import (
@@ -32,12 +40,23 @@ const RootID = "taskpilot-task-list"
 const (
 	ActionComplete = "task.complete"
 	ActionReopen   = "task.reopen"
-	ActionDelete   = "task.delete"
+	// ActionAskDelete (the row's Delete button) asks before deleting: the
+	// row becomes a question whose Delete sends ActionDelete and whose Keep
+	// sends ActionKeep.
+	ActionAskDelete = "task.ask_delete"
+	// ActionDelete deletes at once (the question's answer; lists rendered
+	// before the question existed send it from their Delete button).
+	ActionDelete = "task.delete"
+	// ActionKeep dismisses the question.
+	ActionKeep = "task.keep"
 )
 
 // ActionPayload is the payload of the task actions.
 type ActionPayload struct {
 	TaskID int64 `json:"task_id"`
+	// Confirmed is true on the question's Delete (the answer to "Delete
+	// this task?"); clients that ask themselves before a delete skip it.
+	Confirmed bool `json:"confirmed,omitempty"`
 }
 
 // MaxRows is the most tasks a list widget shows; the rest are counted.
@@ -48,6 +67,10 @@ const MaxRows = 50
 type Row struct {
 	Task    tasks.Task
 	Deleted bool
+	// AskDelete shows the row as the question "Delete this task?" (after
+	// its Delete button was pressed). It is not read back by Parse: any
+	// other press re-renders the list without the question.
+	AskDelete bool
 }
 
 // List is a task list as shown to the user.
@@ -137,6 +160,16 @@ func action(typ string, id int64) node {
 	return node{"type": typ, "payload": node{"task_id": id}, "handler": "server", "loadingBehavior": "container"}
 }
 
+// button is a small row button named with its task: "Complete #3".
+func button(label, icon, variant, color, typ string, id int64) node {
+	b := node{"type": "Button", "label": label + " #" + strconv.FormatInt(id, 10), "size": "sm",
+		"variant": variant, "color": color, "onClickAction": action(typ, id)}
+	if icon != "" {
+		b["iconStart"] = icon
+	}
+	return b
+}
+
 func row(r Row, loc *time.Location, now time.Time) node {
 	t := r.Task
 	id := strconv.FormatInt(t.ID, 10)
@@ -149,10 +182,10 @@ func row(r Row, loc *time.Location, now time.Time) node {
 	}
 	meta := []node{{"type": "Caption", "value": "#" + id}}
 	if t.DueAt != nil {
-		due := node{"type": "Caption", "value": "Due " + FormatDue(*t.DueAt, loc, now)}
+		due := node{"type": "Caption", "value": "Due " + DueText(t, loc, now)}
 		if t.Overdue(now) && !r.Deleted {
 			due["color"] = "danger"
-			due["value"] = "Overdue · due " + FormatDue(*t.DueAt, loc, now)
+			due["value"] = "Overdue · due " + DueText(t, loc, now)
 		}
 		meta = append(meta, due)
 	}
@@ -176,17 +209,25 @@ func row(r Row, loc *time.Location, now time.Time) node {
 		title,
 		{"type": "Row", "gap": 2, "wrap": "wrap", "align": "center", "children": meta},
 	}}}
-	if !r.Deleted {
-		first := node{"type": "Button", "label": "Complete", "iconStart": "check", "size": "sm", "variant": "soft",
-			"color": "success", "onClickAction": action(ActionComplete, t.ID)}
+	switch {
+	case r.Deleted:
+	case r.AskDelete:
+		yes := button("Delete", "", "solid", "danger", ActionDelete, t.ID)
+		yes["onClickAction"].(node)["payload"].(node)["confirmed"] = true
+		children = append(children, node{"type": "Row", "gap": 1, "wrap": "wrap", "align": "center", "children": []node{
+			{"type": "Text", "id": "task-" + id + "-ask", "value": "Delete this task?", "size": "sm",
+				"weight": "semibold", "color": "danger"},
+			yes,
+			button("Keep", "", "soft", "secondary", ActionKeep, t.ID),
+		}})
+	default:
+		first := button("Complete", "check", "soft", "success", ActionComplete, t.ID)
 		if done {
-			first = node{"type": "Button", "label": "Reopen", "iconStart": "reload", "size": "sm", "variant": "soft",
-				"color": "secondary", "onClickAction": action(ActionReopen, t.ID)}
+			first = button("Reopen", "reload", "soft", "secondary", ActionReopen, t.ID)
 		}
 		children = append(children, node{"type": "Row", "gap": 1, "children": []node{
 			first,
-			{"type": "Button", "label": "Delete", "size": "sm", "variant": "ghost", "color": "danger",
-				"onClickAction": action(ActionDelete, t.ID)},
+			button("Delete", "", "ghost", "danger", ActionAskDelete, t.ID),
 		}})
 	}
 	return node{"type": "ListViewItem", "key": "task-" + id, "gap": 3, "align": "center", "children": children}
@@ -297,7 +338,7 @@ func (l List) CopyText(loc *time.Location, now time.Time) string {
 func Describe(t tasks.Task, loc *time.Location, now time.Time) string {
 	var parts []string
 	if t.DueAt != nil {
-		parts = append(parts, "due "+FormatDue(*t.DueAt, loc, now))
+		parts = append(parts, "due "+DueText(t, loc, now))
 	}
 	if t.Recurrence != nil {
 		parts = append(parts, t.Recurrence.Text())
@@ -319,10 +360,35 @@ func Describe(t tasks.Task, loc *time.Location, now time.Time) string {
 }
 
 // FormatDue shows a due instant in loc relative to now: "today at 5:00 PM",
-// "tomorrow", "Friday at 9:30 AM", "Mon, Dec 7", "Jan 5, 2028". A due time
-// at the end of the day (23:59, what a date without a time means) is shown
-// without the time.
+// "tomorrow", "Friday at 9:30 AM", "Mon, Dec 7", "Jan 5, 2028". It is for
+// a bare instant whose kind is not known (a date just parsed from what the
+// user typed): a time at 23:59, what a date without a time becomes, is
+// shown without the clock time. A task's due date is shown with DueText,
+// which follows the task's date-only flag instead.
 func FormatDue(due time.Time, loc *time.Location, now time.Time) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	d := due.In(loc)
+	return FormatDueAt(due, d.Hour() == 23 && d.Minute() == 59, loc, now)
+}
+
+// DueText is t's due date in words (FormatDueAt with the task's date-only
+// flag), or "" when t has none.
+func DueText(t tasks.Task, loc *time.Location, now time.Time) string {
+	if t.DueAt == nil {
+		return ""
+	}
+	return FormatDueAt(*t.DueAt, t.DueAllDay, loc, now)
+}
+
+// FormatDueAt is the one formatter of due dates, shared word for word with
+// the front end (frontend/lib/dates.ts formatDue, whose tests repeat these
+// cases): the day relative to now in loc ("today", "tomorrow",
+// "yesterday", the weekday within the next week, "Mon, Dec 7" later this
+// year, "Jan 5, 2028" in another year), then " at 5:00 PM" unless allDay
+// (a date-only due date).
+func FormatDueAt(due time.Time, allDay bool, loc *time.Location, now time.Time) string {
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -344,7 +410,7 @@ func FormatDue(due time.Time, loc *time.Location, now time.Time) string {
 	default:
 		day = d.Format("Jan 2, 2006")
 	}
-	if d.Hour() == 23 && d.Minute() == 59 {
+	if allDay {
 		return day
 	}
 	return day + " at " + d.Format("3:04 PM")

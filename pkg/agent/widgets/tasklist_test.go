@@ -23,32 +23,51 @@ func at(t time.Time) *time.Time { return &t }
 func sample() []tasks.Task {
 	return []tasks.Task{
 		{ID: 4, Title: "Pay bills", Status: tasks.StatusPending, Priority: tasks.PriorityUrgent,
-			DueAt: at(time.Date(2026, 11, 25, 4, 59, 0, 0, time.UTC)), Tags: []string{"finance"}},
+			DueAt: at(time.Date(2026, 11, 25, 4, 59, 0, 0, time.UTC)), DueAllDay: true, Tags: []string{"finance"}},
 		{ID: 2, Title: "Call mom", Status: tasks.StatusPending, Priority: tasks.PriorityNone,
 			DueAt: at(time.Date(2026, 11, 26, 22, 0, 0, 0, time.UTC))},
 		{ID: 5, Title: "Buy milk", Status: tasks.StatusCompleted, Priority: tasks.PriorityLow},
 	}
 }
 
-func TestFormatDue(t *testing.T) {
+// The front end's formatDue (frontend/test/dates.test.ts) repeats these
+// cases: keep the two lists the same.
+func TestFormatDueAt(t *testing.T) {
 	cases := []struct {
-		due  time.Time
-		loc  *time.Location
-		want string
+		due    time.Time
+		allDay bool
+		loc    *time.Location
+		want   string
 	}{
-		{time.Date(2026, 11, 26, 22, 0, 0, 0, time.UTC), nyc, "tomorrow at 5:00 PM"},
-		{time.Date(2026, 11, 26, 22, 0, 0, 0, time.UTC), time.UTC, "tomorrow at 10:00 PM"},
-		{time.Date(2026, 11, 26, 4, 59, 0, 0, time.UTC), nyc, "today"}, // 23:59 local: a date without a time
-		{time.Date(2026, 11, 25, 4, 59, 0, 0, time.UTC), nyc, "yesterday"},
-		{time.Date(2026, 11, 28, 14, 30, 0, 0, time.UTC), nyc, "Saturday at 9:30 AM"},
-		{time.Date(2026, 12, 8, 4, 59, 0, 0, time.UTC), nyc, "Mon, Dec 7"},
-		{time.Date(2028, 1, 6, 4, 59, 0, 0, time.UTC), nyc, "Jan 5, 2028"},
+		{time.Date(2026, 11, 26, 22, 0, 0, 0, time.UTC), false, nyc, "tomorrow at 5:00 PM"},
+		{time.Date(2026, 11, 26, 22, 0, 0, 0, time.UTC), false, time.UTC, "tomorrow at 10:00 PM"},
+		{time.Date(2026, 11, 26, 4, 59, 0, 0, time.UTC), true, nyc, "today"},
+		{time.Date(2026, 11, 26, 4, 59, 0, 0, time.UTC), false, nyc, "today at 11:59 PM"}, // a time the user chose
+		{time.Date(2026, 11, 25, 4, 59, 0, 0, time.UTC), true, nyc, "yesterday"},
+		{time.Date(2026, 11, 28, 14, 30, 0, 0, time.UTC), false, nyc, "Saturday at 9:30 AM"},
+		{time.Date(2026, 11, 29, 4, 59, 0, 0, time.UTC), true, nyc, "Saturday"},
+		{time.Date(2026, 12, 8, 4, 59, 0, 0, time.UTC), true, nyc, "Mon, Dec 7"},
+		{time.Date(2028, 1, 6, 4, 59, 0, 0, time.UTC), true, nyc, "Jan 5, 2028"},
+		{time.Date(2027, 1, 4, 4, 59, 0, 0, time.UTC), true, nyc, "Jan 3, 2027"},
+		{time.Date(2026, 11, 25, 17, 0, 0, 0, time.UTC), false, nyc, "today at 12:00 PM"},
+		{time.Date(2026, 11, 25, 5, 5, 0, 0, time.UTC), false, nyc, "today at 12:05 AM"},
+		{time.Date(2025, 12, 31, 12, 0, 0, 0, time.UTC), false, nyc, "Dec 31, 2025 at 7:00 AM"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.want, func(t *testing.T) {
-			assert.Equal(t, tc.want, widgets.FormatDue(tc.due, tc.loc, now))
+			assert.Equal(t, tc.want, widgets.FormatDueAt(tc.due, tc.allDay, tc.loc, now))
 		})
 	}
+}
+
+func TestDueTextFollowsTheFlag(t *testing.T) {
+	endOfDay := time.Date(2026, 11, 26, 4, 59, 0, 0, time.UTC) // 23:59 in New York
+	assert.Equal(t, "today", widgets.DueText(tasks.Task{DueAt: &endOfDay, DueAllDay: true}, nyc, now))
+	assert.Equal(t, "today at 11:59 PM", widgets.DueText(tasks.Task{DueAt: &endOfDay}, nyc, now))
+	assert.Empty(t, widgets.DueText(tasks.Task{}, nyc, now))
+	// A bare parsed instant (no flag to read) still hides 23:59.
+	assert.Equal(t, "today", widgets.FormatDue(endOfDay, nyc, now))
+	assert.Equal(t, "tomorrow at 5:00 PM", widgets.FormatDue(time.Date(2026, 11, 26, 22, 0, 0, 0, time.UTC), nyc, now))
 }
 
 // walk visits every component of a widget tree.
@@ -90,13 +109,13 @@ func TestRenderFollowsWidgetSchema(t *testing.T) {
 	require.Len(t, actions, 6)
 	assert.Equal(t, map[string]any{"type": "task.complete", "payload": map[string]any{"task_id": float64(4)},
 		"handler": "server", "loadingBehavior": "container"}, actions[0])
-	assert.Equal(t, "task.delete", actions[1]["type"])
+	assert.Equal(t, "task.ask_delete", actions[1]["type"])
 	assert.Equal(t, "task.reopen", actions[4]["type"], "a completed task offers Reopen")
 	assert.Equal(t, map[string]any{"task_id": float64(5)}, actions[4]["payload"])
 
 	s := string(raw)
 	assert.Contains(t, s, `"value":"Pay bills"`)
-	assert.Contains(t, s, `Overdue · due yesterday`)
+	assert.Contains(t, s, `"value":"Overdue · due yesterday"`, "date-only: no clock time")
 	assert.Contains(t, s, `"value":"Due tomorrow at 5:00 PM"`, "due shown in the user's zone")
 	assert.Contains(t, s, `"label":"Urgent"`)
 	assert.Contains(t, s, `"label":"#finance"`)

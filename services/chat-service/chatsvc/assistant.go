@@ -17,7 +17,8 @@ import (
 
 // newAssistant picks the task assistant: the OpenAI agent when
 // OPENAI_API_KEY is set, the offline agent otherwise; widget actions go to
-// the task-list widget handler.
+// the task-list widget handler. New threads are titled from what their first
+// turn did (agent.Titled).
 func newAssistant(cfg *config.Config, tools *tasks.Tools, svc *tasks.Service, logger *slog.Logger,
 	reg prometheus.Registerer, httpClient *http.Client) (chatkit.Responder, chatkit.ActionHandler, error) {
 	metrics, err := agent.NewMetrics(reg)
@@ -38,11 +39,11 @@ func newAssistant(cfg *config.Config, tools *tasks.Tools, svc *tasks.Service, lo
 		if err != nil {
 			return nil, nil, err
 		}
-		return a, actions, nil
+		return agent.Titled(a), actions, nil
 	}
 	a, err := offline.New(offline.Options{Tools: tools, Service: svc, Metrics: metrics, Logger: logger})
 	if err != nil {
 		return nil, nil, err
 	}
-	return a, actions, nil
+	return agent.Titled(a), actions, nil
 }

@@ -24,10 +24,11 @@ import (
 )
 
 type restTask struct {
-	ID     int64   `json:"id"`
-	Title  string  `json:"title"`
-	Status string  `json:"status"`
-	DueAt  *string `json:"due_at"`
+	ID        int64   `json:"id"`
+	Title     string  `json:"title"`
+	Status    string  `json:"status"`
+	DueAt     *string `json:"due_at"`
+	DueAllDay bool    `json:"due_all_day"`
 }
 
 func restTasks(t *testing.T, url, token, query string) []restTask {
@@ -111,6 +112,13 @@ func TestOfflineAssistantAcceptance(t *testing.T) {
 	nyc, err := time.LoadLocation("America/New_York")
 	require.NoError(t, err)
 	assert.Equal(t, time.Now().In(nyc).AddDate(0, 0, 1).Format("2006-01-02 "), due.In(nyc).Format("2006-01-02 "))
+	assert.True(t, rest[0].DueAllDay, "tomorrow, without a time: date-only")
+	// The thread is titled from what the turn did, not the first words.
+	res, err := c.Do(ctx, chatkittest.Request(chatkit.ReqThreadsGetByID, map[string]any{"thread_id": threadID}))
+	require.NoError(t, err)
+	var th chatkit.Thread
+	require.NoError(t, json.Unmarshal(res.Body, &th))
+	assert.Equal(t, "Add: Buy milk", th.Title)
 
 	say := func(text string) []chatkit.Event {
 		return do(chatkit.ReqThreadsAddUserMessage, map[string]any{"thread_id": threadID, "input": chatkittest.Input(text)})

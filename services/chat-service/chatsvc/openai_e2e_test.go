@@ -82,6 +82,10 @@ func TestOpenAIAssistantOverHTTP(t *testing.T) {
 			assert.InDelta(t, 0.3, *first.Temperature, 1e-9)
 			assert.Equal(t, "Bearer "+openAIKey, first.Authorization)
 			assert.Contains(t, first.Conversation[0].Text, "Europe/Paris")
+			// The date-only flag is offered to the model and explained to it.
+			assert.Contains(t, string(first.Raw), `"due_all_day"`)
+			assert.Contains(t, first.Conversation[0].Text, "due_all_day true")
+			assert.False(t, all[0].DueAllDay, "a time of day: a timed due date")
 
 			// Turn 2: the history (from the store) reaches the model.
 			fake.Enqueue(fakeopenai.Reply("You have one task."))

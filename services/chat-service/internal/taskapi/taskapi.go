@@ -4,7 +4,7 @@
 //	POST   /tasks       create → 201, the task
 //	GET    /tasks/:id   one task
 //	PATCH  /tasks/:id   change fields (JSON merge patch: null clears due_at,
-//	                    description and tags) → the task
+//	                    due_all_day, description and tags) → the task
 //	DELETE /tasks/:id   delete → 200, the deleted task (so a client can undo)
 //	GET    /tasks/:id/occurrences  the completed occurrences of a recurring
 //	                    task, newest first → {"occurrences":[{"due_at","completed_at"}]}
@@ -14,6 +14,10 @@
 // optional: the X-Timezone header's zone, else UTC; "text" and "start" from
 // a task's JSON are read-only and ignored); PATCH "recurrence": null stops
 // the repetition.
+//
+// "due_all_day": true marks due_at as a date-only due date (the end of that
+// day in the user's zone, shown without a time); a due_at given without it
+// is a timed one (tasks.Patch.DueAllDay).
 //
 // Tasks use the shared Task JSON (pkg/tasks). The caller is the user put in
 // the request context by the auth middleware the mounting code applies;
@@ -228,6 +232,19 @@ func stringField(m map[string]json.RawMessage, name string, fields map[string]st
 	return &s, true
 }
 
+func boolField(m map[string]json.RawMessage, name string, fields map[string]string) (*bool, bool) {
+	raw, ok := m[name]
+	if !ok || isNull(raw) {
+		return nil, ok
+	}
+	var b bool
+	if err := json.Unmarshal(raw, &b); err != nil {
+		fields[name] = "must be true or false"
+		return nil, true
+	}
+	return &b, true
+}
+
 func tagsField(m map[string]json.RawMessage, fields map[string]string) (*[]string, bool) {
 	raw, ok := m["tags"]
 	if !ok || isNull(raw) {
@@ -279,7 +296,7 @@ func (h *Handlers) create(c *fiber.Ctx) error {
 		return err
 	}
 	fields := map[string]string{}
-	unknownFields(m, []string{"title", "description", "due_at", "priority", "tags", "recurrence"}, fields)
+	unknownFields(m, []string{"title", "description", "due_at", "due_all_day", "priority", "tags", "recurrence"}, fields)
 	var in tasks.NewTask
 	if s, _ := stringField(m, "title", fields); s != nil {
 		in.Title = *s
@@ -290,6 +307,9 @@ func (h *Handlers) create(c *fiber.Ctx) error {
 		in.Description = *s
 	}
 	in.DueAt, _ = timeField(m, "due_at", fields)
+	if b, _ := boolField(m, "due_all_day", fields); b != nil {
+		in.DueAllDay = *b
+	}
 	if s, _ := stringField(m, "priority", fields); s != nil {
 		in.Priority = tasks.Priority(*s)
 	}
@@ -343,7 +363,7 @@ func (h *Handlers) patch(c *fiber.Ctx) error {
 		return err
 	}
 	fields := map[string]string{}
-	unknownFields(m, []string{"title", "description", "due_at", "priority", "tags", "status", "recurrence"}, fields)
+	unknownFields(m, []string{"title", "description", "due_at", "due_all_day", "priority", "tags", "status", "recurrence"}, fields)
 	var p tasks.Patch
 	if s, present := stringField(m, "title", fields); s != nil {
 		p.Title = s
@@ -362,6 +382,12 @@ func (h *Handlers) patch(c *fiber.Ctx) error {
 		p.DueAt = t
 	} else if present && fields["due_at"] == "" {
 		p.ClearDue = true // null clears it
+	}
+	if b, present := boolField(m, "due_all_day", fields); b != nil {
+		p.DueAllDay = b
+	} else if present && fields["due_all_day"] == "" {
+		no := false
+		p.DueAllDay = &no // null clears it
 	}
 	if s, present := stringField(m, "priority", fields); s != nil {
 		pr := tasks.Priority(*s)

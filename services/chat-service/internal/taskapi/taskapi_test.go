@@ -104,7 +104,7 @@ func TestTaskAPI(t *testing.T) {
 			assert.Equal(t, "/api/v1/tasks/1", r.header.Get("Location"))
 			assert.Equal(t, map[string]any{
 				"id": 1.0, "title": "Submit report", "description": "Q4", "status": "pending", "priority": "high",
-				"due_at": "2026-12-04T16:00:00Z", "tags": []any{"work"}, "created_at": "2026-11-28T12:00:00Z",
+				"due_at": "2026-12-04T16:00:00Z", "due_all_day": false, "tags": []any{"work"}, "created_at": "2026-11-28T12:00:00Z",
 				"updated_at": "2026-11-28T12:00:00Z", "completed_at": nil,
 			}, r.body)
 			r = do(t, app, u, "POST", "/api/v1/tasks", `{"title":"Buy milk","tags":["shopping"]}`)
