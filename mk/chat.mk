@@ -8,6 +8,6 @@ TEST_TARGETS += test-fuzz
 test-fuzz:
 	cd pkg && go test -run '^$$' -fuzz '^FuzzDecodeRequest$$' -fuzztime=10s ./chatkit
 
-## bench-chat: ChatKit benchmarks: a full turn over HTTP (memstore, SQLite) and items.list on a 10k-item thread
+## bench-chat: ChatKit benchmarks: a full turn over HTTP (Fiber binding on memstore and SQLite; the library's net/http Handler, direct and via fasthttpadaptor) and items.list on a 10k-item thread
 bench-chat:
-	cd pkg && go test -run '^$$' -bench 'BenchmarkTurnHTTP|BenchmarkItemsList10k' -benchmem ./chatkit
+	cd pkg && go test -run '^$$' -bench 'BenchmarkTurnHTTP|BenchmarkItemsList10k' -benchmem ./chatfiber

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/taskpilotai/taskpilot/pkg/textcheck"
 )
 
 // RequestType is the "type" of a ChatKit request.
@@ -533,18 +531,18 @@ func decodeInput(raw json.RawMessage) (*UserMessageInput, error) {
 			return nil, reqErr(fmt.Sprintf("params.input.content[%d]", i), "%s", jsonErrText(err))
 		}
 		// What a person typed or pasted: a stray control character is
-		// dropped rather than failing the message (textcheck).
-		c.Text, c.ID, c.Group = textcheck.Clean(c.Text), textcheck.Clean(c.ID), textcheck.Clean(c.Group)
+		// dropped rather than failing the message (CleanText).
+		c.Text, c.ID, c.Group = CleanText(c.Text), CleanText(c.ID), CleanText(c.Group)
 		in.Content = append(in.Content, c)
 	}
 	for i, id := range w.Attachments {
-		if id == nil || *id == "" || !textcheck.Valid(*id) {
+		if id == nil || *id == "" || !ValidText(*id) {
 			return nil, reqErr(fmt.Sprintf("params.input.attachments[%d]", i), "must be an attachment id")
 		}
 		in.Attachments = append(in.Attachments, *id)
 	}
 	if w.QuotedText != nil {
-		in.QuotedText = textcheck.Clean(*w.QuotedText)
+		in.QuotedText = CleanText(*w.QuotedText)
 	}
 	if o := w.InferenceOptions; o != nil {
 		in.InferenceOptions.ToolChoice = o.ToolChoice
@@ -573,11 +571,11 @@ func required(field, v string) error {
 }
 
 // clean rejects a program-set value (an id, a title, a cursor) holding a
-// control character other than tab and newline (textcheck): the same
+// control character other than tab and newline (ValidText): the same
 // 400 on every store, where PostgreSQL would fail on NUL.
 func clean(field, v string) error {
-	if !textcheck.Valid(v) {
-		return reqErr(field, "%s", textcheck.Message)
+	if !ValidText(v) {
+		return reqErr(field, "%s", TextRule)
 	}
 	return nil
 }

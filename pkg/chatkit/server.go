@@ -7,18 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strings"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
-
-	"github.com/taskpilotai/taskpilot/pkg/apperr"
 )
 
 // Options configures NewServer.
@@ -63,9 +59,11 @@ type Options struct {
 	// Admission gates turns (rate limit, concurrent streams per user);
 	// nil admits every turn.
 	Admission Admission
-	// ClientIP tells Handler the caller's address (for Admission); nil
-	// uses the connection's peer.
-	ClientIP func(c *fiber.Ctx) string
+	// ClassifyError tells the Server the kind of an error it did not make
+	// (a Responder's, an ActionHandler's or an Admission's own error type),
+	// for the HTTP status, the metrics' outcome label and the log level;
+	// nil (or a nil result) means internal. A *Error is always known.
+	ClassifyError func(error) *Error
 }
 
 // Server answers ChatKit requests: Process decodes, validates and
@@ -87,7 +85,7 @@ type Server struct {
 	newID       func(IDKind) string
 	limits      Limits
 	admission   Admission
-	clientIP    func(c *fiber.Ctx) string
+	classifyErr func(error) *Error
 }
 
 // NewServer builds a Server.
@@ -107,7 +105,7 @@ func NewServer(opts Options) (*Server, error) {
 		attachments: opts.Attachments, transcriber: opts.Transcriber, log: opts.Logger,
 		metrics: m, keepAlive: opts.KeepAlive, lockTimeout: opts.LockTimeout,
 		cleanup: opts.CleanupTimeout, clock: NewMonotonicClock(opts.Now), newID: opts.NewID,
-		limits: opts.Limits, admission: opts.Admission, clientIP: opts.ClientIP,
+		limits: opts.Limits, admission: opts.Admission, classifyErr: opts.ClassifyError,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -140,14 +138,14 @@ type Response struct {
 // WriteStream) rather than JSON.
 func (r *Response) Streaming() bool { return r.turn != nil }
 
-// Process handles one request body for userID. Errors are *apperr.Error
+// Process handles one request body for userID. Errors are *Error
 // (400 invalid request, 404 missing or foreign ids, 413/422 over a size
 // limit or quota, 429 refused by Admission, 501 not configured) or
 // internal failures; when a stream is returned, nothing has been written
 // yet and the turn runs inside Response.WriteStream.
 func (s *Server) Process(ctx context.Context, userID string, info RequestInfo, body []byte) (resp *Response, err error) {
 	if userID == "" {
-		return nil, apperr.Unauthorized("authentication required")
+		return nil, Errorf(KindUnauthorized, "authentication required")
 	}
 	req, derr := DecodeRequest(body)
 	typ := "invalid"
@@ -163,7 +161,7 @@ func (s *Server) Process(ctx context.Context, userID string, info RequestInfo, b
 		}
 		outcome := "ok"
 		if err != nil {
-			outcome = errorCode(err)
+			outcome = s.errorCode(err)
 			span.RecordError(err)
 			span.SetStatus(codes.Error, outcome)
 		}
@@ -173,13 +171,13 @@ func (s *Server) Process(ctx context.Context, userID string, info RequestInfo, b
 	if derr != nil {
 		var re *RequestError
 		if errors.As(derr, &re) {
-			e := apperr.Invalid("%s", re.Error())
+			e := errInvalid("%s", re.Error())
 			if re.Field != "" {
 				e.Fields = map[string]string{re.Field: re.Message}
 			}
 			return nil, e
 		}
-		return nil, apperr.Invalid("invalid request")
+		return nil, errInvalid("invalid request")
 	}
 	if err := s.limits.check(req); err != nil {
 		return nil, err
@@ -222,11 +220,11 @@ func (s *Server) Process(ctx context.Context, userID string, info RequestInfo, b
 	return &Response{JSON: data}, nil
 }
 
-func errorCode(err error) string {
-	if ae, ok := apperr.As(err); ok {
-		return ae.Code
+func (s *Server) errorCode(err error) string {
+	if e := s.classify(err); e != nil {
+		return e.Code()
 	}
-	return apperr.CodeInternal
+	return KindInternal.Code()
 }
 
 // completeInfo fills the time zone from metadata.timezone (when the header
@@ -259,13 +257,13 @@ func LoadTimeZone(name string) (*time.Location, error) {
 // notFound maps a store ErrNotFound to a 404 and wraps anything else.
 func notFound(err error, what string) error {
 	if errors.Is(err, ErrNotFound) {
-		return apperr.NotFound("%s not found", what)
+		return Errorf(KindNotFound, "%s not found", what)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
 
 func notConfigured(what string) error {
-	return apperr.New(http.StatusNotImplemented, apperr.CodeNotConfigured, what+" is not configured on this server")
+	return &Error{Kind: KindNotConfigured, Message: what + " is not configured on this server"}
 }
 
 // wireThread is the client view of a thread: server metadata stripped.
@@ -368,7 +366,7 @@ func (s *Server) processJSON(ctx context.Context, user string, req *Request) (an
 		}
 		audio, err := base64.StdEncoding.DecodeString(p.AudioBase64)
 		if err != nil {
-			return nil, apperr.Invalid("params.audio_base64: not valid base64")
+			return nil, errInvalid("params.audio_base64: not valid base64")
 		}
 		text, err := s.transcriber.Transcribe(ctx, audio, p.MimeType)
 		if err != nil {
@@ -376,7 +374,7 @@ func (s *Server) processJSON(ctx context.Context, user string, req *Request) (an
 		}
 		return TranscriptionResult{Text: text}, nil
 	}
-	return nil, apperr.Invalid("unsupported request type %q", req.Type)
+	return nil, errInvalid("unsupported request type %q", req.Type)
 }
 
 // deleteThread deletes a thread, then the bytes of the attachments its
@@ -425,7 +423,7 @@ func (s *Server) loadSender(ctx context.Context, user, threadID, itemID string) 
 	}
 	w, ok := it.(*WidgetItem)
 	if !ok {
-		return nil, apperr.Invalid("params.item_id: item %s is not a widget", itemID)
+		return nil, errInvalid("params.item_id: item %s is not a widget", itemID)
 	}
 	return w, nil
 }
@@ -449,7 +447,7 @@ func (s *Server) syncAction(ctx context.Context, user string, p *ThreadCustomAct
 	if err != nil {
 		var se *StreamError
 		if errors.As(err, &se) && se.Code == ErrorCodeCustom {
-			return nil, apperr.Invalid("%s", se.Message)
+			return nil, errInvalid("%s", se.Message)
 		}
 		return nil, fmt.Errorf("sync action %q: %w", action.Type, err)
 	}

@@ -17,9 +17,6 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
-
-	"github.com/taskpilotai/taskpilot/pkg/apperr"
-	"github.com/taskpilotai/taskpilot/pkg/textcheck"
 )
 
 // Turn outcomes (metric labels).
@@ -110,7 +107,7 @@ func (s *Server) planTurn(ctx context.Context, user string, info RequestInfo, re
 			return nil, notFound(err, "item")
 		}
 		if _, ok := it.(*UserMessageItem); !ok {
-			return nil, apperr.Invalid("params.item_id: item %s is not a user message", q.ItemID)
+			return nil, errInvalid("params.item_id: item %s is not a user message", q.ItemID)
 		}
 		return p, nil
 	case *ThreadCustomActionParams:
@@ -125,7 +122,7 @@ func (s *Server) planTurn(ctx context.Context, user string, info RequestInfo, re
 		}
 		return p, nil
 	}
-	return nil, apperr.Invalid("unsupported request type %q", req.Type)
+	return nil, errInvalid("unsupported request type %q", req.Type)
 }
 
 func (s *Server) pendingToolCall(ctx context.Context, user, threadID string) (*ClientToolCallItem, error) {
@@ -138,7 +135,7 @@ func (s *Server) pendingToolCall(ctx context.Context, user, threadID string) (*C
 			return tc, nil
 		}
 	}
-	return nil, apperr.Conflict("thread %s has no pending client tool call", threadID)
+	return nil, Errorf(KindConflict, "thread %s has no pending client tool call", threadID)
 }
 
 func (s *Server) pendingStructuredInput(ctx context.Context, user, threadID, itemID string) (*StructuredInputItem, error) {
@@ -148,10 +145,10 @@ func (s *Server) pendingStructuredInput(ctx context.Context, user, threadID, ite
 	}
 	si, ok := it.(*StructuredInputItem)
 	if !ok {
-		return nil, apperr.Invalid("params.item_id: item %s is not a structured input", itemID)
+		return nil, errInvalid("params.item_id: item %s is not a structured input", itemID)
 	}
 	if si.Status != StructuredPending {
-		return nil, apperr.Conflict("structured input %s was already answered", itemID)
+		return nil, Errorf(KindConflict, "structured input %s was already answered", itemID)
 	}
 	return si, nil
 }
@@ -651,7 +648,7 @@ func (p *turnPlan) respond(t *turnSink, turn *Turn, prologue []Event) string {
 				ev.Code = ErrorCodeStream
 			}
 		}
-		s.log.LogAttrs(t.persist, faultLevel(err), "chatkit responder failed",
+		s.log.LogAttrs(t.persist, s.faultLevel(err), "chatkit responder failed",
 			slog.String("thread_id", p.threadID), slog.String("request_type", string(p.req.Type)),
 			slog.String("error", err.Error()))
 		if p.span != nil {
@@ -701,16 +698,16 @@ func (p *turnPlan) cleanupCancelled(t *turnSink) {
 }
 
 // faultLevel is the log level of a failed turn, by the one rule of
-// apperr.ClientFault: a message the responder addressed to the user about
+// ErrorKind.ClientFault: a message the responder addressed to the user about
 // their own input (a StreamError of code custom without a cause, such as a
-// malformed widget action) or a client-fault *apperr.Error is a warning;
+// malformed widget action) or a client-fault error (an *Error, or one ClassifyError knows) is a warning;
 // anything else (the model, the store, a bug) is an error.
-func faultLevel(err error) slog.Level {
+func (s *Server) faultLevel(err error) slog.Level {
 	var se *StreamError
 	if errors.As(err, &se) && se.Code == ErrorCodeCustom && se.Err == nil {
 		return slog.LevelWarn
 	}
-	if apperr.ClientCaused(err) {
+	if e := s.classify(err); e != nil && e.Kind.ClientFault() {
 		return slog.LevelWarn
 	}
 	return slog.LevelError
@@ -863,9 +860,9 @@ func (t *turnSink) flushThreadLocked(announce bool) {
 	}
 	if cur.Title != old.Title {
 		// A title the responder set (a model's, say): its control
-		// characters are dropped, as from a typed message (textcheck);
+		// characters are dropped, as from a typed message (CleanText);
 		// the store would refuse them.
-		fresh.Title = textcheck.Clean(cur.Title)
+		fresh.Title = CleanText(cur.Title)
 	}
 	if cur.Status != old.Status {
 		fresh.Status = cur.Status

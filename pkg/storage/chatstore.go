@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
-	"github.com/taskpilotai/taskpilot/pkg/textcheck"
 )
 
 // ChatStore is the SQL chatkit.Store (SQLite and PostgreSQL). Every query is
@@ -131,7 +130,7 @@ func scanThread(row interface{ Scan(...any) error }) (chatkit.ThreadMetadata, er
 func (s *ChatStore) LoadThread(ctx context.Context, userID, threadID string) (t chatkit.ThreadMetadata, err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "load_thread")
 	defer func() { done(err) }()
-	if !textcheck.Valid(threadID) {
+	if !chatkit.ValidText(threadID) {
 		return t, notFound("thread", threadID)
 	}
 	row := s.db.Read.QueryRowContext(ctx, s.db.Rebind(`SELECT `+threadColumns+` FROM chat_threads WHERE user_id = ? AND id = ?`), userID, threadID)
@@ -159,7 +158,7 @@ func (s *ChatStore) ListThreads(ctx context.Context, userID string, opts chatkit
 	ctx, done := s.db.Observe(ctx, storeName, "list_threads")
 	defer func() { done(err) }()
 	opts = opts.Normalized()
-	if !textcheck.Valid(opts.After) {
+	if !chatkit.ValidText(opts.After) {
 		// A missing cursor: an empty page, without asking PostgreSQL about
 		// a NUL it would refuse.
 		return chatkit.Page[chatkit.ThreadMetadata]{Data: []chatkit.ThreadMetadata{}}, nil
@@ -204,7 +203,7 @@ func (s *ChatStore) ListThreads(ctx context.Context, userID string, opts chatkit
 func (s *ChatStore) DeleteThread(ctx context.Context, userID, threadID string) (err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "delete_thread")
 	defer func() { done(err) }()
-	if !textcheck.Valid(threadID) {
+	if !chatkit.ValidText(threadID) {
 		return notFound("thread", threadID)
 	}
 	err = s.db.WriteTx(ctx, func(ctx context.Context, tx Tx) error {
@@ -244,10 +243,10 @@ func (s *ChatStore) SaveItem(ctx context.Context, userID, threadID string, item 
 
 func (s *ChatStore) upsertItem(ctx context.Context, userID, threadID string, item chatkit.Item) error {
 	h := item.Header()
-	if !textcheck.Valid(threadID) {
+	if !chatkit.ValidText(threadID) {
 		return notFound("thread", threadID)
 	}
-	if err := textcheck.Check("item id", h.ID); err != nil {
+	if err := chatkit.CheckText("item id", h.ID); err != nil {
 		return fmt.Errorf("save item: %w", err)
 	}
 	// chatkit.Marshal: the wire encoding, so ListItemsJSON can serve it as is.
@@ -274,7 +273,7 @@ ON CONFLICT (user_id, thread_id, id) DO UPDATE SET
 func (s *ChatStore) LoadItem(ctx context.Context, userID, threadID, itemID string) (it chatkit.Item, err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "load_item")
 	defer func() { done(err) }()
-	if !textcheck.Valid(threadID) || !textcheck.Valid(itemID) {
+	if !chatkit.ValidText(threadID) || !chatkit.ValidText(itemID) {
 		return nil, notFound("item", itemID)
 	}
 	var payload string
@@ -296,7 +295,7 @@ func (s *ChatStore) LoadItem(ctx context.Context, userID, threadID, itemID strin
 func (s *ChatStore) DeleteItem(ctx context.Context, userID, threadID, itemID string) (err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "delete_item")
 	defer func() { done(err) }()
-	if !textcheck.Valid(threadID) || !textcheck.Valid(itemID) {
+	if !chatkit.ValidText(threadID) || !chatkit.ValidText(itemID) {
 		return notFound("item", itemID)
 	}
 	err = s.db.WriteTx(ctx, func(ctx context.Context, tx Tx) error {
@@ -349,10 +348,10 @@ func (s *ChatStore) ListItemsJSON(ctx context.Context, userID, threadID string, 
 
 func (s *ChatStore) listItems(ctx context.Context, userID, threadID string, opts chatkit.ListOptions) (page chatkit.Page[json.RawMessage], err error) {
 	opts = opts.Normalized()
-	if !textcheck.Valid(threadID) {
+	if !chatkit.ValidText(threadID) {
 		return page, notFound("thread", threadID)
 	}
-	if !textcheck.Valid(opts.After) {
+	if !chatkit.ValidText(opts.After) {
 		// No item has such an id: a missing cursor, so an empty page
 		// (PostgreSQL would refuse the NUL in the query).
 		if err := s.threadExists(ctx, s.db.Read, userID, threadID); err != nil {
@@ -457,7 +456,7 @@ WHERE chat_attachments.user_id = excluded.user_id`),
 func (s *ChatStore) LoadAttachment(ctx context.Context, userID, attachmentID string) (a chatkit.Attachment, err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "load_attachment")
 	defer func() { done(err) }()
-	if !textcheck.Valid(attachmentID) {
+	if !chatkit.ValidText(attachmentID) {
 		return a, notFound("attachment", attachmentID)
 	}
 	var payload []byte
@@ -478,7 +477,7 @@ func (s *ChatStore) LoadAttachment(ctx context.Context, userID, attachmentID str
 func (s *ChatStore) DeleteAttachment(ctx context.Context, userID, attachmentID string) (err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "delete_attachment")
 	defer func() { done(err) }()
-	if !textcheck.Valid(attachmentID) {
+	if !chatkit.ValidText(attachmentID) {
 		return notFound("attachment", attachmentID)
 	}
 	n, err := s.db.execWrite(ctx, s.db.Rebind(`DELETE FROM chat_attachments WHERE user_id = ? AND id = ?`), userID, attachmentID)
@@ -496,12 +495,12 @@ func (s *ChatStore) DeleteAttachment(ctx context.Context, userID, attachmentID s
 func (s *ChatStore) SaveFeedback(ctx context.Context, userID string, f chatkit.Feedback) (err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "save_feedback")
 	defer func() { done(err) }()
-	if !textcheck.Valid(f.ThreadID) {
+	if !chatkit.ValidText(f.ThreadID) {
 		return notFound("thread", f.ThreadID)
 	}
 	ids := uniqueIDs(f.ItemIDs)
 	for _, id := range ids {
-		if !textcheck.Valid(id) {
+		if !chatkit.ValidText(id) {
 			return notFound("item", id)
 		}
 	}
@@ -596,7 +595,7 @@ func (s *ChatStore) CountThreads(ctx context.Context, userID string) (n int, err
 func (s *ChatStore) CountItems(ctx context.Context, userID, threadID string) (n int, err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "count_items")
 	defer func() { done(err) }()
-	if !textcheck.Valid(threadID) {
+	if !chatkit.ValidText(threadID) {
 		return 0, notFound("thread", threadID)
 	}
 	if err := s.threadExists(ctx, s.db.Read, userID, threadID); err != nil {
@@ -613,10 +612,10 @@ func (s *ChatStore) CountItems(ctx context.Context, userID, threadID string) (n 
 // an id or title with a control character is refused with the same 400 on
 // SQLite and PostgreSQL (which would fail on NUL with SQLSTATE 22021).
 func checkText(id, title string) error {
-	if err := textcheck.Check("id", id); err != nil {
+	if err := chatkit.CheckText("id", id); err != nil {
 		return err
 	}
-	return textcheck.Check("title", title)
+	return chatkit.CheckText("title", title)
 }
 
 // Feedback returns the recorded feedback kind per item id of a thread.
