@@ -19,6 +19,7 @@ import (
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit/chatkittest"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit/memstore"
+	"github.com/taskpilotai/taskpilot/pkg/chatstore"
 	"github.com/taskpilotai/taskpilot/pkg/httpserver"
 	"github.com/taskpilotai/taskpilot/pkg/storage"
 )
@@ -33,7 +34,7 @@ func benchStores(b *testing.B) map[string]func(b *testing.B) chatkit.Store {
 				b.Fatal(err)
 			}
 			b.Cleanup(func() { _ = db.Close() })
-			return storage.NewChatStore(db)
+			return chatstore.New(db)
 		},
 	}
 }

@@ -17,11 +17,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
+	"github.com/taskpilotai/taskpilot/pkg/chatstore"
 	"github.com/taskpilotai/taskpilot/pkg/storage"
 	"github.com/taskpilotai/taskpilot/pkg/storage/storagetest"
 )
 
 // kvTable makes the table the WriteTx tests write to.
+var t0 = time.Date(2026, 11, 28, 9, 30, 0, 123456000, time.UTC)
+
 func kvTable(t *testing.T, db *storage.DB) {
 	t.Helper()
 	_, err := db.SQL.ExecContext(t.Context(), `CREATE TABLE batch_kv (k TEXT PRIMARY KEY, v INTEGER NOT NULL CHECK (v >= 0))`)
@@ -222,7 +225,7 @@ func TestWriteTxFailingJobsFailAlone(t *testing.T) {
 			each(t, func(t *testing.T, db *storage.DB) {
 				ctx := t.Context()
 				kvTable(t, db)
-				chat := storage.NewChatStore(db)
+				chat := chatstore.New(db)
 				require.NoError(t, chat.SaveThread(ctx, "u1", chatkit.ThreadMetadata{ID: "thr_ok", CreatedAt: t0}))
 				ok := func(t *testing.T, err error) { assert.NoError(t, err) }
 				var panicked any
@@ -361,7 +364,7 @@ func TestWriteTxCancelledCallers(t *testing.T) {
 func TestWritesRunInArrivalOrder(t *testing.T) {
 	db := storagetest.SQLite(t)
 	kvTable(t, db)
-	chat := storage.NewChatStore(db)
+	chat := chatstore.New(db)
 	ctx := t.Context()
 	require.NoError(t, chat.SaveThread(ctx, "u1", chatkit.ThreadMetadata{ID: "thr_1", CreatedAt: t0}))
 	release := holdWriter(t, db)
@@ -412,7 +415,7 @@ VALUES ('u1', ?, 'thr_1', 'end_of_turn', 1, ?, '{}')`, id, t0.UnixMicro())
 func TestWriteInsideAJobFails(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		kvTable(t, db)
-		chat := storage.NewChatStore(db)
+		chat := chatstore.New(db)
 		ctx := t.Context()
 		var nested, item error
 		err := db.WriteTx(ctx, func(ctx context.Context, tx storage.Tx) error {
@@ -451,7 +454,7 @@ func TestAcknowledgedWritesSurviveACrash(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "live.db")
 	db := storagetest.SQLiteAt(t, path)
 	kvTable(t, db)
-	chat := storage.NewChatStore(db)
+	chat := chatstore.New(db)
 	ctx := t.Context()
 	require.NoError(t, chat.SaveThread(ctx, "u1", chatkit.ThreadMetadata{ID: "thr_1", CreatedAt: t0}))
 	const writers, each = 16, 25

@@ -2,7 +2,7 @@
 // (the SQL stores on SQLite and PostgreSQL, and the in-memory store): thread
 // and item CRUD and upserts, keyset pagination in both orders, hidden-item
 // filtering, cascading deletes, attachments, feedback (only on items of the
-// thread), the counts quotas read, the control-character rule (textcheck),
+// thread), the counts quotas read, the control-character rule (CheckText),
 // per-user isolation on every method and per-thread lock exclusion.
 package storetest
 
@@ -22,9 +22,9 @@ import (
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
 )
 
-// RunChatStore runs the contract suite; newStore must return an empty store
+// Run runs the contract suite (call it from a test of your store); newStore must return an empty store
 // for each call (each subtest gets its own).
-func RunChatStore(t *testing.T, newStore func(t *testing.T) chatkit.Store) {
+func Run(t *testing.T, newStore func(t *testing.T) chatkit.Store) {
 	t.Helper()
 	tests := []struct {
 		name string
