@@ -69,3 +69,5 @@ require (
 )
 
 replace github.com/taskpilotai/taskpilot/pkg => ../../pkg
+
+replace github.com/taskpilotai/taskpilot/pkg/chatkit => ../../pkg/chatkit
