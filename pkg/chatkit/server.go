@@ -2,7 +2,6 @@ package chatkit
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -276,105 +275,11 @@ func wireThread(meta ThreadMetadata, items Page[Item]) Thread {
 }
 
 func (s *Server) processJSON(ctx context.Context, user string, req *Request) (any, error) {
-	switch p := req.Params.(type) {
-	case *ThreadIDParams:
-		if req.Type == ReqThreadsDelete {
-			return s.deleteThread(ctx, user, p.ThreadID)
-		}
-		meta, err := s.store.LoadThread(ctx, user, p.ThreadID)
-		if err != nil {
-			return nil, notFound(err, "thread")
-		}
-		items, err := s.store.ListItems(ctx, user, p.ThreadID, ListOptions{Limit: DefaultPageSize, Order: OrderAsc})
-		if err != nil {
-			return nil, notFound(err, "thread")
-		}
-		return wireThread(meta, items), nil
-	case *ListParams:
-		opts := ListOptions{Limit: p.Limit, Order: p.Order, After: p.After}
-		if req.Type == ReqItemsList {
-			if raw, ok := s.store.(RawItemLister); ok {
-				items, err := raw.ListItemsJSON(ctx, user, p.ThreadID, opts)
-				if err != nil {
-					return nil, notFound(err, "thread")
-				}
-				return items, nil
-			}
-			items, err := s.store.ListItems(ctx, user, p.ThreadID, opts)
-			if err != nil {
-				return nil, notFound(err, "thread")
-			}
-			return items, nil
-		}
-		threads, err := s.store.ListThreads(ctx, user, opts)
-		if err != nil {
-			return nil, fmt.Errorf("list threads: %w", err)
-		}
-		out := Page[Thread]{Data: make([]Thread, 0, len(threads.Data)), HasMore: threads.HasMore, After: threads.After}
-		for _, t := range threads.Data {
-			out.Data = append(out.Data, wireThread(t, Page[Item]{}))
-		}
-		return out, nil
-	case *ThreadUpdateParams:
-		meta, err := s.store.LoadThread(ctx, user, p.ThreadID)
-		if err != nil {
-			return nil, notFound(err, "thread")
-		}
-		meta.Title = strings.TrimSpace(p.Title)
-		if err := s.store.SaveThread(ctx, user, meta); err != nil {
-			return nil, notFound(err, "thread")
-		}
-		return wireThread(meta, Page[Item]{}), nil
-	case *ThreadCustomActionParams: // threads.sync_custom_action
-		return s.syncAction(ctx, user, p)
-	case *ItemFeedbackParams:
-		if _, err := s.store.LoadThread(ctx, user, p.ThreadID); err != nil {
-			return nil, notFound(err, "thread")
-		}
-		if err := s.store.SaveFeedback(ctx, user, Feedback{ThreadID: p.ThreadID, ItemIDs: p.ItemIDs, Kind: p.Kind}); err != nil {
-			return nil, feedbackErr(err)
-		}
-		return struct{}{}, nil
-	case *AttachmentCreateParams:
-		if s.attachments == nil {
-			return nil, notConfigured("file upload")
-		}
-		a, err := s.attachments.CreateAttachment(ctx, user, *p)
-		if err != nil {
-			return nil, fmt.Errorf("create attachment: %w", err)
-		}
-		if err := s.store.SaveAttachment(ctx, user, a); err != nil {
-			return nil, fmt.Errorf("save attachment: %w", err)
-		}
-		return a.Public(), nil
-	case *AttachmentDeleteParams:
-		if _, err := s.store.LoadAttachment(ctx, user, p.AttachmentID); err != nil {
-			return nil, notFound(err, "attachment")
-		}
-		if s.attachments != nil {
-			if err := s.attachments.DeleteAttachment(ctx, user, p.AttachmentID); err != nil {
-				return nil, fmt.Errorf("delete attachment bytes: %w", err)
-			}
-		}
-		if err := s.store.DeleteAttachment(ctx, user, p.AttachmentID); err != nil {
-			return nil, notFound(err, "attachment")
-		}
-		return struct{}{}, nil
-	case *InputTranscribeParams:
-		if s.transcriber == nil {
-			return nil, notConfigured("dictation (input.transcribe)")
-		}
-		audio, err := base64.StdEncoding.DecodeString(p.AudioBase64)
-		if err != nil {
-			return nil, errInvalid("params.audio_base64: not valid base64")
-		}
-		text, err := s.transcriber.Transcribe(ctx, audio, p.MimeType)
-		if err != nil {
-			return nil, fmt.Errorf("transcribe: %w", err)
-		}
-		return TranscriptionResult{Text: text}, nil
+	h := handlers[req.Type]
+	if h == nil || h.respond == nil {
+		return nil, errInvalid("unsupported request type %q", req.Type)
 	}
-	return nil, errInvalid("unsupported request type %q", req.Type)
+	return h.respond(s, ctx, user, req)
 }
 
 // deleteThread deletes a thread, then the bytes of the attachments its

@@ -46,83 +46,45 @@ type turnPlan struct {
 	span        trace.Span
 	ctx         context.Context // request context (values, span)
 	release     func()          // the Admission hold, released when the stream ends
+	// begin is the request type's first step in the stream (handler.begin).
+	begin func(p *turnPlan, ctx context.Context, t *turnSink, turn *Turn) ([]Event, string, error)
 }
 
 // planTurn validates a streaming request before any byte is written:
 // foreign or missing threads/items → 404, wrong item kinds → 400,
 // unconfigured actions → 501.
 func (s *Server) planTurn(ctx context.Context, user string, info RequestInfo, req *Request) (*turnPlan, error) {
-	p := &turnPlan{s: s, req: req, user: user, info: info, ctx: ctx}
-	loadThread := func(id string) error {
-		if _, err := s.store.LoadThread(ctx, user, id); err != nil {
-			return notFound(err, "thread")
-		}
-		p.threadID = id
-		return s.checkItemQuota(ctx, user, id)
+	h := handlers[req.Type]
+	if h == nil || h.plan == nil {
+		return nil, errInvalid("unsupported request type %q", req.Type)
 	}
-	loadAttachments := func(ids []string) error {
-		for _, id := range ids {
-			a, err := s.store.LoadAttachment(ctx, user, id)
-			if err != nil {
-				return notFound(err, "attachment "+id)
-			}
-			p.attachments = append(p.attachments, a)
-		}
-		return nil
+	p := &turnPlan{s: s, req: req, user: user, info: info, ctx: ctx, begin: h.begin}
+	if err := h.plan(p); err != nil {
+		return nil, err
 	}
-	switch q := req.Params.(type) {
-	case *ThreadCreateParams:
-		if err := s.checkThreadQuota(ctx, user); err != nil {
-			return nil, err
-		}
-		p.threadID = s.newID(IDThread)
-		return p, loadAttachments(q.Input.Attachments)
-	case *ThreadAddUserMessageParams:
-		if err := loadThread(q.ThreadID); err != nil {
-			return nil, err
-		}
-		return p, loadAttachments(q.Input.Attachments)
-	case *ThreadAddClientToolOutputParams:
-		if err := loadThread(q.ThreadID); err != nil {
-			return nil, err
-		}
-		if _, err := s.pendingToolCall(ctx, user, q.ThreadID); err != nil {
-			return nil, err
-		}
-		return p, nil
-	case *ThreadAddStructuredInputParams:
-		if err := loadThread(q.ThreadID); err != nil {
-			return nil, err
-		}
-		if _, err := s.pendingStructuredInput(ctx, user, q.ThreadID, q.ItemID); err != nil {
-			return nil, err
-		}
-		return p, nil
-	case *ThreadRetryAfterItemParams:
-		if err := loadThread(q.ThreadID); err != nil {
-			return nil, err
-		}
-		it, err := s.store.LoadItem(ctx, user, q.ThreadID, q.ItemID)
+	return p, nil
+}
+
+// loadThread checks that the thread exists (and is the user's) and has
+// room for a turn, and makes it the turn's thread.
+func (p *turnPlan) loadThread(id string) error {
+	if _, err := p.s.store.LoadThread(p.ctx, p.user, id); err != nil {
+		return notFound(err, "thread")
+	}
+	p.threadID = id
+	return p.s.checkItemQuota(p.ctx, p.user, id)
+}
+
+// loadAttachments loads the attachments a message refers to.
+func (p *turnPlan) loadAttachments(ids []string) error {
+	for _, id := range ids {
+		a, err := p.s.store.LoadAttachment(p.ctx, p.user, id)
 		if err != nil {
-			return nil, notFound(err, "item")
+			return notFound(err, "attachment "+id)
 		}
-		if _, ok := it.(*UserMessageItem); !ok {
-			return nil, errInvalid("params.item_id: item %s is not a user message", q.ItemID)
-		}
-		return p, nil
-	case *ThreadCustomActionParams:
-		if err := loadThread(q.ThreadID); err != nil {
-			return nil, err
-		}
-		if _, err := s.loadSender(ctx, user, q.ThreadID, q.ItemID); err != nil {
-			return nil, err
-		}
-		if s.actions == nil {
-			return nil, notConfigured("widget actions")
-		}
-		return p, nil
+		p.attachments = append(p.attachments, a)
 	}
-	return nil, errInvalid("unsupported request type %q", req.Type)
+	return nil
 }
 
 func (s *Server) pendingToolCall(ctx context.Context, user, threadID string) (*ClientToolCallItem, error) {
@@ -460,52 +422,9 @@ func (p *turnPlan) prologue(ctx context.Context, t *turnSink) (turn *Turn, prolo
 	}
 	turn.Thread = t.Thread()
 
-	switch q := p.req.Params.(type) {
-	case *ThreadCreateParams:
-		um, err := p.addUserMessage(ctx, q.Input)
-		if err != nil {
-			return fail("save user message failed", err)
-		}
-		t.send(ThreadItemDoneEvent{Item: um})
-		turn.Input = um
-	case *ThreadAddUserMessageParams:
-		um, err := p.addUserMessage(ctx, q.Input)
-		if err != nil {
-			return fail("save user message failed", err)
-		}
-		t.send(ThreadItemDoneEvent{Item: um})
-		turn.Input = um
-	case *ThreadAddClientToolOutputParams:
-		tc, err := s.pendingToolCall(ctx, p.user, p.threadID)
-		if err != nil {
-			return fail("no pending client tool call", err)
-		}
-		tc.Output, tc.Status = q.Result, ToolCallCompleted
-		if err := s.store.SaveItem(ctx, p.user, p.threadID, tc); err != nil {
-			return fail("save tool output failed", err)
-		}
-		if err := p.dropPendingToolCalls(ctx); err != nil {
-			return fail("clean pending tool calls failed", err)
-		}
-	case *ThreadAddStructuredInputParams:
-		si, err := s.pendingStructuredInput(ctx, p.user, p.threadID, q.ItemID)
-		if err != nil {
-			return fail("structured input not pending", err)
-		}
-		prologue = append(prologue, ThreadItemReplacedEvent{Item: applySubmission(si, q.Input)})
-	case *ThreadRetryAfterItemParams:
-		um, err := p.truncateAfter(ctx, q.ItemID)
-		if err != nil {
-			return fail("retry failed", err)
-		}
-		turn.Input = um
-	case *ThreadCustomActionParams:
-		sender, err := s.loadSender(ctx, p.user, p.threadID, q.ItemID)
-		if err != nil {
-			return fail("load action sender failed", err)
-		}
-		action := q.Action
-		turn.Action, turn.Sender = &action, sender
+	prologue, msg, err := p.begin(p, ctx, t, turn)
+	if err != nil {
+		return fail(msg, err)
 	}
 	return turn, prologue, ""
 }
