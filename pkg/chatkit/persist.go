@@ -21,10 +21,6 @@ type turnRecord struct {
 	pending map[string]Item
 }
 
-func newTurnRecord(store Store, ctx context.Context, user string) *turnRecord {
-	return &turnRecord{store: store, ctx: ctx, user: user, pending: map[string]Item{}}
-}
-
 // record persists ev on threadID. It reports whether ev is sent to the
 // client (hidden items are stored, never sent) or the error that fails the
 // Emit.

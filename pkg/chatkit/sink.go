@@ -21,7 +21,7 @@ type turnSink struct {
 	mu     sync.Mutex
 	thread ThreadMetadata // current, as changed by UpdateThread
 	saved  ThreadMetadata // last persisted/sent
-	rec    *turnRecord    // the persistence step; guarded by mu
+	rec    turnRecord     // the persistence step; guarded by mu
 }
 
 func (t *turnSink) setThread(meta ThreadMetadata) {

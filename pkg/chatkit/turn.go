@@ -133,7 +133,7 @@ func (p *turnPlan) run(ctx context.Context, frames chan<- frame) (outcome string
 	// persist is the context for store writes: they complete even when the
 	// client has gone, so the thread stays consistent.
 	persist := context.WithoutCancel(ctx)
-	t := &turnSink{s: s, ctx: ctx, persist: persist, user: p.user, frames: frames, rec: newTurnRecord(s.store, persist, p.user)}
+	t := &turnSink{s: s, ctx: ctx, persist: persist, user: p.user, frames: frames, rec: turnRecord{store: s.store, ctx: persist, user: p.user, pending: map[string]Item{}}}
 
 	lockCtx, cancelLock := context.WithTimeout(ctx, s.lockTimeout)
 	unlock, err := s.store.LockThread(lockCtx, p.user, p.threadID)
