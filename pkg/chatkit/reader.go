@@ -23,7 +23,8 @@ type frame struct {
 // persistence (partial reply, the cancellation note) before WriteStream
 // returns. Cancelling ctx (the server is shutting down) cancels the turn the
 // same way, then ends the stream with a retryable error event
-// (StoppingMessage). Handler streams through Reader instead, which needs no
+// (StoppingMessage). The net/http Handler streams with it; a binding whose
+// server pulls a body stream (fasthttp) uses Reader instead, which needs no
 // goroutine or buffer of its own.
 func (r *Response) WriteStream(ctx context.Context, w FlushWriter) {
 	sr := r.Reader(ctx)
