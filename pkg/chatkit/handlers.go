@@ -18,6 +18,9 @@ type handler struct {
 	decode func(t RequestType, raw json.RawMessage) (any, error)
 	// respond answers a JSON request.
 	respond func(s *Server, ctx context.Context, user string, req *Request) (any, error)
+	// creates: the turn starts a new thread (saved and announced with
+	// thread.created in the stream) instead of continuing one.
+	creates bool
 	// plan validates a streaming request before the stream opens (404,
 	// 400, 409, 501 as errors) and records what the turn needs in p.
 	plan func(p *turnPlan) error
@@ -33,18 +36,18 @@ var handlers map[RequestType]*handler
 
 func init() {
 	handlers = map[RequestType]*handler{
-		ReqThreadsCreate:              {decode: decodeThreadsCreate, plan: (*turnPlan).planThreadsCreate, begin: (*turnPlan).beginThreadsCreate},
+		ReqThreadsCreate:              {creates: true, decode: decodeThreadsCreate, plan: (*turnPlan).planThreadsCreate, begin: (*turnPlan).beginThreadsCreate},
 		ReqThreadsAddUserMessage:      {decode: decodeThreadsAddUserMessage, plan: (*turnPlan).planThreadsAddUserMessage, begin: (*turnPlan).beginThreadsAddUserMessage},
 		ReqThreadsAddClientToolOutput: {decode: decodeThreadsAddClientToolOutput, plan: (*turnPlan).planThreadsAddClientToolOutput, begin: (*turnPlan).beginThreadsAddClientToolOutput},
 		ReqThreadsAddStructuredInput:  {decode: decodeThreadsAddStructuredInput, plan: (*turnPlan).planThreadsAddStructuredInput, begin: (*turnPlan).beginThreadsAddStructuredInput},
 		ReqThreadsRetryAfterItem:      {decode: decodeThreadsRetryAfterItem, plan: (*turnPlan).planThreadsRetryAfterItem, begin: (*turnPlan).beginThreadsRetryAfterItem},
-		ReqThreadsCustomAction:        {decode: decodeThreadsCustomAction, plan: (*turnPlan).planThreadsCustomAction, begin: (*turnPlan).beginThreadsCustomAction},
-		ReqThreadsGetByID:             {decode: decodeThreadsGetByID, respond: (*Server).respondThreadsGetByID},
-		ReqThreadsList:                {decode: decodeThreadsList, respond: (*Server).respondThreadsList},
+		ReqThreadsCustomAction:        {decode: decodeCustomActionParams, plan: (*turnPlan).planThreadsCustomAction, begin: (*turnPlan).beginThreadsCustomAction},
+		ReqThreadsGetByID:             {decode: decodeThreadIDParams, respond: (*Server).respondThreadsGetByID},
+		ReqThreadsList:                {decode: decodeListParams, respond: (*Server).respondThreadsList},
 		ReqThreadsUpdate:              {decode: decodeThreadsUpdate, respond: (*Server).respondThreadsUpdate},
-		ReqThreadsDelete:              {decode: decodeThreadsGetByID, respond: (*Server).respondThreadsGetByID},
-		ReqThreadsSyncCustomAction:    {decode: decodeThreadsCustomAction, respond: (*Server).respondThreadsSyncCustomAction},
-		ReqItemsList:                  {decode: decodeThreadsList, respond: (*Server).respondThreadsList},
+		ReqThreadsDelete:              {decode: decodeThreadIDParams, respond: (*Server).respondThreadsDelete},
+		ReqThreadsSyncCustomAction:    {decode: decodeCustomActionParams, respond: (*Server).respondThreadsSyncCustomAction},
+		ReqItemsList:                  {decode: decodeListParams, respond: (*Server).respondItemsList},
 		ReqItemsFeedback:              {decode: decodeItemsFeedback, respond: (*Server).respondItemsFeedback},
 		ReqAttachmentsCreate:          {decode: decodeAttachmentsCreate, respond: (*Server).respondAttachmentsCreate},
 		ReqAttachmentsDelete:          {decode: decodeAttachmentsDelete, respond: (*Server).respondAttachmentsDelete},
@@ -135,7 +138,7 @@ func decodeThreadsRetryAfterItem(t RequestType, raw json.RawMessage) (any, error
 	return &p, nil
 }
 
-func decodeThreadsCustomAction(t RequestType, raw json.RawMessage) (any, error) {
+func decodeCustomActionParams(t RequestType, raw json.RawMessage) (any, error) {
 	var w struct {
 		ThreadID string  `json:"thread_id"`
 		ItemID   *string `json:"item_id"`
@@ -166,7 +169,7 @@ func decodeThreadsCustomAction(t RequestType, raw json.RawMessage) (any, error) 
 	return p, nil
 }
 
-func decodeThreadsGetByID(t RequestType, raw json.RawMessage) (any, error) {
+func decodeThreadIDParams(t RequestType, raw json.RawMessage) (any, error) {
 	var p ThreadIDParams
 	if err := unmarshalParams(raw, &p); err != nil {
 		return nil, err
@@ -177,7 +180,7 @@ func decodeThreadsGetByID(t RequestType, raw json.RawMessage) (any, error) {
 	return &p, nil
 }
 
-func decodeThreadsList(t RequestType, raw json.RawMessage) (any, error) {
+func decodeListParams(t RequestType, raw json.RawMessage) (any, error) {
 	var w struct {
 		ThreadID string  `json:"thread_id"`
 		Limit    *int    `json:"limit"`
@@ -319,9 +322,6 @@ func decodeInputTranscribe(t RequestType, raw json.RawMessage) (any, error) {
 
 func (s *Server) respondThreadsGetByID(ctx context.Context, user string, req *Request) (any, error) {
 	p := req.Params.(*ThreadIDParams)
-	if req.Type == ReqThreadsDelete {
-		return s.deleteThread(ctx, user, p.ThreadID)
-	}
 	meta, err := s.store.LoadThread(ctx, user, p.ThreadID)
 	if err != nil {
 		return nil, notFound(err, "thread")
@@ -333,23 +333,30 @@ func (s *Server) respondThreadsGetByID(ctx context.Context, user string, req *Re
 	return wireThread(meta, items), nil
 }
 
-func (s *Server) respondThreadsList(ctx context.Context, user string, req *Request) (any, error) {
+func (s *Server) respondThreadsDelete(ctx context.Context, user string, req *Request) (any, error) {
+	return s.deleteThread(ctx, user, req.Params.(*ThreadIDParams).ThreadID)
+}
+
+func (s *Server) respondItemsList(ctx context.Context, user string, req *Request) (any, error) {
 	p := req.Params.(*ListParams)
 	opts := ListOptions{Limit: p.Limit, Order: p.Order, After: p.After}
-	if req.Type == ReqItemsList {
-		if raw, ok := s.store.(RawItemLister); ok {
-			items, err := raw.ListItemsJSON(ctx, user, p.ThreadID, opts)
-			if err != nil {
-				return nil, notFound(err, "thread")
-			}
-			return items, nil
-		}
-		items, err := s.store.ListItems(ctx, user, p.ThreadID, opts)
+	if raw, ok := s.store.(RawItemLister); ok {
+		items, err := raw.ListItemsJSON(ctx, user, p.ThreadID, opts)
 		if err != nil {
 			return nil, notFound(err, "thread")
 		}
 		return items, nil
 	}
+	items, err := s.store.ListItems(ctx, user, p.ThreadID, opts)
+	if err != nil {
+		return nil, notFound(err, "thread")
+	}
+	return items, nil
+}
+
+func (s *Server) respondThreadsList(ctx context.Context, user string, req *Request) (any, error) {
+	p := req.Params.(*ListParams)
+	opts := ListOptions{Limit: p.Limit, Order: p.Order, After: p.After}
 	threads, err := s.store.ListThreads(ctx, user, opts)
 	if err != nil {
 		return nil, fmt.Errorf("list threads: %w", err)

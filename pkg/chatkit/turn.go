@@ -43,8 +43,9 @@ type turnPlan struct {
 	span        trace.Span
 	ctx         context.Context // request context (values, span)
 	release     func()          // the Admission hold, released when the stream ends
-	// begin is the request type's first step in the stream (handler.begin).
-	begin func(p *turnPlan, ctx context.Context, t *turnSink, turn *Turn) ([]Event, string, error)
+	// creates and begin come from the request type's handler.
+	creates bool
+	begin   func(p *turnPlan, ctx context.Context, t *turnSink, turn *Turn) ([]Event, string, error)
 }
 
 // planTurn validates a streaming request before any byte is written:
@@ -55,7 +56,7 @@ func (s *Server) planTurn(ctx context.Context, user string, info RequestInfo, re
 	if h == nil || h.plan == nil {
 		return nil, errInvalid("unsupported request type %q", req.Type)
 	}
-	p := &turnPlan{s: s, req: req, user: user, info: info, ctx: ctx, begin: h.begin}
+	p := &turnPlan{s: s, req: req, user: user, info: info, ctx: ctx, creates: h.creates, begin: h.begin}
 	if err := h.plan(p); err != nil {
 		return nil, err
 	}
@@ -196,7 +197,7 @@ func (p *turnPlan) prologue(ctx context.Context, t *turnSink) (turn *Turn, prolo
 		return nil, nil, outcomeError
 	}
 	turn = &Turn{UserID: p.user, Request: p.req.Type, Info: p.info, Store: s.store}
-	if p.req.Type == ReqThreadsCreate {
+	if p.creates {
 		meta := ThreadMetadata{ID: p.threadID, CreatedAt: s.clock.Now(), Status: ThreadStatus{Type: StatusActive}}
 		if err := s.store.SaveThread(ctx, p.user, meta); err != nil {
 			return fail("create thread failed", err)
