@@ -2,7 +2,7 @@
 // protocol the <openai-chatkit> web component speaks to a self-hosted
 // backend; see chatkit-protocol.md) in Go: a library to build a ChatKit
 // backend with, as openai/chatkit-python is for Python. Its module needs
-// the standard library, Prometheus and OpenTelemetry only; the example
+// the standard library only (testify in its tests and storetest); the example
 // (Example) is a complete echo server. The extension points are Responder
 // (the assistant), Store (persistence), widgets (json.RawMessage trees sent
 // with SendWidget) and ActionHandler (widget actions); README.md lists
@@ -90,10 +90,13 @@
 // no title, the Server derives one from that message (DeriveTitle: first
 // line, at most 60 characters), so the history list never shows blanks.
 //
-// Metrics (on Options.Registerer): taskpilot_chatkit_requests_total{type,
-// outcome}, taskpilot_chatkit_active_streams,
+// Measurements go to Options.Observer: each request's end (type, outcome,
+// error; a turn's thread and duration, once its stream has ended), streams
+// opened and closed, events sent. The product's Observer
+// (chatfiber.NewObserver) turns them into taskpilot_chatkit_requests_total
+// {type,outcome}, taskpilot_chatkit_active_streams,
 // taskpilot_chatkit_events_sent_total{event},
-// taskpilot_chatkit_turn_duration_seconds{outcome}; one span per request
+// taskpilot_chatkit_turn_duration_seconds{outcome} and one span per request
 // ("chatkit <type>", attribute chatkit.request_type).
 //
 // # Deliberate differences from the reference (chatkit-python 1.6.5)

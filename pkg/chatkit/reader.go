@@ -67,7 +67,7 @@ func (r *Response) Reader(ctx context.Context) *StreamReader {
 		return nil
 	}
 	s := p.s
-	s.metrics.activeStreams.Inc()
+	s.obs.StreamOpened()
 	// The turn keeps the request's values (user, span, request info) but
 	// not its cancellation: only ctx (the caller's) and a broken
 	// connection cancel it.
@@ -131,7 +131,7 @@ func (sr *StreamReader) Read(p []byte) (int, error) {
 			return n, nil
 		}
 		if sr.event != "" {
-			sr.s.metrics.eventsSent.WithLabelValues(sr.event).Inc()
+			sr.s.obs.EventSent(sr.event)
 			sr.event = ""
 		}
 		if n == len(p) || sr.eof || !sr.next(false) {
@@ -207,7 +207,7 @@ func (sr *StreamReader) Close() error {
 		sr.ticker.Stop()
 	}
 	sr.pending = nil
-	sr.s.metrics.activeStreams.Dec()
+	sr.s.obs.StreamClosed()
 	if sr.release != nil {
 		sr.release()
 	}

@@ -8,12 +8,6 @@ import (
 	"log/slog"
 	"strings"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/trace"
 )
 
 // Options configures NewServer.
@@ -34,10 +28,9 @@ type Options struct {
 	Transcriber Transcriber
 	// Logger receives error logs; nil discards.
 	Logger *slog.Logger
-	// Registerer receives the taskpilot_chatkit_* metrics; nil skips them.
-	Registerer prometheus.Registerer
-	// TracerProvider makes the per-request spans; nil uses the global one.
-	TracerProvider trace.TracerProvider
+	// Observer receives the requests' outcomes, streams and events (for
+	// metrics and traces); nil measures nothing.
+	Observer Observer
 	// KeepAlive, when positive, writes an SSE comment line (": keep-alive")
 	// after that much idle time in a stream. Off by default: whether the
 	// official client tolerates comments is unverified.
@@ -75,8 +68,7 @@ type Server struct {
 	attachments AttachmentStore
 	transcriber Transcriber
 	log         *slog.Logger
-	metrics     *metrics
-	tracer      trace.Tracer
+	obs         Observer
 	keepAlive   time.Duration
 	lockTimeout time.Duration
 	cleanup     time.Duration
@@ -95,25 +87,19 @@ func NewServer(opts Options) (*Server, error) {
 	if opts.Responder == nil {
 		return nil, errors.New("chatkit: Options.Responder is required")
 	}
-	m, err := newMetrics(opts.Registerer)
-	if err != nil {
-		return nil, fmt.Errorf("chatkit metrics: %w", err)
-	}
 	s := &Server{
 		store: opts.Store, responder: opts.Responder, actions: opts.ActionHandler,
 		attachments: opts.Attachments, transcriber: opts.Transcriber, log: opts.Logger,
-		metrics: m, keepAlive: opts.KeepAlive, lockTimeout: opts.LockTimeout,
+		obs: opts.Observer, keepAlive: opts.KeepAlive, lockTimeout: opts.LockTimeout,
 		cleanup: opts.CleanupTimeout, clock: NewMonotonicClock(opts.Now), newID: opts.NewID,
 		limits: opts.Limits, admission: opts.Admission, classifyErr: opts.ClassifyError,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	tp := opts.TracerProvider
-	if tp == nil {
-		tp = otel.GetTracerProvider()
+	if s.obs == nil {
+		s.obs = nopObserver{}
 	}
-	s.tracer = tp.Tracer("github.com/taskpilotai/taskpilot/pkg/chatkit")
 	if s.lockTimeout <= 0 {
 		s.lockTimeout = 60 * time.Second
 	}
@@ -151,21 +137,17 @@ func (s *Server) Process(ctx context.Context, userID string, info RequestInfo, b
 	if req != nil {
 		typ = string(req.Type)
 	}
-	ctx, span := s.tracer.Start(ctx, "chatkit "+typ, trace.WithAttributes(
-		attribute.String("chatkit.request_type", typ)))
+	ctx, end := s.obs.Request(ctx, typ)
 	defer func() {
 		if resp != nil && resp.turn != nil {
-			resp.turn.span = span // ended when the stream ends
+			resp.turn.end = end // called when the stream ends
 			return
 		}
 		outcome := "ok"
 		if err != nil {
 			outcome = s.errorCode(err)
-			span.RecordError(err)
-			span.SetStatus(codes.Error, outcome)
 		}
-		s.metrics.requests.WithLabelValues(typ, outcome).Inc()
-		span.End()
+		end(RequestEnd{Outcome: outcome, Failed: err != nil, Err: err})
 	}()
 	if derr != nil {
 		var re *RequestError

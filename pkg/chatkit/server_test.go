@@ -12,11 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit/chatkittest"
@@ -29,19 +26,17 @@ type fixture struct {
 	store *memstore.Store
 	srv   *chatkit.Server
 	url   string
-	reg   *prometheus.Registry
-	spans *tracetest.SpanRecorder
+	obs   *chatkittest.Observer
 }
 
 // newFixture serves a Server on 127.0.0.1:0 behind a test middleware that
 // authenticates the user named in X-Test-User.
 func newFixture(t *testing.T, responder chatkit.Responder, mutate func(*chatkit.Options)) *fixture {
 	t.Helper()
-	f := &fixture{store: memstore.New(), reg: prometheus.NewRegistry(), spans: tracetest.NewSpanRecorder()}
+	f := &fixture{store: memstore.New(), obs: &chatkittest.Observer{}}
 	opts := chatkit.Options{
-		Store: f.store, Responder: responder, Registerer: f.reg,
-		TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(f.spans)),
-		Logger:         slog.New(slog.DiscardHandler),
+		Store: f.store, Responder: responder, Observer: f.obs,
+		Logger: slog.New(slog.DiscardHandler),
 	}
 	if mutate != nil {
 		mutate(&opts)

@@ -10,10 +10,6 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
-
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/trace"
 )
 
 // Turn outcomes (metric labels).
@@ -40,9 +36,10 @@ type turnPlan struct {
 	info        RequestInfo
 	threadID    string
 	attachments []Attachment
-	span        trace.Span
-	ctx         context.Context // request context (values, span)
-	release     func()          // the Admission hold, released when the stream ends
+	end         func(RequestEnd) // the Observer's, called when the turn is over
+	respErr     error            // what the responder returned, for the Observer
+	ctx         context.Context  // request context (values, span)
+	release     func()           // the Admission hold, released when the stream ends
 	// creates and begin come from the request type's handler.
 	creates bool
 	begin   func(p *turnPlan, ctx context.Context, t *turnSink, turn *Turn) ([]Event, string, error)
@@ -120,15 +117,9 @@ func (p *turnPlan) run(ctx context.Context, frames chan<- frame) (outcome string
 	start := time.Now()
 	outcome = outcomeOK
 	defer func() {
-		s.metrics.requests.WithLabelValues(string(p.req.Type), outcome).Inc()
-		s.metrics.turnDuration.WithLabelValues(outcome).Observe(time.Since(start).Seconds())
-		if p.span != nil {
-			p.span.SetAttributes(attribute.String("chatkit.outcome", outcome),
-				attribute.String("chatkit.thread_id", p.threadID))
-			if outcome == outcomeError || outcome == outcomeBusy {
-				p.span.SetStatus(codes.Error, outcome)
-			}
-			p.span.End()
+		if p.end != nil {
+			p.end(RequestEnd{Outcome: outcome, Failed: outcome == outcomeError || outcome == outcomeBusy,
+				Err: p.respErr, Turn: true, ThreadID: p.threadID, Elapsed: time.Since(start)})
 		}
 	}()
 	// persist is the context for store writes: they complete even when the
@@ -361,9 +352,7 @@ func (p *turnPlan) respond(t *turnSink, turn *Turn, prologue []Event) string {
 		s.log.LogAttrs(t.persist, s.faultLevel(err), "chatkit responder failed",
 			slog.String("thread_id", p.threadID), slog.String("request_type", string(p.req.Type)),
 			slog.String("error", err.Error()))
-		if p.span != nil {
-			p.span.RecordError(err)
-		}
+		p.respErr = err
 		t.send(ev)
 	}
 	t.flushThread(true)

@@ -78,10 +78,14 @@ func New(d Deps) (*Service, error) {
 	if d.Auth == nil {
 		return nil, errors.New("chatsvc: Deps.Auth is required")
 	}
+	obs, err := chatfiber.NewObserver(d.Registerer, d.TracerProvider)
+	if err != nil {
+		return nil, fmt.Errorf("chatsvc: %w", err)
+	}
 	chat, err := chatkit.NewServer(chatkit.Options{
 		Store: d.Store, Responder: d.Responder, ActionHandler: d.ActionHandler,
 		Attachments: d.Attachments, Transcriber: d.Transcriber, Logger: d.Logger,
-		Registerer: d.Registerer, TracerProvider: d.TracerProvider, KeepAlive: d.KeepAlive,
+		Observer: obs, KeepAlive: d.KeepAlive,
 		Limits: d.Limits, Admission: d.Admission, ClassifyError: chatfiber.ClassifyError,
 	})
 	if err != nil {
