@@ -45,7 +45,13 @@ func benchStores(b *testing.B) map[string]func(b *testing.B) chatkit.Store {
 // "nethttp" the library's Handler on a net/http server.
 func benchServer(b *testing.B, store chatkit.Store, binding string) string {
 	b.Helper()
-	srv, err := chatkit.NewServer(chatkit.Options{Store: store, Responder: chatkit.EchoResponder{}, Logger: slog.New(slog.DiscardHandler)})
+	// The product's observer, unregistered, with the global (no-op) tracer:
+	// what the Server measured by itself before it took an Observer.
+	obs, err := chatfiber.NewObserver(nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv, err := chatkit.NewServer(chatkit.Options{Store: store, Responder: chatkit.EchoResponder{}, Observer: obs, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -90,24 +90,29 @@ func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error)
 }
 
 // Request implements chatkit.Observer.
-func (o *Observer) Request(ctx context.Context, typ string) (context.Context, func(chatkit.RequestEnd)) {
-	ctx, span := o.tracer.Start(ctx, "chatkit "+typ, trace.WithAttributes(
+func (o *Observer) Request(ctx context.Context, typ string) context.Context {
+	ctx, _ = o.tracer.Start(ctx, "chatkit "+typ, trace.WithAttributes(
 		attribute.String("chatkit.request_type", typ)))
-	return ctx, func(e chatkit.RequestEnd) {
-		o.requests.WithLabelValues(typ, e.Outcome).Inc()
-		if e.Turn {
-			o.turnDuration.WithLabelValues(e.Outcome).Observe(e.Elapsed.Seconds())
-			span.SetAttributes(attribute.String("chatkit.outcome", e.Outcome),
-				attribute.String("chatkit.thread_id", e.ThreadID))
-		}
-		if e.Err != nil {
-			span.RecordError(e.Err)
-		}
-		if e.Failed {
-			span.SetStatus(codes.Error, e.Outcome)
-		}
-		span.End()
+	return ctx
+}
+
+// RequestDone implements chatkit.Observer: the request's span is the one
+// Request put into ctx.
+func (o *Observer) RequestDone(ctx context.Context, typ string, e chatkit.RequestEnd) {
+	o.requests.WithLabelValues(typ, e.Outcome).Inc()
+	span := trace.SpanFromContext(ctx)
+	if e.Turn {
+		o.turnDuration.WithLabelValues(e.Outcome).Observe(e.Elapsed.Seconds())
+		span.SetAttributes(attribute.String("chatkit.outcome", e.Outcome),
+			attribute.String("chatkit.thread_id", e.ThreadID))
 	}
+	if e.Err != nil {
+		span.RecordError(e.Err)
+	}
+	if e.Failed {
+		span.SetStatus(codes.Error, e.Outcome)
+	}
+	span.End()
 }
 
 // StreamOpened implements chatkit.Observer.

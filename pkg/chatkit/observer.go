@@ -14,10 +14,13 @@ import (
 type Observer interface {
 	// Request is called once per request, when its type is known
 	// ("invalid" when the body could not be decoded). The returned context
-	// is the request's from then on (a span goes there); end is called
-	// exactly once: when the JSON answer is ready, or when a turn's stream
-	// has ended and its persistence is complete.
-	Request(ctx context.Context, typ string) (context.Context, func(RequestEnd))
+	// is the request's from then on (a span goes there).
+	Request(ctx context.Context, typ string) context.Context
+	// RequestDone is called once per request with a context derived from
+	// Request's: when the JSON answer is ready, or when a turn's stream has
+	// ended and its persistence is complete. (A context rather than a
+	// callback: nothing is allocated per request.)
+	RequestDone(ctx context.Context, typ string, e RequestEnd)
 	// StreamOpened and StreamClosed bracket each SSE stream.
 	StreamOpened()
 	StreamClosed()
@@ -46,9 +49,8 @@ type RequestEnd struct {
 // nopObserver is the Observer of a Server without one.
 type nopObserver struct{}
 
-func (nopObserver) Request(ctx context.Context, _ string) (context.Context, func(RequestEnd)) {
-	return ctx, func(RequestEnd) {}
-}
-func (nopObserver) StreamOpened()    {}
-func (nopObserver) StreamClosed()    {}
-func (nopObserver) EventSent(string) {}
+func (nopObserver) Request(ctx context.Context, _ string) context.Context { return ctx }
+func (nopObserver) RequestDone(context.Context, string, RequestEnd)       {}
+func (nopObserver) StreamOpened()                                         {}
+func (nopObserver) StreamClosed()                                         {}
+func (nopObserver) EventSent(string)                                      {}

@@ -137,17 +137,16 @@ func (s *Server) Process(ctx context.Context, userID string, info RequestInfo, b
 	if req != nil {
 		typ = string(req.Type)
 	}
-	ctx, end := s.obs.Request(ctx, typ)
+	ctx = s.obs.Request(ctx, typ)
 	defer func() {
 		if resp != nil && resp.turn != nil {
-			resp.turn.end = end // called when the stream ends
-			return
+			return // the turn reports its end when its stream ends
 		}
 		outcome := "ok"
 		if err != nil {
 			outcome = s.errorCode(err)
 		}
-		end(RequestEnd{Outcome: outcome, Failed: err != nil, Err: err})
+		s.obs.RequestDone(ctx, typ, RequestEnd{Outcome: outcome, Failed: err != nil, Err: err})
 	}()
 	if derr != nil {
 		var re *RequestError

@@ -36,10 +36,9 @@ type turnPlan struct {
 	info        RequestInfo
 	threadID    string
 	attachments []Attachment
-	end         func(RequestEnd) // the Observer's, called when the turn is over
-	respErr     error            // what the responder returned, for the Observer
-	ctx         context.Context  // request context (values, span)
-	release     func()           // the Admission hold, released when the stream ends
+	respErr     error           // what the responder returned, for the Observer
+	ctx         context.Context // request context (values, span)
+	release     func()          // the Admission hold, released when the stream ends
 	// creates and begin come from the request type's handler.
 	creates bool
 	begin   func(p *turnPlan, ctx context.Context, t *turnSink, turn *Turn) ([]Event, string, error)
@@ -117,10 +116,9 @@ func (p *turnPlan) run(ctx context.Context, frames chan<- frame) (outcome string
 	start := time.Now()
 	outcome = outcomeOK
 	defer func() {
-		if p.end != nil {
-			p.end(RequestEnd{Outcome: outcome, Failed: outcome == outcomeError || outcome == outcomeBusy,
-				Err: p.respErr, Turn: true, ThreadID: p.threadID, Elapsed: time.Since(start)})
-		}
+		s.obs.RequestDone(p.ctx, string(p.req.Type), RequestEnd{Outcome: outcome,
+			Failed: outcome == outcomeError || outcome == outcomeBusy,
+			Err:    p.respErr, Turn: true, ThreadID: p.threadID, Elapsed: time.Since(start)})
 	}()
 	// persist is the context for store writes: they complete even when the
 	// client has gone, so the thread stays consistent.

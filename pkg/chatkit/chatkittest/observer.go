@@ -25,19 +25,17 @@ type Ended struct {
 var _ chatkit.Observer = (*Observer)(nil)
 
 // Request implements chatkit.Observer.
-func (o *Observer) Request(ctx context.Context, typ string) (context.Context, func(chatkit.RequestEnd)) {
-	var once sync.Once
-	return ctx, func(e chatkit.RequestEnd) {
-		once.Do(func() {
-			o.mu.Lock()
-			defer o.mu.Unlock()
-			if o.requests == nil {
-				o.requests = map[[2]string]int{}
-			}
-			o.requests[[2]string{typ, e.Outcome}]++
-			o.ended = append(o.ended, Ended{Type: typ, RequestEnd: e})
-		})
+func (o *Observer) Request(ctx context.Context, _ string) context.Context { return ctx }
+
+// RequestDone implements chatkit.Observer.
+func (o *Observer) RequestDone(_ context.Context, typ string, e chatkit.RequestEnd) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.requests == nil {
+		o.requests = map[[2]string]int{}
 	}
+	o.requests[[2]string{typ, e.Outcome}]++
+	o.ended = append(o.ended, Ended{Type: typ, RequestEnd: e})
 }
 
 // StreamOpened implements chatkit.Observer.
