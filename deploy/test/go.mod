@@ -146,6 +146,7 @@ require (
 	github.com/spf13/cobra v1.10.2 // indirect
 	github.com/spf13/pflag v1.0.10 // indirect
 	github.com/taskpilotai/taskpilot/pkg v0.0.0
+	github.com/taskpilotai/taskpilot/pkg/chatkit v0.0.0
 	github.com/x448/float16 v0.8.4 // indirect
 	github.com/xlab/treeprint v1.2.0 // indirect
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
@@ -189,3 +190,5 @@ require (
 tool helm.sh/helm/v3/cmd/helm
 
 replace github.com/taskpilotai/taskpilot/pkg => ../../pkg
+
+replace github.com/taskpilotai/taskpilot/pkg/chatkit => ../../pkg/chatkit

@@ -1,6 +1,12 @@
 // Package chatkit implements the ChatKit server protocol (the JSON/SSE
 // protocol the <openai-chatkit> web component speaks to a self-hosted
-// backend; see chatkit-protocol.md) in Go.
+// backend; see chatkit-protocol.md) in Go: a library to build a ChatKit
+// backend with, as openai/chatkit-python is for Python. Its module needs
+// the standard library only (testify in its tests and storetest); the example
+// (Example) is a complete echo server. The extension points are Responder
+// (the assistant), Store (persistence), widgets (json.RawMessage trees sent
+// with SendWidget) and ActionHandler (widget actions); README.md lists
+// them.
 //
 // # Wire types
 //
@@ -17,7 +23,9 @@
 // Store persists threads, items, attachments and feedback, always scoped by
 // the user id passed explicitly; a foreign id behaves exactly like a missing
 // one (an error wrapping ErrNotFound, which the Server answers with 404).
-// memstore is the in-memory implementation; pkg/storage has the SQL ones.
+// memstore is the in-memory implementation; the product's pkg/chatstore the
+// SQL one. storetest.Run is the contract every Store must pass: run it from
+// a test of your own store.
 //
 // # Responder
 //
@@ -48,8 +56,10 @@
 // # Server
 //
 // NewServer(Options{Store, Responder, ...}) builds the Server; Handler is
-// its Fiber handler (the user comes from auth.WithUser in the request
-// context). Process validates and authorizes a request completely before
+// its net/http handler (HandlerOptions.Authenticate names the user; errors
+// are JSON {"error":{"code","message","fields"}} with the status of their
+// ErrorKind). Process is the transport-free core other bindings call (the
+// product's Fiber binding is pkg/chatfiber). Process validates and authorizes a request completely before
 // anything is written: malformed JSON, an unknown type or missing/invalid
 // params answer 400 (invalid_request), missing or foreign threads, items and
 // attachments 404 (not_found), a wrong item kind 400, a tool output without
@@ -80,10 +90,13 @@
 // no title, the Server derives one from that message (DeriveTitle: first
 // line, at most 60 characters), so the history list never shows blanks.
 //
-// Metrics (on Options.Registerer): taskpilot_chatkit_requests_total{type,
-// outcome}, taskpilot_chatkit_active_streams,
+// Measurements go to Options.Observer: each request's end (type, outcome,
+// error; a turn's thread and duration, once its stream has ended), streams
+// opened and closed, events sent. The product's Observer
+// (chatfiber.NewObserver) turns them into taskpilot_chatkit_requests_total
+// {type,outcome}, taskpilot_chatkit_active_streams,
 // taskpilot_chatkit_events_sent_total{event},
-// taskpilot_chatkit_turn_duration_seconds{outcome}; one span per request
+// taskpilot_chatkit_turn_duration_seconds{outcome} and one span per request
 // ("chatkit <type>", attribute chatkit.request_type).
 //
 // # Deliberate differences from the reference (chatkit-python 1.6.5)

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"unicode/utf8"
-
-	"github.com/taskpilotai/taskpilot/pkg/apperr"
 )
 
 // Limits bound what one request may ask for. Every limit is off at 0.
@@ -37,7 +35,8 @@ type Limits struct {
 // implements it.
 type Admission interface {
 	// AdmitTurn returns a release func, called once when the turn's
-	// stream ends, or an error (a 429 *apperr.Error with RetryAfter).
+	// stream ends, or an error (RateLimited: a 429 with RetryAfter;
+	// any other error type needs Options.ClassifyError).
 	// clientIP is RequestInfo.ClientIP ("" when unknown).
 	AdmitTurn(ctx context.Context, userID, clientIP string) (release func(), err error)
 }
@@ -61,17 +60,17 @@ func (l Limits) check(req *Request) error {
 		in = &p.Input
 	case *ThreadUpdateParams:
 		if l.MaxTitleChars > 0 && utf8.RuneCountInString(p.Title) > l.MaxTitleChars {
-			return apperr.Validation(map[string]string{
+			return errValidation(map[string]string{
 				"params.title": fmt.Sprintf("must be at most %d characters", l.MaxTitleChars)})
 		}
 	case *ItemFeedbackParams:
 		if l.MaxFeedbackItems > 0 && len(p.ItemIDs) > l.MaxFeedbackItems {
-			return apperr.TooLarge("params.item_ids", "at most %d item ids per request, got %d", l.MaxFeedbackItems, len(p.ItemIDs))
+			return errTooLarge("params.item_ids", "at most %d item ids per request, got %d", l.MaxFeedbackItems, len(p.ItemIDs))
 		}
 	}
 	if in != nil && l.MaxMessageChars > 0 {
 		if n := messageChars(in); n > l.MaxMessageChars {
-			return apperr.TooLarge("params.input.content", "a message may have at most %d characters, got %d", l.MaxMessageChars, n)
+			return errTooLarge("params.input.content", "a message may have at most %d characters, got %d", l.MaxMessageChars, n)
 		}
 	}
 	return nil
@@ -87,7 +86,7 @@ func (s *Server) checkThreadQuota(ctx context.Context, user string) error {
 		return fmt.Errorf("count threads: %w", err)
 	}
 	if n >= s.limits.MaxThreadsPerUser {
-		return apperr.QuotaExceeded("you have %d conversations, the most allowed; delete one to start another", n)
+		return Errorf(KindQuotaExceeded, "you have %d conversations, the most allowed; delete one to start another", n)
 	}
 	return nil
 }
@@ -102,7 +101,7 @@ func (s *Server) checkItemQuota(ctx context.Context, user, threadID string) erro
 		return notFound(err, "thread")
 	}
 	if n >= s.limits.MaxItemsPerThread {
-		return apperr.QuotaExceeded("this conversation has reached its length limit (%d items); start a new one", s.limits.MaxItemsPerThread)
+		return Errorf(KindQuotaExceeded, "this conversation has reached its length limit (%d items); start a new one", s.limits.MaxItemsPerThread)
 	}
 	return nil
 }
@@ -111,9 +110,9 @@ func (s *Server) checkItemQuota(ctx context.Context, user, threadID string) erro
 // before, so a missing id is one of the items.
 func feedbackErr(err error) error {
 	if errors.Is(err, ErrNotFound) {
-		return apperr.Validation(map[string]string{"params.item_ids": "every id must be an item of this thread"})
+		return errValidation(map[string]string{"params.item_ids": "every id must be an item of this thread"})
 	}
-	if _, ok := apperr.As(err); ok {
+	if _, ok := AsError(err); ok {
 		return err
 	}
 	return fmt.Errorf("save feedback: %w", err)

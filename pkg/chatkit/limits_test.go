@@ -11,10 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/taskpilotai/taskpilot/pkg/apperr"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit/chatkittest"
-	"github.com/taskpilotai/taskpilot/pkg/httpserver"
 )
 
 // gate is an Admission that refuses when closed and counts holds.
@@ -29,7 +27,7 @@ func (g *gate) AdmitTurn(context.Context, string, string) (func(), error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed {
-		return nil, apperr.RateLimited(7 * time.Second)
+		return nil, chatkit.RateLimited(7 * time.Second)
 	}
 	g.held++
 	g.admitted++
@@ -43,10 +41,10 @@ func (g *gate) state() (held, admitted int) {
 	return g.held, g.admitted
 }
 
-func errCode(t *testing.T, res *chatkittest.Result) httpserver.ErrorDetail {
+func errCode(t *testing.T, res *chatkittest.Result) chatkit.ErrorDetail {
 	t.Helper()
 	assert.True(t, strings.HasPrefix(res.ContentType, "application/json"), "a JSON error, no SSE: %s", res.ContentType)
-	return decode[httpserver.ErrorBody](t, res.Body).Error
+	return decode[chatkit.ErrorBody](t, res.Body).Error
 }
 
 func TestAdmissionGatesTurnsBeforeTheStream(t *testing.T) {
@@ -71,7 +69,7 @@ func TestAdmissionGatesTurnsBeforeTheStream(t *testing.T) {
 	res = f.do(t, "u", chatkit.ReqThreadsCreate, map[string]any{"input": chatkittest.Input("again")})
 	assert.Equal(t, http.StatusTooManyRequests, res.Status)
 	assert.Equal(t, "7", res.Header.Get("Retry-After"))
-	assert.Equal(t, apperr.CodeRateLimited, errCode(t, res).Code)
+	assert.Equal(t, "rate_limited", errCode(t, res).Code)
 	n, err := f.store.CountThreads(context.Background(), "u")
 	require.NoError(t, err)
 	assert.Equal(t, 1, n, "a refused turn stores nothing")
@@ -87,7 +85,7 @@ func TestRequestSizeLimits(t *testing.T) {
 	res := f.do(t, "u", chatkit.ReqThreadsCreate, map[string]any{"input": chatkittest.Input("eleven char")})
 	assert.Equal(t, http.StatusRequestEntityTooLarge, res.Status)
 	e := errCode(t, res)
-	assert.Equal(t, apperr.CodePayloadTooLarge, e.Code)
+	assert.Equal(t, "payload_too_large", e.Code)
 	assert.Contains(t, e.Fields, "params.input.content")
 	n, _ := f.store.CountThreads(context.Background(), "u")
 	assert.Zero(t, n)
@@ -128,14 +126,14 @@ func TestQuotas(t *testing.T) {
 	require.Equal(t, http.StatusOK, create("u").Status)
 	res := create("u")
 	assert.Equal(t, http.StatusUnprocessableEntity, res.Status)
-	assert.Equal(t, apperr.CodeQuotaExceeded, errCode(t, res).Code)
+	assert.Equal(t, "quota_exceeded", errCode(t, res).Code)
 	assert.Equal(t, http.StatusOK, create("v").Status, "per user")
 
 	// The first turn left 2 items (message, reply): one more turn fits.
 	f.ok(t, "u", chatkit.ReqThreadsAddUserMessage, map[string]any{"thread_id": tid, "input": chatkittest.Input("more")})
 	res = f.do(t, "u", chatkit.ReqThreadsAddUserMessage, map[string]any{"thread_id": tid, "input": chatkittest.Input("and more")})
 	assert.Equal(t, http.StatusUnprocessableEntity, res.Status)
-	assert.Equal(t, apperr.CodeQuotaExceeded, errCode(t, res).Code)
+	assert.Equal(t, "quota_exceeded", errCode(t, res).Code)
 
 	f.ok(t, "u", chatkit.ReqThreadsDelete, map[string]any{"thread_id": tid})
 	assert.Equal(t, http.StatusOK, create("u").Status, "deleting makes room")

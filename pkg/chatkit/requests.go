@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/taskpilotai/taskpilot/pkg/textcheck"
 )
 
 // RequestType is the "type" of a ChatKit request.
@@ -44,23 +42,12 @@ var RequestTypes = []RequestType{
 
 // Streaming reports whether the response to t is an SSE stream.
 func (t RequestType) Streaming() bool {
-	switch t {
-	case ReqThreadsCreate, ReqThreadsAddUserMessage, ReqThreadsAddClientToolOutput,
-		ReqThreadsAddStructuredInput, ReqThreadsRetryAfterItem, ReqThreadsCustomAction:
-		return true
-	}
-	return false
+	h := handlers[t]
+	return h != nil && h.plan != nil
 }
 
 // Known reports whether t is one of RequestTypes.
-func (t RequestType) Known() bool {
-	for _, k := range RequestTypes {
-		if k == t {
-			return true
-		}
-	}
-	return false
-}
+func (t RequestType) Known() bool { return handlers[t] != nil }
 
 // UserMessageInput is the composer's message: content parts, attachment
 // ids, optional quoted text and inference options.
@@ -267,244 +254,11 @@ func DecodeRequest(body []byte) (*Request, error) {
 }
 
 func decodeParams(t RequestType, raw json.RawMessage) (any, error) {
-	switch t {
-	case ReqThreadsCreate:
-		var w struct {
-			Input json.RawMessage `json:"input"`
-		}
-		if err := unmarshalParams(raw, &w); err != nil {
-			return nil, err
-		}
-		in, err := decodeInput(w.Input)
-		if err != nil {
-			return nil, err
-		}
-		return &ThreadCreateParams{Input: *in}, nil
-	case ReqThreadsAddUserMessage:
-		var w struct {
-			ThreadID string          `json:"thread_id"`
-			Input    json.RawMessage `json:"input"`
-		}
-		if err := unmarshalParams(raw, &w); err != nil {
-			return nil, err
-		}
-		if err := required("params.thread_id", w.ThreadID); err != nil {
-			return nil, err
-		}
-		in, err := decodeInput(w.Input)
-		if err != nil {
-			return nil, err
-		}
-		return &ThreadAddUserMessageParams{ThreadID: w.ThreadID, Input: *in}, nil
-	case ReqThreadsAddClientToolOutput:
-		var p ThreadAddClientToolOutputParams
-		if err := unmarshalParams(raw, &p); err != nil {
-			return nil, err
-		}
-		if err := required("params.thread_id", p.ThreadID); err != nil {
-			return nil, err
-		}
-		if len(p.Result) == 0 {
-			return nil, reqErr("params.result", "is required")
-		}
-		return &p, nil
-	case ReqThreadsAddStructuredInput:
-		var p ThreadAddStructuredInputParams
-		if err := unmarshalParams(raw, &p); err != nil {
-			return nil, err
-		}
-		if err := required("params.thread_id", p.ThreadID); err != nil {
-			return nil, err
-		}
-		if err := required("params.item_id", p.ItemID); err != nil {
-			return nil, err
-		}
-		switch p.Input.Status {
-		case "":
-			p.Input.Status = StructuredAnswered
-		case StructuredAnswered, StructuredSkipped:
-		default:
-			return nil, reqErr("params.input.status", "must be \"answered\" or \"skipped\"")
-		}
-		return &p, nil
-	case ReqThreadsRetryAfterItem:
-		var p ThreadRetryAfterItemParams
-		if err := unmarshalParams(raw, &p); err != nil {
-			return nil, err
-		}
-		if err := required("params.thread_id", p.ThreadID); err != nil {
-			return nil, err
-		}
-		if err := required("params.item_id", p.ItemID); err != nil {
-			return nil, err
-		}
-		return &p, nil
-	case ReqThreadsCustomAction, ReqThreadsSyncCustomAction:
-		var w struct {
-			ThreadID string  `json:"thread_id"`
-			ItemID   *string `json:"item_id"`
-			Action   *Action `json:"action"`
-		}
-		if err := unmarshalParams(raw, &w); err != nil {
-			return nil, err
-		}
-		if err := required("params.thread_id", w.ThreadID); err != nil {
-			return nil, err
-		}
-		if w.Action == nil || w.Action.Type == "" {
-			return nil, reqErr("params.action.type", "is required")
-		}
-		if err := clean("params.action.type", w.Action.Type); err != nil {
-			return nil, err
-		}
-		p := &ThreadCustomActionParams{ThreadID: w.ThreadID, Action: *w.Action}
-		if isNull(p.Action.Payload) {
-			p.Action.Payload = nil
-		}
-		if w.ItemID != nil {
-			if err := clean("params.item_id", *w.ItemID); err != nil {
-				return nil, err
-			}
-			p.ItemID = *w.ItemID
-		}
-		return p, nil
-	case ReqThreadsGetByID, ReqThreadsDelete:
-		var p ThreadIDParams
-		if err := unmarshalParams(raw, &p); err != nil {
-			return nil, err
-		}
-		if err := required("params.thread_id", p.ThreadID); err != nil {
-			return nil, err
-		}
-		return &p, nil
-	case ReqThreadsList, ReqItemsList:
-		var w struct {
-			ThreadID string  `json:"thread_id"`
-			Limit    *int    `json:"limit"`
-			Order    *string `json:"order"`
-			After    *string `json:"after"`
-		}
-		if err := unmarshalParams(raw, &w); err != nil {
-			return nil, err
-		}
-		p := &ListParams{Order: OrderDesc, Limit: DefaultPageSize}
-		if t == ReqItemsList {
-			if err := required("params.thread_id", w.ThreadID); err != nil {
-				return nil, err
-			}
-			p.ThreadID = w.ThreadID
-		}
-		if w.Limit != nil {
-			switch {
-			case *w.Limit < 0:
-				return nil, reqErr("params.limit", "must not be negative")
-			case *w.Limit > MaxPageSize:
-				p.Limit = MaxPageSize
-			case *w.Limit > 0:
-				p.Limit = *w.Limit
-			}
-		}
-		if w.Order != nil {
-			switch Order(*w.Order) {
-			case OrderAsc, OrderDesc:
-				p.Order = Order(*w.Order)
-			default:
-				return nil, reqErr("params.order", "must be \"asc\" or \"desc\"")
-			}
-		}
-		if w.After != nil {
-			if err := clean("params.after", *w.After); err != nil {
-				return nil, err
-			}
-			p.After = *w.After
-		}
-		return p, nil
-	case ReqThreadsUpdate:
-		var w struct {
-			ThreadID string  `json:"thread_id"`
-			Title    *string `json:"title"`
-		}
-		if err := unmarshalParams(raw, &w); err != nil {
-			return nil, err
-		}
-		if err := required("params.thread_id", w.ThreadID); err != nil {
-			return nil, err
-		}
-		if w.Title == nil {
-			return nil, reqErr("params.title", "is required")
-		}
-		if err := clean("params.title", *w.Title); err != nil {
-			return nil, err
-		}
-		return &ThreadUpdateParams{ThreadID: w.ThreadID, Title: *w.Title}, nil
-	case ReqItemsFeedback:
-		var p ItemFeedbackParams
-		if err := unmarshalParams(raw, &p); err != nil {
-			return nil, err
-		}
-		if err := required("params.thread_id", p.ThreadID); err != nil {
-			return nil, err
-		}
-		if p.ItemIDs == nil {
-			return nil, reqErr("params.item_ids", "is required")
-		}
-		for i, id := range p.ItemIDs {
-			if id == "" {
-				return nil, reqErr(fmt.Sprintf("params.item_ids[%d]", i), "must not be empty")
-			}
-			if err := clean(fmt.Sprintf("params.item_ids[%d]", i), id); err != nil {
-				return nil, err
-			}
-		}
-		if p.Kind != FeedbackPositive && p.Kind != FeedbackNegative {
-			return nil, reqErr("params.kind", "must be \"positive\" or \"negative\"")
-		}
-		return &p, nil
-	case ReqAttachmentsCreate:
-		var w struct {
-			Name     string `json:"name"`
-			Size     *int64 `json:"size"`
-			MimeType string `json:"mime_type"`
-		}
-		if err := unmarshalParams(raw, &w); err != nil {
-			return nil, err
-		}
-		if err := required("params.name", w.Name); err != nil {
-			return nil, err
-		}
-		if err := required("params.mime_type", w.MimeType); err != nil {
-			return nil, err
-		}
-		if w.Size == nil {
-			return nil, reqErr("params.size", "is required")
-		}
-		if *w.Size < 0 {
-			return nil, reqErr("params.size", "must not be negative")
-		}
-		return &AttachmentCreateParams{Name: w.Name, Size: *w.Size, MimeType: w.MimeType}, nil
-	case ReqAttachmentsDelete:
-		var p AttachmentDeleteParams
-		if err := unmarshalParams(raw, &p); err != nil {
-			return nil, err
-		}
-		if err := required("params.attachment_id", p.AttachmentID); err != nil {
-			return nil, err
-		}
-		return &p, nil
-	case ReqInputTranscribe:
-		var p InputTranscribeParams
-		if err := unmarshalParams(raw, &p); err != nil {
-			return nil, err
-		}
-		if err := required("params.audio_base64", p.AudioBase64); err != nil {
-			return nil, err
-		}
-		if err := required("params.mime_type", p.MimeType); err != nil {
-			return nil, err
-		}
-		return &p, nil
+	h := handlers[t]
+	if h == nil {
+		return nil, reqErr("type", "unknown request type %q", truncate(string(t), 64))
 	}
-	return nil, reqErr("type", "unknown request type %q", t)
+	return h.decode(t, raw)
 }
 
 func decodeInput(raw json.RawMessage) (*UserMessageInput, error) {
@@ -533,18 +287,18 @@ func decodeInput(raw json.RawMessage) (*UserMessageInput, error) {
 			return nil, reqErr(fmt.Sprintf("params.input.content[%d]", i), "%s", jsonErrText(err))
 		}
 		// What a person typed or pasted: a stray control character is
-		// dropped rather than failing the message (textcheck).
-		c.Text, c.ID, c.Group = textcheck.Clean(c.Text), textcheck.Clean(c.ID), textcheck.Clean(c.Group)
+		// dropped rather than failing the message (CleanText).
+		c.Text, c.ID, c.Group = CleanText(c.Text), CleanText(c.ID), CleanText(c.Group)
 		in.Content = append(in.Content, c)
 	}
 	for i, id := range w.Attachments {
-		if id == nil || *id == "" || !textcheck.Valid(*id) {
+		if id == nil || *id == "" || !ValidText(*id) {
 			return nil, reqErr(fmt.Sprintf("params.input.attachments[%d]", i), "must be an attachment id")
 		}
 		in.Attachments = append(in.Attachments, *id)
 	}
 	if w.QuotedText != nil {
-		in.QuotedText = textcheck.Clean(*w.QuotedText)
+		in.QuotedText = CleanText(*w.QuotedText)
 	}
 	if o := w.InferenceOptions; o != nil {
 		in.InferenceOptions.ToolChoice = o.ToolChoice
@@ -573,11 +327,11 @@ func required(field, v string) error {
 }
 
 // clean rejects a program-set value (an id, a title, a cursor) holding a
-// control character other than tab and newline (textcheck): the same
+// control character other than tab and newline (ValidText): the same
 // 400 on every store, where PostgreSQL would fail on NUL.
 func clean(field, v string) error {
-	if !textcheck.Valid(v) {
-		return reqErr(field, "%s", textcheck.Message)
+	if !ValidText(v) {
+		return reqErr(field, "%s", TextRule)
 	}
 	return nil
 }

@@ -19,10 +19,9 @@ import (
 
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit/chatkittest"
-	"github.com/taskpilotai/taskpilot/pkg/httpserver"
 )
 
-type errBody = httpserver.ErrorBody
+type errBody = chatkit.ErrorBody
 
 func createThread(t *testing.T, f *fixture, user, text string) (string, *chatkittest.Result) {
 	t.Helper()

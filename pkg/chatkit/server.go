@@ -2,23 +2,12 @@ package chatkit
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strings"
 	"time"
-
-	"github.com/gofiber/fiber/v2"
-	"github.com/prometheus/client_golang/prometheus"
-	"go.opentelemetry.io/otel"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/trace"
-
-	"github.com/taskpilotai/taskpilot/pkg/apperr"
 )
 
 // Options configures NewServer.
@@ -39,10 +28,9 @@ type Options struct {
 	Transcriber Transcriber
 	// Logger receives error logs; nil discards.
 	Logger *slog.Logger
-	// Registerer receives the taskpilot_chatkit_* metrics; nil skips them.
-	Registerer prometheus.Registerer
-	// TracerProvider makes the per-request spans; nil uses the global one.
-	TracerProvider trace.TracerProvider
+	// Observer receives the requests' outcomes, streams and events (for
+	// metrics and traces); nil measures nothing.
+	Observer Observer
 	// KeepAlive, when positive, writes an SSE comment line (": keep-alive")
 	// after that much idle time in a stream. Off by default: whether the
 	// official client tolerates comments is unverified.
@@ -63,9 +51,11 @@ type Options struct {
 	// Admission gates turns (rate limit, concurrent streams per user);
 	// nil admits every turn.
 	Admission Admission
-	// ClientIP tells Handler the caller's address (for Admission); nil
-	// uses the connection's peer.
-	ClientIP func(c *fiber.Ctx) string
+	// ClassifyError tells the Server the kind of an error it did not make
+	// (a Responder's, an ActionHandler's or an Admission's own error type),
+	// for the HTTP status, the metrics' outcome label and the log level;
+	// nil (or a nil result) means internal. A *Error is always known.
+	ClassifyError func(error) *Error
 }
 
 // Server answers ChatKit requests: Process decodes, validates and
@@ -78,8 +68,7 @@ type Server struct {
 	attachments AttachmentStore
 	transcriber Transcriber
 	log         *slog.Logger
-	metrics     *metrics
-	tracer      trace.Tracer
+	obs         Observer
 	keepAlive   time.Duration
 	lockTimeout time.Duration
 	cleanup     time.Duration
@@ -87,7 +76,7 @@ type Server struct {
 	newID       func(IDKind) string
 	limits      Limits
 	admission   Admission
-	clientIP    func(c *fiber.Ctx) string
+	classifyErr func(error) *Error
 }
 
 // NewServer builds a Server.
@@ -98,25 +87,19 @@ func NewServer(opts Options) (*Server, error) {
 	if opts.Responder == nil {
 		return nil, errors.New("chatkit: Options.Responder is required")
 	}
-	m, err := newMetrics(opts.Registerer)
-	if err != nil {
-		return nil, fmt.Errorf("chatkit metrics: %w", err)
-	}
 	s := &Server{
 		store: opts.Store, responder: opts.Responder, actions: opts.ActionHandler,
 		attachments: opts.Attachments, transcriber: opts.Transcriber, log: opts.Logger,
-		metrics: m, keepAlive: opts.KeepAlive, lockTimeout: opts.LockTimeout,
+		obs: opts.Observer, keepAlive: opts.KeepAlive, lockTimeout: opts.LockTimeout,
 		cleanup: opts.CleanupTimeout, clock: NewMonotonicClock(opts.Now), newID: opts.NewID,
-		limits: opts.Limits, admission: opts.Admission, clientIP: opts.ClientIP,
+		limits: opts.Limits, admission: opts.Admission, classifyErr: opts.ClassifyError,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	tp := opts.TracerProvider
-	if tp == nil {
-		tp = otel.GetTracerProvider()
+	if s.obs == nil {
+		s.obs = nopObserver{}
 	}
-	s.tracer = tp.Tracer("github.com/taskpilotai/taskpilot/pkg/chatkit")
 	if s.lockTimeout <= 0 {
 		s.lockTimeout = 60 * time.Second
 	}
@@ -140,46 +123,41 @@ type Response struct {
 // WriteStream) rather than JSON.
 func (r *Response) Streaming() bool { return r.turn != nil }
 
-// Process handles one request body for userID. Errors are *apperr.Error
+// Process handles one request body for userID. Errors are *Error
 // (400 invalid request, 404 missing or foreign ids, 413/422 over a size
 // limit or quota, 429 refused by Admission, 501 not configured) or
 // internal failures; when a stream is returned, nothing has been written
 // yet and the turn runs inside Response.WriteStream.
 func (s *Server) Process(ctx context.Context, userID string, info RequestInfo, body []byte) (resp *Response, err error) {
 	if userID == "" {
-		return nil, apperr.Unauthorized("authentication required")
+		return nil, Errorf(KindUnauthorized, "authentication required")
 	}
 	req, derr := DecodeRequest(body)
 	typ := "invalid"
 	if req != nil {
 		typ = string(req.Type)
 	}
-	ctx, span := s.tracer.Start(ctx, "chatkit "+typ, trace.WithAttributes(
-		attribute.String("chatkit.request_type", typ)))
+	ctx = s.obs.Request(ctx, typ)
 	defer func() {
 		if resp != nil && resp.turn != nil {
-			resp.turn.span = span // ended when the stream ends
-			return
+			return // the turn reports its end when its stream ends
 		}
 		outcome := "ok"
 		if err != nil {
-			outcome = errorCode(err)
-			span.RecordError(err)
-			span.SetStatus(codes.Error, outcome)
+			outcome = s.errorCode(err)
 		}
-		s.metrics.requests.WithLabelValues(typ, outcome).Inc()
-		span.End()
+		s.obs.RequestDone(ctx, typ, RequestEnd{Outcome: outcome, Failed: err != nil, Err: err})
 	}()
 	if derr != nil {
 		var re *RequestError
 		if errors.As(derr, &re) {
-			e := apperr.Invalid("%s", re.Error())
+			e := errInvalid("%s", re.Error())
 			if re.Field != "" {
 				e.Fields = map[string]string{re.Field: re.Message}
 			}
 			return nil, e
 		}
-		return nil, apperr.Invalid("invalid request")
+		return nil, errInvalid("invalid request")
 	}
 	if err := s.limits.check(req); err != nil {
 		return nil, err
@@ -222,11 +200,11 @@ func (s *Server) Process(ctx context.Context, userID string, info RequestInfo, b
 	return &Response{JSON: data}, nil
 }
 
-func errorCode(err error) string {
-	if ae, ok := apperr.As(err); ok {
-		return ae.Code
+func (s *Server) errorCode(err error) string {
+	if e := s.classify(err); e != nil {
+		return e.Code()
 	}
-	return apperr.CodeInternal
+	return KindInternal.Code()
 }
 
 // completeInfo fills the time zone from metadata.timezone (when the header
@@ -259,13 +237,13 @@ func LoadTimeZone(name string) (*time.Location, error) {
 // notFound maps a store ErrNotFound to a 404 and wraps anything else.
 func notFound(err error, what string) error {
 	if errors.Is(err, ErrNotFound) {
-		return apperr.NotFound("%s not found", what)
+		return Errorf(KindNotFound, "%s not found", what)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
 
 func notConfigured(what string) error {
-	return apperr.New(http.StatusNotImplemented, apperr.CodeNotConfigured, what+" is not configured on this server")
+	return &Error{Kind: KindNotConfigured, Message: what + " is not configured on this server"}
 }
 
 // wireThread is the client view of a thread: server metadata stripped.
@@ -278,105 +256,11 @@ func wireThread(meta ThreadMetadata, items Page[Item]) Thread {
 }
 
 func (s *Server) processJSON(ctx context.Context, user string, req *Request) (any, error) {
-	switch p := req.Params.(type) {
-	case *ThreadIDParams:
-		if req.Type == ReqThreadsDelete {
-			return s.deleteThread(ctx, user, p.ThreadID)
-		}
-		meta, err := s.store.LoadThread(ctx, user, p.ThreadID)
-		if err != nil {
-			return nil, notFound(err, "thread")
-		}
-		items, err := s.store.ListItems(ctx, user, p.ThreadID, ListOptions{Limit: DefaultPageSize, Order: OrderAsc})
-		if err != nil {
-			return nil, notFound(err, "thread")
-		}
-		return wireThread(meta, items), nil
-	case *ListParams:
-		opts := ListOptions{Limit: p.Limit, Order: p.Order, After: p.After}
-		if req.Type == ReqItemsList {
-			if raw, ok := s.store.(RawItemLister); ok {
-				items, err := raw.ListItemsJSON(ctx, user, p.ThreadID, opts)
-				if err != nil {
-					return nil, notFound(err, "thread")
-				}
-				return items, nil
-			}
-			items, err := s.store.ListItems(ctx, user, p.ThreadID, opts)
-			if err != nil {
-				return nil, notFound(err, "thread")
-			}
-			return items, nil
-		}
-		threads, err := s.store.ListThreads(ctx, user, opts)
-		if err != nil {
-			return nil, fmt.Errorf("list threads: %w", err)
-		}
-		out := Page[Thread]{Data: make([]Thread, 0, len(threads.Data)), HasMore: threads.HasMore, After: threads.After}
-		for _, t := range threads.Data {
-			out.Data = append(out.Data, wireThread(t, Page[Item]{}))
-		}
-		return out, nil
-	case *ThreadUpdateParams:
-		meta, err := s.store.LoadThread(ctx, user, p.ThreadID)
-		if err != nil {
-			return nil, notFound(err, "thread")
-		}
-		meta.Title = strings.TrimSpace(p.Title)
-		if err := s.store.SaveThread(ctx, user, meta); err != nil {
-			return nil, notFound(err, "thread")
-		}
-		return wireThread(meta, Page[Item]{}), nil
-	case *ThreadCustomActionParams: // threads.sync_custom_action
-		return s.syncAction(ctx, user, p)
-	case *ItemFeedbackParams:
-		if _, err := s.store.LoadThread(ctx, user, p.ThreadID); err != nil {
-			return nil, notFound(err, "thread")
-		}
-		if err := s.store.SaveFeedback(ctx, user, Feedback{ThreadID: p.ThreadID, ItemIDs: p.ItemIDs, Kind: p.Kind}); err != nil {
-			return nil, feedbackErr(err)
-		}
-		return struct{}{}, nil
-	case *AttachmentCreateParams:
-		if s.attachments == nil {
-			return nil, notConfigured("file upload")
-		}
-		a, err := s.attachments.CreateAttachment(ctx, user, *p)
-		if err != nil {
-			return nil, fmt.Errorf("create attachment: %w", err)
-		}
-		if err := s.store.SaveAttachment(ctx, user, a); err != nil {
-			return nil, fmt.Errorf("save attachment: %w", err)
-		}
-		return a.Public(), nil
-	case *AttachmentDeleteParams:
-		if _, err := s.store.LoadAttachment(ctx, user, p.AttachmentID); err != nil {
-			return nil, notFound(err, "attachment")
-		}
-		if s.attachments != nil {
-			if err := s.attachments.DeleteAttachment(ctx, user, p.AttachmentID); err != nil {
-				return nil, fmt.Errorf("delete attachment bytes: %w", err)
-			}
-		}
-		if err := s.store.DeleteAttachment(ctx, user, p.AttachmentID); err != nil {
-			return nil, notFound(err, "attachment")
-		}
-		return struct{}{}, nil
-	case *InputTranscribeParams:
-		if s.transcriber == nil {
-			return nil, notConfigured("dictation (input.transcribe)")
-		}
-		audio, err := base64.StdEncoding.DecodeString(p.AudioBase64)
-		if err != nil {
-			return nil, apperr.Invalid("params.audio_base64: not valid base64")
-		}
-		text, err := s.transcriber.Transcribe(ctx, audio, p.MimeType)
-		if err != nil {
-			return nil, fmt.Errorf("transcribe: %w", err)
-		}
-		return TranscriptionResult{Text: text}, nil
+	h := handlers[req.Type]
+	if h == nil || h.respond == nil {
+		return nil, errInvalid("unsupported request type %q", req.Type)
 	}
-	return nil, apperr.Invalid("unsupported request type %q", req.Type)
+	return h.respond(s, ctx, user, req)
 }
 
 // deleteThread deletes a thread, then the bytes of the attachments its
@@ -425,7 +309,7 @@ func (s *Server) loadSender(ctx context.Context, user, threadID, itemID string) 
 	}
 	w, ok := it.(*WidgetItem)
 	if !ok {
-		return nil, apperr.Invalid("params.item_id: item %s is not a widget", itemID)
+		return nil, errInvalid("params.item_id: item %s is not a widget", itemID)
 	}
 	return w, nil
 }
@@ -449,7 +333,7 @@ func (s *Server) syncAction(ctx context.Context, user string, p *ThreadCustomAct
 	if err != nil {
 		var se *StreamError
 		if errors.As(err, &se) && se.Code == ErrorCodeCustom {
-			return nil, apperr.Invalid("%s", se.Message)
+			return nil, errInvalid("%s", se.Message)
 		}
 		return nil, fmt.Errorf("sync action %q: %w", action.Type, err)
 	}

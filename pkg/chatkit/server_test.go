@@ -12,18 +12,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
-	"github.com/taskpilotai/taskpilot/pkg/auth"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit/chatkittest"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit/memstore"
-	"github.com/taskpilotai/taskpilot/pkg/httpserver"
 )
 
 const testUserHeader = "X-Test-User"
@@ -32,19 +26,17 @@ type fixture struct {
 	store *memstore.Store
 	srv   *chatkit.Server
 	url   string
-	reg   *prometheus.Registry
-	spans *tracetest.SpanRecorder
+	obs   *chatkittest.Observer
 }
 
 // newFixture serves a Server on 127.0.0.1:0 behind a test middleware that
 // authenticates the user named in X-Test-User.
 func newFixture(t *testing.T, responder chatkit.Responder, mutate func(*chatkit.Options)) *fixture {
 	t.Helper()
-	f := &fixture{store: memstore.New(), reg: prometheus.NewRegistry(), spans: tracetest.NewSpanRecorder()}
+	f := &fixture{store: memstore.New(), obs: &chatkittest.Observer{}}
 	opts := chatkit.Options{
-		Store: f.store, Responder: responder, Registerer: f.reg,
-		TracerProvider: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(f.spans)),
-		Logger:         slog.New(slog.DiscardHandler),
+		Store: f.store, Responder: responder, Observer: f.obs,
+		Logger: slog.New(slog.DiscardHandler),
 	}
 	if mutate != nil {
 		mutate(&opts)
@@ -52,19 +44,17 @@ func newFixture(t *testing.T, responder chatkit.Responder, mutate func(*chatkit.
 	srv, err := chatkit.NewServer(opts)
 	require.NoError(t, err)
 	f.srv = srv
-	app := fiber.New(fiber.Config{BodyLimit: 64 << 10, DisableStartupMessage: true,
-		ErrorHandler: httpserver.ErrorHandler(slog.New(slog.DiscardHandler))})
-	app.Use(func(c *fiber.Ctx) error {
-		if u := c.Get(testUserHeader); u != "" {
-			c.SetUserContext(auth.WithUser(c.UserContext(), strings.Clone(u)))
-		}
-		return c.Next()
-	})
-	app.Post("/api/v1/chatkit", srv.Handler())
+	h := srv.Handler(chatkit.HandlerOptions{MaxBodyBytes: 64 << 10,
+		Authenticate: func(r *http.Request) (string, error) { return r.Header.Get(testUserHeader), nil }})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	go func() { _ = app.Listener(ln) }()
-	t.Cleanup(func() { _ = app.ShutdownWithTimeout(5 * time.Second) })
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(ctx) // lets a request a test left running finish
+	})
 	f.url = "http://" + ln.Addr().String() + "/api/v1/chatkit"
 	return f
 }

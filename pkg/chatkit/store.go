@@ -9,7 +9,7 @@ import (
 // ErrNotFound is returned (wrapped) by a Store for a thread, item or
 // attachment that does not exist or belongs to another user: the two cases
 // are indistinguishable. Test with errors.Is(err, ErrNotFound). The Server
-// maps it to a 404 (apperr.NotFound).
+// maps it to a 404 (KindNotFound).
 var ErrNotFound = errors.New("chatkit: not found")
 
 // ListOptions selects one page of threads or items.

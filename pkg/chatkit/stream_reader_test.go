@@ -9,10 +9,10 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
+	"github.com/taskpilotai/taskpilot/pkg/chatkit/chatkittest"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit/memstore"
 )
 
@@ -39,7 +39,7 @@ func TestReaderCoalescesQueuedEvents(t *testing.T) {
 		return err
 	})
 	srv, err := chatkit.NewServer(chatkit.Options{Store: memstore.New(), Responder: responder,
-		Registerer: prometheus.NewRegistry(), Logger: slog.New(slog.DiscardHandler)})
+		Observer: &chatkittest.Observer{}, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	body := `{"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":"hi"}],"attachments":[],"inference_options":{}}}}`
 	resp, err := srv.Process(context.Background(), "u1", chatkit.RequestInfo{}, []byte(body))

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -182,7 +180,7 @@ func TestDisconnectMidStream(t *testing.T) {
 		page, err := f.store.ListItems(ctx, "alice", threadID, chatkit.ListOptions{Limit: 1, IncludeHidden: true})
 		return err == nil && len(page.Data) == 1 && page.Data[0].ItemType() == chatkit.ItemSDKHiddenContext
 	})
-	waitFor(t, func() bool { return testutil.ToFloat64(metricGauge(t, f)) == 0 })
+	waitFor(t, func() bool { return float64(f.obs.ActiveStreams()) == 0 })
 
 	items := listItems(t, f, "alice", threadID, map[string]any{"order": "asc"})
 	require.Equal(t, []string{"user_message", "assistant_message", "user_message", "assistant_message"}, itemTypes(items.Data))
@@ -195,7 +193,7 @@ func TestDisconnectMidStream(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, all.Data, 5)
 	assert.Equal(t, chatkit.CancelledContent, all.Data[4].(*chatkit.SDKHiddenContextItem).Content)
-	assert.Equal(t, 1.0, testutil.ToFloat64(metricRequests(t, f, "threads.add_user_message", "cancelled")))
+	assert.Equal(t, 1.0, float64(f.obs.Requests("threads.add_user_message", "cancelled")))
 
 	// The next turn works and sees the cancellation note in its history.
 	res := f.ok(t, "alice", chatkit.ReqThreadsAddUserMessage, map[string]any{"thread_id": threadID, "input": chatkittest.Input("again")})
@@ -276,38 +274,35 @@ func TestBusyThreadGetsErrorEvent(t *testing.T) {
 	res := f.ok(t, "alice", chatkit.ReqThreadsAddUserMessage, map[string]any{"thread_id": threadID, "input": chatkittest.Input("second")})
 	require.Equal(t, []string{"error"}, res.Types())
 	assert.Equal(t, `{"type":"error","code":"custom","message":"`+chatkit.BusyMessage+`","allow_retry":false}`, string(res.Frames[0]))
-	assert.Equal(t, 1.0, testutil.ToFloat64(metricRequests(t, f, "threads.add_user_message", "busy")))
+	assert.Equal(t, 1.0, float64(f.obs.Requests("threads.add_user_message", "busy")))
 }
 
-func TestMetricsAndSpans(t *testing.T) {
+// The Observer hears of every request with its outcome, of each stream and
+// of each event sent; a turn ends with its thread.
+func TestObserver(t *testing.T) {
 	f := newFixture(t, chatkit.EchoResponder{}, nil)
-	createThread(t, f, "alice", "hello there")
+	threadID, _ := createThread(t, f, "alice", "hello there")
 	f.do(t, "alice", chatkit.ReqThreadsGetByID, map[string]any{"thread_id": "thr_missing"})
-	waitFor(t, func() bool { return testutil.ToFloat64(metricRequests(t, f, "threads.create", "ok")) == 1 })
-	assert.Equal(t, 1.0, testutil.ToFloat64(metricRequests(t, f, "threads.get_by_id", "not_found")))
-	assert.Equal(t, 0.0, testutil.ToFloat64(metricGauge(t, f)))
-	n, err := testutil.GatherAndCount(f.reg, "taskpilot_chatkit_events_sent_total", "taskpilot_chatkit_turn_duration_seconds")
-	require.NoError(t, err)
-	assert.GreaterOrEqual(t, n, 5)
-	names := map[string]string{}
-	for _, s := range f.spans.Ended() {
-		for _, a := range s.Attributes() {
-			if a.Key == "chatkit.request_type" {
-				names[s.Name()] = a.Value.AsString()
-			}
+	waitFor(t, func() bool { return f.obs.Requests("threads.create", "ok") == 1 })
+	assert.Equal(t, 1, f.obs.Requests("threads.get_by_id", "not_found"))
+	assert.Equal(t, 0, f.obs.ActiveStreams())
+	assert.GreaterOrEqual(t, f.obs.Events(""), 5)
+	assert.Equal(t, 1, f.obs.Events("thread.created"))
+	var types []string
+	for _, e := range f.obs.Ended() {
+		types = append(types, e.Type)
+		switch e.Type {
+		case "threads.create":
+			assert.True(t, e.Turn)
+			assert.Equal(t, threadID, e.ThreadID)
+			assert.False(t, e.Failed)
+		case "threads.get_by_id":
+			assert.False(t, e.Turn)
+			assert.True(t, e.Failed)
+			ce, ok := chatkit.AsError(e.Err)
+			require.True(t, ok, "%v", e.Err)
+			assert.Equal(t, chatkit.KindNotFound, ce.Kind)
 		}
 	}
-	assert.Equal(t, map[string]string{"chatkit threads.create": "threads.create", "chatkit threads.get_by_id": "threads.get_by_id"}, names)
+	assert.ElementsMatch(t, []string{"threads.create", "threads.get_by_id"}, types)
 }
-
-func metricRequests(t *testing.T, f *fixture, typ, outcome string) prometheusCollector {
-	t.Helper()
-	return f.srv.RequestsCounter(typ, outcome)
-}
-
-func metricGauge(t *testing.T, f *fixture) prometheusCollector {
-	t.Helper()
-	return f.srv.ActiveStreamsGauge()
-}
-
-type prometheusCollector = prometheus.Collector

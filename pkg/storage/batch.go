@@ -22,7 +22,7 @@ import (
 // Two kinds of writes share the one queue (FIFO: the order the callers
 // arrived in is the order they run in):
 //
-//   - a single statement (execWrite, the chat store). A statement that fails a
+//   - a single statement (ExecWrite, the chat store). A statement that fails a
 //     constraint (a foreign key: the thread is gone) is undone on its own by
 //     SQLite and the transaction goes on.
 //   - a job (WriteTx): a function running several statements. It runs inside
@@ -460,10 +460,10 @@ func isConstraint(err error) bool {
 	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
 }
 
-// execWrite runs a single-statement write: through the group commit on
+// ExecWrite runs a single-statement write: through the group commit on
 // SQLite, directly on PostgreSQL. It returns the rows affected. Never call
 // it inside a WithTx callback (the writer connection is taken).
-func (db *DB) execWrite(ctx context.Context, query string, args ...any) (int64, error) {
+func (db *DB) ExecWrite(ctx context.Context, query string, args ...any) (int64, error) {
 	if inJob(ctx) {
 		return 0, errNestedWrite
 	}

@@ -1,8 +1,5 @@
 package storage
 
-// LockKey exposes the advisory lock key of a (user, thread) for tests.
-func LockKey(userID, threadID string) int64 { return lockKey(userID + "\x00" + threadID) }
-
 // QueuedWrites returns how many writes wait for the SQLite group commit (0
 // on PostgreSQL), so tests can line writes up behind a job that holds the
 // writer.

@@ -10,25 +10,24 @@ import (
 	"time"
 )
 
-// LockThread implements chatkit.Store. On PostgreSQL it takes a session
-// advisory lock keyed by a 64-bit hash of (user, thread) on a connection of
-// the lock pool, so it excludes every replica sharing the database, and a
-// crashed holder's lock dies with its connection. On SQLite (one process
-// owns the file) it is an in-process lock. The thread need not exist.
-func (s *ChatStore) LockThread(ctx context.Context, userID, threadID string) (unlock func(), err error) {
-	ctx, done := s.db.Observe(ctx, storeName, "lock_thread")
-	defer func() { done(err) }()
-	key := userID + "\x00" + threadID
-	if s.db.Dialect == Postgres {
-		return s.db.advisoryLock(ctx, lockKey(key))
+// Lock takes the lock called name until the returned func runs (it may run
+// more than once). On PostgreSQL it is a session advisory lock keyed by
+// LockKey(name) on a connection of the lock pool, so it excludes every
+// replica sharing the database, and a crashed holder's lock dies with its
+// connection. On SQLite (one process owns the file) it is an in-process
+// lock. Waiting ends with ctx.
+func (db *DB) Lock(ctx context.Context, name string) (unlock func(), err error) {
+	if db.Dialect == Postgres {
+		return db.advisoryLock(ctx, LockKey(name))
 	}
-	return s.locks.lock(ctx, key)
+	return db.named.lock(ctx, name)
 }
 
-// lockKey hashes a lock name to the bigint pg_advisory_lock takes.
-func lockKey(name string) int64 {
+// LockKey hashes a lock name to the bigint pg_advisory_lock takes (FNV-1a,
+// 64 bits).
+func LockKey(name string) int64 {
 	h := fnv.New64a()
-	_, _ = h.Write([]byte("taskpilot.thread\x00" + name))
+	_, _ = h.Write([]byte(name))
 	return int64(h.Sum64()) //nolint:gosec // a hash: wrap-around is intended
 }
 
@@ -66,23 +65,26 @@ func discard(conn *sql.Conn) {
 	_ = conn.Close()
 }
 
-// threadLocks is an in-process lock per key; entries are dropped when no one
+// namedLocks is an in-process lock per key; entries are dropped when no one
 // holds or waits for them.
-type threadLocks struct {
+type namedLocks struct {
 	mu   sync.Mutex
-	held map[string]*threadLock
+	held map[string]*namedLock
 }
 
-type threadLock struct {
+type namedLock struct {
 	ch   chan struct{} // capacity 1: full while held
 	refs int           // holders + waiters
 }
 
-func (l *threadLocks) lock(ctx context.Context, key string) (func(), error) {
+func (l *namedLocks) lock(ctx context.Context, key string) (func(), error) {
 	l.mu.Lock()
+	if l.held == nil {
+		l.held = map[string]*namedLock{}
+	}
 	e := l.held[key]
 	if e == nil {
-		e = &threadLock{ch: make(chan struct{}, 1)}
+		e = &namedLock{ch: make(chan struct{}, 1)}
 		l.held[key] = e
 	}
 	e.refs++

@@ -13,7 +13,6 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/taskpilotai/taskpilot/pkg/apperr"
-	"github.com/taskpilotai/taskpilot/pkg/chatkit"
 )
 
 // Rebind turns `?` placeholders into `$1..$n` on PostgreSQL and returns the
@@ -135,10 +134,15 @@ func IsForeignKeyViolation(err error) bool {
 	return false
 }
 
-// IsNotFound reports whether err is sql.ErrNoRows, chatkit.ErrNotFound or an
+// ErrNotFound is what a store built on this package matches (errors.Is) for
+// a row that does not exist, so that Observe counts it as an answer, not a
+// failure. The chat store's errors match both it and chatkit.ErrNotFound.
+var ErrNotFound = errors.New("storage: not found")
+
+// IsNotFound reports whether err is sql.ErrNoRows, ErrNotFound or an
 // apperr not_found.
 func IsNotFound(err error) bool {
-	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, chatkit.ErrNotFound) {
+	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, ErrNotFound) {
 		return true
 	}
 	if e, ok := apperr.As(err); ok {

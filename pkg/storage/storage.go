@@ -1,7 +1,10 @@
 // Package storage opens the relational store shared by the chat and task
 // stores: embedded SQLite (modernc.org/sqlite, WAL, one file) or PostgreSQL
 // (pgx v5), with the schema migrations embedded per dialect and applied at
-// start-up (goose). It also holds the SQL implementation of chatkit.Store.
+// start-up (goose), the SQLite group commit (WriteTx, ExecWrite), the
+// statement cache, transactions and named locks (Lock). It knows nothing of
+// the domains: the chat store (pkg/chatstore) and the task store
+// (pkg/tasks) are built on it.
 //
 // One SQL text serves both dialects: write `?` placeholders and pass the query
 // through (*DB).Rebind, which turns them into `$1..$n` on PostgreSQL.
@@ -59,6 +62,8 @@ type DB struct {
 	path string
 	// batch group-commits single-statement writes (SQLite only; batch.go).
 	batch *batcher
+	// named holds the in-process locks of Lock (SQLite).
+	named namedLocks
 
 	inst *instrumentation
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/taskpilotai/taskpilot/pkg/chatkit"
 	"github.com/taskpilotai/taskpilot/pkg/storage"
 	"github.com/taskpilotai/taskpilot/pkg/storage/storagetest"
 )
@@ -30,6 +29,14 @@ func kvTable(t *testing.T, db *storage.DB) {
 
 func put(ctx context.Context, db *storage.DB, tx storage.Tx, k string, v int) error {
 	_, err := tx.ExecContext(ctx, db.Rebind(`INSERT INTO batch_kv (k, v) VALUES (?, ?)`), k, v)
+	return err
+}
+
+// execPut writes k through ExecWrite: a single statement, group-committed
+// on SQLite (the path the chat store's writes take). A negative v fails the
+// table's CHECK.
+func execPut(ctx context.Context, db *storage.DB, k string, v int) error {
+	_, err := db.ExecWrite(ctx, db.Rebind(`INSERT INTO batch_kv (k, v) VALUES (?, ?)`), k, v)
 	return err
 }
 
@@ -222,8 +229,6 @@ func TestWriteTxFailingJobsFailAlone(t *testing.T) {
 			each(t, func(t *testing.T, db *storage.DB) {
 				ctx := t.Context()
 				kvTable(t, db)
-				chat := storage.NewChatStore(db)
-				require.NoError(t, chat.SaveThread(ctx, "u1", chatkit.ThreadMetadata{ID: "thr_ok", CreatedAt: t0}))
 				ok := func(t *testing.T, err error) { assert.NoError(t, err) }
 				var panicked any
 				failures := rd.failures(db, &panicked)
@@ -239,15 +244,14 @@ func TestWriteTxFailingJobsFailAlone(t *testing.T) {
 						})
 					}, ok})
 					want = append(want, fmt.Sprintf("good-%d-a", i), fmt.Sprintf("good-%d-b", i))
-					cases = append(cases, writeCase{fmt.Sprintf("item %d", i), func() error {
-						return chat.AddItem(ctx, "u1", "thr_ok", &chatkit.AssistantMessageItem{
-							ItemBase: chatkit.ItemBase{ID: fmt.Sprintf("msg_%d", i), ThreadID: "thr_ok", CreatedAt: t0}})
+					cases = append(cases, writeCase{fmt.Sprintf("statement %d", i), func() error {
+						return execPut(ctx, db, fmt.Sprintf("stmt-%d", i), i)
 					}, ok})
+					want = append(want, fmt.Sprintf("stmt-%d", i))
 					if i == 1 {
-						cases = append(cases, writeCase{"item of a missing thread", func() error {
-							return chat.AddItem(ctx, "u1", "thr_missing", &chatkit.AssistantMessageItem{
-								ItemBase: chatkit.ItemBase{ID: "msg_lost", ThreadID: "thr_missing", CreatedAt: t0}})
-						}, func(t *testing.T, err error) { assert.ErrorIs(t, err, chatkit.ErrNotFound) }})
+						cases = append(cases, writeCase{"failing statement", func() error {
+							return execPut(ctx, db, "stmt-lost", -1)
+						}, func(t *testing.T, err error) { assert.Error(t, err) }})
 					}
 					if i == 2 {
 						cases = append(cases, failures...) // in the middle of the batch
@@ -263,9 +267,6 @@ func TestWriteTxFailingJobsFailAlone(t *testing.T) {
 				}
 				slices.Sort(want)
 				assert.Equal(t, want, kvKeys(t, db), "the failed jobs' writes are undone, every other one is kept once")
-				page, err := chat.ListItems(ctx, "u1", "thr_ok", chatkit.ListOptions{Limit: 50})
-				require.NoError(t, err)
-				assert.Len(t, page.Data, 6)
 			})
 		})
 	}
@@ -361,9 +362,7 @@ func TestWriteTxCancelledCallers(t *testing.T) {
 func TestWritesRunInArrivalOrder(t *testing.T) {
 	db := storagetest.SQLite(t)
 	kvTable(t, db)
-	chat := storage.NewChatStore(db)
 	ctx := t.Context()
-	require.NoError(t, chat.SaveThread(ctx, "u1", chatkit.ThreadMetadata{ID: "thr_1", CreatedAt: t0}))
 	release := holdWriter(t, db)
 	const n = 20
 	var wg sync.WaitGroup
@@ -372,14 +371,12 @@ func TestWritesRunInArrivalOrder(t *testing.T) {
 		id := fmt.Sprintf("msg_%02d", i)
 		if i%2 == 0 {
 			wg.Go(func() {
-				errs[i] = chat.AddItem(ctx, "u1", "thr_1", &chatkit.EndOfTurnItem{ItemBase: chatkit.ItemBase{ID: id, ThreadID: "thr_1", CreatedAt: t0}})
+				errs[i] = execPut(ctx, db, id, i)
 			})
 		} else {
 			wg.Go(func() {
 				errs[i] = db.WriteTx(ctx, func(ctx context.Context, tx storage.Tx) error {
-					_, err := tx.ExecContext(ctx, `INSERT INTO chat_items (user_id, id, thread_id, type, hidden, created_at, payload)
-VALUES ('u1', ?, 'thr_1', 'end_of_turn', 1, ?, '{}')`, id, t0.UnixMicro())
-					return err
+					return put(ctx, db, tx, id, i)
 				})
 			})
 		}
@@ -390,7 +387,7 @@ VALUES ('u1', ?, 'thr_1', 'end_of_turn', 1, ?, '{}')`, id, t0.UnixMicro())
 	for i, err := range errs {
 		require.NoError(t, err, "write %d", i)
 	}
-	rows, err := db.Read.QueryContext(ctx, `SELECT id FROM chat_items ORDER BY seq`)
+	rows, err := db.Read.QueryContext(ctx, `SELECT k FROM batch_kv WHERE k <> 'holder' ORDER BY rowid`)
 	require.NoError(t, err)
 	defer func() { _ = rows.Close() }()
 	var got []string
@@ -412,12 +409,11 @@ VALUES ('u1', ?, 'thr_1', 'end_of_turn', 1, ?, '{}')`, id, t0.UnixMicro())
 func TestWriteInsideAJobFails(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		kvTable(t, db)
-		chat := storage.NewChatStore(db)
 		ctx := t.Context()
 		var nested, item error
 		err := db.WriteTx(ctx, func(ctx context.Context, tx storage.Tx) error {
 			nested = db.WriteTx(ctx, func(ctx context.Context, tx storage.Tx) error { return put(ctx, db, tx, "nested", 1) })
-			item = chat.SaveThread(ctx, "u1", chatkit.ThreadMetadata{ID: "thr_nested", CreatedAt: t0})
+			item = execPut(ctx, db, "statement", 1)
 			return put(ctx, db, tx, "outer", 1)
 		})
 		require.NoError(t, err)
@@ -451,9 +447,7 @@ func TestAcknowledgedWritesSurviveACrash(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "live.db")
 	db := storagetest.SQLiteAt(t, path)
 	kvTable(t, db)
-	chat := storage.NewChatStore(db)
 	ctx := t.Context()
-	require.NoError(t, chat.SaveThread(ctx, "u1", chatkit.ThreadMetadata{ID: "thr_1", CreatedAt: t0}))
 	const writers, each = 16, 25
 	var wg sync.WaitGroup
 	var acked atomic.Int64
@@ -466,8 +460,7 @@ func TestAcknowledgedWritesSurviveACrash(t *testing.T) {
 						return put(ctx, db, tx, fmt.Sprintf("k-%02d-%02d", w, i), i)
 					})
 				} else {
-					err = chat.AddItem(ctx, "u1", "thr_1", &chatkit.EndOfTurnItem{ItemBase: chatkit.ItemBase{
-						ID: fmt.Sprintf("msg_%02d_%02d", w, i), ThreadID: "thr_1", CreatedAt: t0}})
+					err = execPut(ctx, db, fmt.Sprintf("s-%02d-%02d", w, i), i)
 				}
 				if !assert.NoError(t, err) {
 					return
@@ -480,8 +473,14 @@ func TestAcknowledgedWritesSurviveACrash(t *testing.T) {
 	require.Equal(t, int64(writers*each), acked.Load())
 
 	crashed := storagetest.SQLiteAt(t, storagetest.CrashCopy(t, path))
-	assert.Len(t, kvKeys(t, crashed), writers*(each+1)/2)
-	var items int
-	require.NoError(t, crashed.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM chat_items`).Scan(&items))
-	assert.Equal(t, writers*(each/2), items)
+	var jobs, stmts int
+	for _, k := range kvKeys(t, crashed) {
+		if strings.HasPrefix(k, "k-") {
+			jobs++
+		} else if strings.HasPrefix(k, "s-") {
+			stmts++
+		}
+	}
+	assert.Equal(t, writers*(each+1)/2, jobs, "every acknowledged WriteTx job")
+	assert.Equal(t, writers*(each/2), stmts, "every acknowledged single statement")
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
+	"github.com/taskpilotai/taskpilot/pkg/chatstore"
 	"github.com/taskpilotai/taskpilot/pkg/storage"
 	"github.com/taskpilotai/taskpilot/pkg/storage/storagetest"
 	"github.com/taskpilotai/taskpilot/pkg/tasks"
@@ -164,7 +165,7 @@ func TestStoreCreatesSurviveACrash(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "live.db")
 	db := storagetest.SQLiteAt(t, path)
 	store := tasks.NewSQLStore(db)
-	chat := storage.NewChatStore(db)
+	chat := chatstore.New(db)
 	ctx := t.Context()
 	const users, perUser = 16, 12
 	var wg sync.WaitGroup

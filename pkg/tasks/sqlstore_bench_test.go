@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
-	"github.com/taskpilotai/taskpilot/pkg/storage"
+	"github.com/taskpilotai/taskpilot/pkg/chatstore"
 	"github.com/taskpilotai/taskpilot/pkg/storage/storagetest"
 	"github.com/taskpilotai/taskpilot/pkg/tasks"
 )
@@ -82,7 +82,7 @@ func BenchmarkSQLStoreCreateParallel(b *testing.B) {
 func BenchmarkSQLStoreTurnWritesParallel(b *testing.B) {
 	db := storagetest.SQLite(b)
 	store := tasks.NewSQLStore(db)
-	chat := storage.NewChatStore(db)
+	chat := chatstore.New(db)
 	due := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
 	start := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	var next, turns atomic.Int64

@@ -34,7 +34,7 @@ require (
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	github.com/prometheus/client_model v0.6.3 // indirect
 	github.com/prometheus/common v0.72.0 // indirect
-	github.com/prometheus/procfs v0.22.0 // indirect
+	github.com/prometheus/procfs v0.23.0 // indirect
 	github.com/redis/go-redis/v9 v9.23.0 // indirect
 	github.com/rivo/uniseg v0.2.0 // indirect
 	github.com/teambition/rrule-go v1.8.2 // indirect
@@ -69,3 +69,5 @@ require (
 )
 
 replace github.com/taskpilotai/taskpilot/pkg => ../../pkg
+
+replace github.com/taskpilotai/taskpilot/pkg/chatkit => ../../pkg/chatkit

@@ -27,6 +27,7 @@ import (
 	"github.com/taskpilotai/taskpilot/pkg/auth"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit/chatkittest"
+	"github.com/taskpilotai/taskpilot/pkg/chatstore"
 	"github.com/taskpilotai/taskpilot/pkg/config"
 	"github.com/taskpilotai/taskpilot/pkg/storage"
 	"github.com/taskpilotai/taskpilot/pkg/storage/storagetest"
@@ -467,7 +468,7 @@ func feedbackIn(t *testing.T, dbURL, userID, threadID string) map[string]string 
 	db, err := storage.Open(ctx, dbURL)
 	require.NoError(t, err)
 	defer db.Close()
-	fb, err := storage.NewChatStore(db).Feedback(ctx, userID, threadID)
+	fb, err := chatstore.New(db).Feedback(ctx, userID, threadID)
 	require.NoError(t, err)
 	return fb
 }

@@ -12,6 +12,8 @@ require (
 	modernc.org/sqlite v1.62.0
 )
 
+require github.com/teambition/rrule-go v1.8.2 // indirect
+
 require (
 	github.com/AlekSi/pointer v1.0.0 // indirect
 	github.com/MicahParks/jwkset v0.11.4 // indirect
@@ -56,6 +58,7 @@ require (
 	github.com/segmentio/asm v1.2.1 // indirect
 	github.com/segmentio/encoding v0.5.4 // indirect
 	github.com/sethvargo/go-retry v0.5.0 // indirect
+	github.com/taskpilotai/taskpilot/pkg/chatkit v0.0.0
 	github.com/tidwall/gjson v1.20.0 // indirect
 	github.com/tidwall/match v1.1.1 // indirect
 	github.com/tidwall/pretty v1.2.1 // indirect
@@ -93,6 +96,7 @@ require (
 
 replace (
 	github.com/taskpilotai/taskpilot/pkg => ../../pkg
+	github.com/taskpilotai/taskpilot/pkg/chatkit => ../../pkg/chatkit
 	github.com/taskpilotai/taskpilot/services/chat-service => ../../services/chat-service
 	github.com/taskpilotai/taskpilot/services/session-service => ../../services/session-service
 )

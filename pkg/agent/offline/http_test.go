@@ -20,6 +20,7 @@ import (
 	"github.com/taskpilotai/taskpilot/pkg/agent/offline"
 	"github.com/taskpilotai/taskpilot/pkg/agent/widgets"
 	"github.com/taskpilotai/taskpilot/pkg/auth"
+	"github.com/taskpilotai/taskpilot/pkg/chatfiber"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit/chatkittest"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit/memstore"
@@ -60,7 +61,7 @@ func newHTTPEnv(tb testing.TB, zone string) *httpEnv {
 		}
 		return c.Next()
 	})
-	app.Post("/api/v1/chatkit", server.Handler())
+	app.Post("/api/v1/chatkit", chatfiber.Handler(server, chatfiber.Options{}))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(tb, err)
 	go func() { _ = app.Listener(ln) }()

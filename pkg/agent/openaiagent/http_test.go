@@ -19,6 +19,7 @@ import (
 	"github.com/taskpilotai/taskpilot/pkg/agent/openaiagent/fakeopenai"
 	"github.com/taskpilotai/taskpilot/pkg/agent/widgets"
 	"github.com/taskpilotai/taskpilot/pkg/auth"
+	"github.com/taskpilotai/taskpilot/pkg/chatfiber"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit/chatkittest"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit/memstore"
@@ -43,7 +44,7 @@ func serveChatKit(t *testing.T, agent chatkit.Responder, actions chatkit.ActionH
 		}
 		return c.Next()
 	})
-	app.Post("/api/v1/chatkit", srv.Handler())
+	app.Post("/api/v1/chatkit", chatfiber.Handler(srv, chatfiber.Options{}))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	go func() { _ = app.Listener(ln) }()

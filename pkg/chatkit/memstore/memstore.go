@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
-	"github.com/taskpilotai/taskpilot/pkg/textcheck"
 )
 
 // Store is an in-memory chatkit.Store. The zero value is not usable; call New.
@@ -92,10 +91,10 @@ func (s *Store) thread(user, id string) *thread {
 func (s *Store) SaveThread(_ context.Context, user string, meta chatkit.ThreadMetadata) error {
 	// The input-hygiene rule every store keeps (textcheck): the same 400
 	// as the SQL stores.
-	if err := textcheck.Check("id", meta.ID); err != nil {
+	if err := chatkit.CheckText("id", meta.ID); err != nil {
 		return fmt.Errorf("save thread: %w", err)
 	}
-	if err := textcheck.Check("title", meta.Title); err != nil {
+	if err := chatkit.CheckText("title", meta.Title); err != nil {
 		return fmt.Errorf("save thread: %w", err)
 	}
 	meta = meta.Clone()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/taskpilotai/taskpilot/pkg/auth"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
+	"github.com/taskpilotai/taskpilot/pkg/chatstore"
 	"github.com/taskpilotai/taskpilot/pkg/config"
 	"github.com/taskpilotai/taskpilot/pkg/ratelimit"
 	"github.com/taskpilotai/taskpilot/pkg/storage"
@@ -74,7 +75,7 @@ func Build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pro
 		return fail(fmt.Errorf("assistant: %w", err))
 	}
 	svc, err = New(Deps{
-		Store:          storage.NewChatStore(db),
+		Store:          chatstore.New(db),
 		Responder:      responder,
 		ActionHandler:  actions,
 		Auth:           auth.RequireUser(kit.Authenticator),

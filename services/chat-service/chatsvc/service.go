@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/taskpilotai/taskpilot/pkg/chatfiber"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
 	"github.com/taskpilotai/taskpilot/pkg/tasks"
 	"github.com/taskpilotai/taskpilot/services/chat-service/internal/mcpapi"
@@ -65,6 +66,7 @@ type Deps struct {
 // Service is chat-service's HTTP surface.
 type Service struct {
 	chat  *chatkit.Server
+	ip    func(c *fiber.Ctx) string
 	auth  fiber.Handler
 	tasks *taskapi.Handlers
 	mcp   *mcpapi.Handler
@@ -76,16 +78,20 @@ func New(d Deps) (*Service, error) {
 	if d.Auth == nil {
 		return nil, errors.New("chatsvc: Deps.Auth is required")
 	}
+	obs, err := chatfiber.NewObserver(d.Registerer, d.TracerProvider)
+	if err != nil {
+		return nil, fmt.Errorf("chatsvc: %w", err)
+	}
 	chat, err := chatkit.NewServer(chatkit.Options{
 		Store: d.Store, Responder: d.Responder, ActionHandler: d.ActionHandler,
 		Attachments: d.Attachments, Transcriber: d.Transcriber, Logger: d.Logger,
-		Registerer: d.Registerer, TracerProvider: d.TracerProvider, KeepAlive: d.KeepAlive,
-		Limits: d.Limits, Admission: d.Admission, ClientIP: d.ClientIP,
+		Observer: obs, KeepAlive: d.KeepAlive,
+		Limits: d.Limits, Admission: d.Admission, ClassifyError: chatfiber.ClassifyError,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("chatsvc: %w", err)
 	}
-	s := &Service{chat: chat, auth: d.Auth, ready: d.Ready}
+	s := &Service{chat: chat, ip: d.ClientIP, auth: d.Auth, ready: d.Ready}
 	if d.Tasks != nil {
 		s.tasks = taskapi.New(d.Tasks)
 	}
@@ -101,7 +107,7 @@ func New(d Deps) (*Service, error) {
 // when configured, /api/v1/tasks and /api/v1/mcp, all authenticated.
 func (s *Service) Routes(r fiber.Router) {
 	api := r.Group(APIPrefix, s.auth)
-	api.Post("/chatkit", s.chat.Handler())
+	api.Post("/chatkit", chatfiber.Handler(s.chat, chatfiber.Options{ClientIP: s.ip}))
 	if s.tasks != nil {
 		s.tasks.Routes(api)
 	}

@@ -1,4 +1,7 @@
-package storage
+// Package chatstore is the SQL chatkit.Store (SQLite and PostgreSQL), built
+// on pkg/storage (connections, migrations, the group commit, locks) the way
+// the task SQL store in pkg/tasks is.
+package chatstore
 
 import (
 	"context"
@@ -10,34 +13,57 @@ import (
 	"time"
 
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
-	"github.com/taskpilotai/taskpilot/pkg/textcheck"
+	"github.com/taskpilotai/taskpilot/pkg/storage"
 )
 
-// ChatStore is the SQL chatkit.Store (SQLite and PostgreSQL). Every query is
+// Store is the SQL chatkit.Store (SQLite and PostgreSQL). Every query is
 // scoped by the user id; another user's thread, item or attachment answers
 // chatkit.ErrNotFound exactly like a missing one. Pages are keyset queries on
 // (created_at, seq) over an index that starts with (user_id, thread_id), so
 // listing a page costs the same on a 100k-item thread as on a small one.
-type ChatStore struct {
-	db    *DB
-	locks threadLocks // SQLite only
+type Store struct {
+	db *storage.DB
 }
 
 var (
-	_ chatkit.Store         = (*ChatStore)(nil)
-	_ chatkit.RawItemLister = (*ChatStore)(nil)
+	_ chatkit.Store         = (*Store)(nil)
+	_ chatkit.RawItemLister = (*Store)(nil)
 )
 
-// NewChatStore returns the chat store on db (whose migrations must have run,
+// New returns the chat store on db (whose migrations must have run,
 // as Open does by default).
-func NewChatStore(db *DB) *ChatStore {
-	return &ChatStore{db: db, locks: threadLocks{held: map[string]*threadLock{}}}
+func New(db *storage.DB) *Store {
+	return &Store{db: db}
+}
+
+// LockThread implements chatkit.Store with storage's named lock: on
+// PostgreSQL a session advisory lock, so it excludes every replica sharing
+// the database; on SQLite an in-process lock. The thread need not exist.
+func (s *Store) LockThread(ctx context.Context, userID, threadID string) (unlock func(), err error) {
+	ctx, done := s.db.Observe(ctx, storeName, "lock_thread")
+	defer func() { done(err) }()
+	return s.db.Lock(ctx, lockName(userID, threadID))
+}
+
+// lockName is the storage lock of a thread. The advisory-lock keys are the
+// hashes of these names: never change it while replicas of another version
+// may share the database.
+func lockName(userID, threadID string) string {
+	return "taskpilot.thread\x00" + userID + "\x00" + threadID
 }
 
 const storeName = "chat"
 
-func notFound(kind, id string) error {
-	return fmt.Errorf("%s %s: %w", kind, id, chatkit.ErrNotFound)
+// notFound is a missing (or another user's) row: it matches
+// chatkit.ErrNotFound for the Server and storage.ErrNotFound for Observe.
+func notFound(kind, id string) error { return notFoundError{kind + " " + id} }
+
+type notFoundError struct{ what string }
+
+func (e notFoundError) Error() string { return e.what + ": " + chatkit.ErrNotFound.Error() }
+
+func (e notFoundError) Is(target error) bool {
+	return target == chatkit.ErrNotFound || target == storage.ErrNotFound
 }
 
 // micros converts a time to the stored integer (unix microseconds).
@@ -47,7 +73,7 @@ func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
 
 // SaveThread implements chatkit.Store (upsert by id; another user's id is
 // ErrNotFound).
-func (s *ChatStore) SaveThread(ctx context.Context, userID string, t chatkit.ThreadMetadata) (err error) {
+func (s *Store) SaveThread(ctx context.Context, userID string, t chatkit.ThreadMetadata) (err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "save_thread")
 	defer func() { done(err) }()
 	if err := checkText(t.ID, t.Title); err != nil {
@@ -77,7 +103,7 @@ func (s *ChatStore) SaveThread(ctx context.Context, userID string, t chatkit.Thr
 	if t.Title != "" {
 		title = t.Title
 	}
-	n, err := s.db.execWrite(ctx, s.db.Rebind(`
+	n, err := s.db.ExecWrite(ctx, s.db.Rebind(`
 INSERT INTO chat_threads (user_id, id, title, status, metadata, allowed_image_domains, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET
@@ -128,10 +154,10 @@ func scanThread(row interface{ Scan(...any) error }) (chatkit.ThreadMetadata, er
 }
 
 // LoadThread implements chatkit.Store.
-func (s *ChatStore) LoadThread(ctx context.Context, userID, threadID string) (t chatkit.ThreadMetadata, err error) {
+func (s *Store) LoadThread(ctx context.Context, userID, threadID string) (t chatkit.ThreadMetadata, err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "load_thread")
 	defer func() { done(err) }()
-	if !textcheck.Valid(threadID) {
+	if !chatkit.ValidText(threadID) {
 		return t, notFound("thread", threadID)
 	}
 	row := s.db.Read.QueryRowContext(ctx, s.db.Rebind(`SELECT `+threadColumns+` FROM chat_threads WHERE user_id = ? AND id = ?`), userID, threadID)
@@ -155,11 +181,11 @@ func keyset(o chatkit.Order) (dir, cmp string) {
 }
 
 // ListThreads implements chatkit.Store.
-func (s *ChatStore) ListThreads(ctx context.Context, userID string, opts chatkit.ListOptions) (page chatkit.Page[chatkit.ThreadMetadata], err error) {
+func (s *Store) ListThreads(ctx context.Context, userID string, opts chatkit.ListOptions) (page chatkit.Page[chatkit.ThreadMetadata], err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "list_threads")
 	defer func() { done(err) }()
 	opts = opts.Normalized()
-	if !textcheck.Valid(opts.After) {
+	if !chatkit.ValidText(opts.After) {
 		// A missing cursor: an empty page, without asking PostgreSQL about
 		// a NUL it would refuse.
 		return chatkit.Page[chatkit.ThreadMetadata]{Data: []chatkit.ThreadMetadata{}}, nil
@@ -201,13 +227,13 @@ func (s *ChatStore) ListThreads(ctx context.Context, userID string, opts chatkit
 
 // DeleteThread implements chatkit.Store: the thread, its items and feedback
 // (ON DELETE CASCADE) and the attachment records stamped with its id.
-func (s *ChatStore) DeleteThread(ctx context.Context, userID, threadID string) (err error) {
+func (s *Store) DeleteThread(ctx context.Context, userID, threadID string) (err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "delete_thread")
 	defer func() { done(err) }()
-	if !textcheck.Valid(threadID) {
+	if !chatkit.ValidText(threadID) {
 		return notFound("thread", threadID)
 	}
-	err = s.db.WriteTx(ctx, func(ctx context.Context, tx Tx) error {
+	err = s.db.WriteTx(ctx, func(ctx context.Context, tx storage.Tx) error {
 		res, err := tx.ExecContext(ctx, s.db.Rebind(`DELETE FROM chat_threads WHERE user_id = ? AND id = ?`), userID, threadID)
 		if err != nil {
 			return err
@@ -228,7 +254,7 @@ func (s *ChatStore) DeleteThread(ctx context.Context, userID, threadID string) (
 
 // AddItem implements chatkit.Store (same as SaveItem: an existing id in the
 // thread is overwritten in place).
-func (s *ChatStore) AddItem(ctx context.Context, userID, threadID string, item chatkit.Item) (err error) {
+func (s *Store) AddItem(ctx context.Context, userID, threadID string, item chatkit.Item) (err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "add_item")
 	defer func() { done(err) }()
 	return s.upsertItem(ctx, userID, threadID, item)
@@ -236,18 +262,18 @@ func (s *ChatStore) AddItem(ctx context.Context, userID, threadID string, item c
 
 // SaveItem implements chatkit.Store (upsert by id; an existing item keeps its
 // insertion sequence, so its position only moves if created_at changed).
-func (s *ChatStore) SaveItem(ctx context.Context, userID, threadID string, item chatkit.Item) (err error) {
+func (s *Store) SaveItem(ctx context.Context, userID, threadID string, item chatkit.Item) (err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "save_item")
 	defer func() { done(err) }()
 	return s.upsertItem(ctx, userID, threadID, item)
 }
 
-func (s *ChatStore) upsertItem(ctx context.Context, userID, threadID string, item chatkit.Item) error {
+func (s *Store) upsertItem(ctx context.Context, userID, threadID string, item chatkit.Item) error {
 	h := item.Header()
-	if !textcheck.Valid(threadID) {
+	if !chatkit.ValidText(threadID) {
 		return notFound("thread", threadID)
 	}
-	if err := textcheck.Check("item id", h.ID); err != nil {
+	if err := chatkit.CheckText("item id", h.ID); err != nil {
 		return fmt.Errorf("save item: %w", err)
 	}
 	// chatkit.Marshal: the wire encoding, so ListItemsJSON can serve it as is.
@@ -255,13 +281,13 @@ func (s *ChatStore) upsertItem(ctx context.Context, userID, threadID string, ite
 	if err != nil {
 		return fmt.Errorf("save item %s: encode: %w", h.ID, err)
 	}
-	_, err = s.db.execWrite(ctx, s.db.Rebind(`
+	_, err = s.db.ExecWrite(ctx, s.db.Rebind(`
 INSERT INTO chat_items (user_id, id, thread_id, type, hidden, created_at, payload)
 VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (user_id, thread_id, id) DO UPDATE SET
     type = excluded.type, hidden = excluded.hidden, created_at = excluded.created_at, payload = excluded.payload`),
 		userID, h.ID, threadID, item.ItemType(), chatkit.IsHidden(item), micros(h.CreatedAt), string(payload))
-	if IsForeignKeyViolation(err) {
+	if storage.IsForeignKeyViolation(err) {
 		return notFound("thread", threadID) // missing, or another user's
 	}
 	if err != nil {
@@ -271,10 +297,10 @@ ON CONFLICT (user_id, thread_id, id) DO UPDATE SET
 }
 
 // LoadItem implements chatkit.Store.
-func (s *ChatStore) LoadItem(ctx context.Context, userID, threadID, itemID string) (it chatkit.Item, err error) {
+func (s *Store) LoadItem(ctx context.Context, userID, threadID, itemID string) (it chatkit.Item, err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "load_item")
 	defer func() { done(err) }()
-	if !textcheck.Valid(threadID) || !textcheck.Valid(itemID) {
+	if !chatkit.ValidText(threadID) || !chatkit.ValidText(itemID) {
 		return nil, notFound("item", itemID)
 	}
 	var payload string
@@ -293,13 +319,13 @@ func (s *ChatStore) LoadItem(ctx context.Context, userID, threadID, itemID strin
 }
 
 // DeleteItem implements chatkit.Store (its feedback goes with it).
-func (s *ChatStore) DeleteItem(ctx context.Context, userID, threadID, itemID string) (err error) {
+func (s *Store) DeleteItem(ctx context.Context, userID, threadID, itemID string) (err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "delete_item")
 	defer func() { done(err) }()
-	if !textcheck.Valid(threadID) || !textcheck.Valid(itemID) {
+	if !chatkit.ValidText(threadID) || !chatkit.ValidText(itemID) {
 		return notFound("item", itemID)
 	}
-	err = s.db.WriteTx(ctx, func(ctx context.Context, tx Tx) error {
+	err = s.db.WriteTx(ctx, func(ctx context.Context, tx storage.Tx) error {
 		res, err := tx.ExecContext(ctx, s.db.Rebind(`DELETE FROM chat_items WHERE user_id = ? AND thread_id = ? AND id = ?`), userID, threadID, itemID)
 		if err != nil {
 			return err
@@ -320,7 +346,7 @@ func (s *ChatStore) DeleteItem(ctx context.Context, userID, threadID, itemID str
 
 // ListItems implements chatkit.Store: one keyset query on
 // (user_id, thread_id, created_at, seq), hidden items filtered in the query.
-func (s *ChatStore) ListItems(ctx context.Context, userID, threadID string, opts chatkit.ListOptions) (page chatkit.Page[chatkit.Item], err error) {
+func (s *Store) ListItems(ctx context.Context, userID, threadID string, opts chatkit.ListOptions) (page chatkit.Page[chatkit.Item], err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "list_items")
 	defer func() { done(err) }()
 	raw, err := s.listItems(ctx, userID, threadID, opts)
@@ -341,18 +367,18 @@ func (s *ChatStore) ListItems(ctx context.Context, userID, threadID string, opts
 // ListItemsJSON implements chatkit.RawItemLister: the page of ListItems as
 // the items' stored encodings (written by chatkit.Marshal), so items.list
 // skips decoding and re-encoding every item.
-func (s *ChatStore) ListItemsJSON(ctx context.Context, userID, threadID string, opts chatkit.ListOptions) (page chatkit.Page[json.RawMessage], err error) {
+func (s *Store) ListItemsJSON(ctx context.Context, userID, threadID string, opts chatkit.ListOptions) (page chatkit.Page[json.RawMessage], err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "list_items")
 	defer func() { done(err) }()
 	return s.listItems(ctx, userID, threadID, opts)
 }
 
-func (s *ChatStore) listItems(ctx context.Context, userID, threadID string, opts chatkit.ListOptions) (page chatkit.Page[json.RawMessage], err error) {
+func (s *Store) listItems(ctx context.Context, userID, threadID string, opts chatkit.ListOptions) (page chatkit.Page[json.RawMessage], err error) {
 	opts = opts.Normalized()
-	if !textcheck.Valid(threadID) {
+	if !chatkit.ValidText(threadID) {
 		return page, notFound("thread", threadID)
 	}
-	if !textcheck.Valid(opts.After) {
+	if !chatkit.ValidText(opts.After) {
 		// No item has such an id: a missing cursor, so an empty page
 		// (PostgreSQL would refuse the NUL in the query).
 		if err := s.threadExists(ctx, s.db.Read, userID, threadID); err != nil {
@@ -411,7 +437,7 @@ type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-func (s *ChatStore) threadExists(ctx context.Context, q queryer, userID, threadID string) error {
+func (s *Store) threadExists(ctx context.Context, q queryer, userID, threadID string) error {
 	var one int
 	err := q.QueryRowContext(ctx, s.db.Rebind(`SELECT 1 FROM chat_threads WHERE user_id = ? AND id = ?`), userID, threadID).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -425,7 +451,7 @@ func (s *ChatStore) threadExists(ctx context.Context, q queryer, userID, threadI
 
 // SaveAttachment implements chatkit.Store (upsert by id; another user's id
 // is ErrNotFound).
-func (s *ChatStore) SaveAttachment(ctx context.Context, userID string, a chatkit.Attachment) (err error) {
+func (s *Store) SaveAttachment(ctx context.Context, userID string, a chatkit.Attachment) (err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "save_attachment")
 	defer func() { done(err) }()
 	if err := checkText(a.ID, a.ThreadID); err != nil {
@@ -439,7 +465,7 @@ func (s *ChatStore) SaveAttachment(ctx context.Context, userID string, a chatkit
 	if a.ThreadID != "" {
 		threadID = a.ThreadID
 	}
-	n, err := s.db.execWrite(ctx, s.db.Rebind(`
+	n, err := s.db.ExecWrite(ctx, s.db.Rebind(`
 INSERT INTO chat_attachments (user_id, id, thread_id, created_at, payload) VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET thread_id = excluded.thread_id, payload = excluded.payload
 WHERE chat_attachments.user_id = excluded.user_id`),
@@ -454,10 +480,10 @@ WHERE chat_attachments.user_id = excluded.user_id`),
 }
 
 // LoadAttachment implements chatkit.Store.
-func (s *ChatStore) LoadAttachment(ctx context.Context, userID, attachmentID string) (a chatkit.Attachment, err error) {
+func (s *Store) LoadAttachment(ctx context.Context, userID, attachmentID string) (a chatkit.Attachment, err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "load_attachment")
 	defer func() { done(err) }()
-	if !textcheck.Valid(attachmentID) {
+	if !chatkit.ValidText(attachmentID) {
 		return a, notFound("attachment", attachmentID)
 	}
 	var payload []byte
@@ -475,13 +501,13 @@ func (s *ChatStore) LoadAttachment(ctx context.Context, userID, attachmentID str
 }
 
 // DeleteAttachment implements chatkit.Store.
-func (s *ChatStore) DeleteAttachment(ctx context.Context, userID, attachmentID string) (err error) {
+func (s *Store) DeleteAttachment(ctx context.Context, userID, attachmentID string) (err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "delete_attachment")
 	defer func() { done(err) }()
-	if !textcheck.Valid(attachmentID) {
+	if !chatkit.ValidText(attachmentID) {
 		return notFound("attachment", attachmentID)
 	}
-	n, err := s.db.execWrite(ctx, s.db.Rebind(`DELETE FROM chat_attachments WHERE user_id = ? AND id = ?`), userID, attachmentID)
+	n, err := s.db.ExecWrite(ctx, s.db.Rebind(`DELETE FROM chat_attachments WHERE user_id = ? AND id = ?`), userID, attachmentID)
 	if err != nil {
 		return fmt.Errorf("delete attachment %s: %w", attachmentID, err)
 	}
@@ -493,19 +519,19 @@ func (s *ChatStore) DeleteAttachment(ctx context.Context, userID, attachmentID s
 
 // SaveFeedback implements chatkit.Store (later feedback on an item replaces
 // earlier).
-func (s *ChatStore) SaveFeedback(ctx context.Context, userID string, f chatkit.Feedback) (err error) {
+func (s *Store) SaveFeedback(ctx context.Context, userID string, f chatkit.Feedback) (err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "save_feedback")
 	defer func() { done(err) }()
-	if !textcheck.Valid(f.ThreadID) {
+	if !chatkit.ValidText(f.ThreadID) {
 		return notFound("thread", f.ThreadID)
 	}
 	ids := uniqueIDs(f.ItemIDs)
 	for _, id := range ids {
-		if !textcheck.Valid(id) {
+		if !chatkit.ValidText(id) {
 			return notFound("item", id)
 		}
 	}
-	err = s.db.WriteTx(ctx, func(ctx context.Context, tx Tx) error {
+	err = s.db.WriteTx(ctx, func(ctx context.Context, tx storage.Tx) error {
 		if err := s.threadExists(ctx, tx, userID, f.ThreadID); err != nil {
 			return err
 		}
@@ -547,7 +573,7 @@ const itemIDChunk = 500
 
 // itemsExist checks that every id (distinct) is an item of the thread:
 // ErrNotFound naming the first unknown one otherwise.
-func (s *ChatStore) itemsExist(ctx context.Context, tx Tx, userID, threadID string, ids []string) error {
+func (s *Store) itemsExist(ctx context.Context, tx storage.Tx, userID, threadID string, ids []string) error {
 	for start := 0; start < len(ids); start += itemIDChunk {
 		chunk := ids[start:min(start+itemIDChunk, len(ids))]
 		args := make([]any, 0, len(chunk)+2)
@@ -582,7 +608,7 @@ func (s *ChatStore) itemsExist(ctx context.Context, tx Tx, userID, threadID stri
 }
 
 // CountThreads implements chatkit.Store.
-func (s *ChatStore) CountThreads(ctx context.Context, userID string) (n int, err error) {
+func (s *Store) CountThreads(ctx context.Context, userID string) (n int, err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "count_threads")
 	defer func() { done(err) }()
 	err = s.db.Read.QueryRowContext(ctx, s.db.Rebind(`SELECT COUNT(*) FROM chat_threads WHERE user_id = ?`), userID).Scan(&n)
@@ -593,10 +619,10 @@ func (s *ChatStore) CountThreads(ctx context.Context, userID string) (n int, err
 }
 
 // CountItems implements chatkit.Store.
-func (s *ChatStore) CountItems(ctx context.Context, userID, threadID string) (n int, err error) {
+func (s *Store) CountItems(ctx context.Context, userID, threadID string) (n int, err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "count_items")
 	defer func() { done(err) }()
-	if !textcheck.Valid(threadID) {
+	if !chatkit.ValidText(threadID) {
 		return 0, notFound("thread", threadID)
 	}
 	if err := s.threadExists(ctx, s.db.Read, userID, threadID); err != nil {
@@ -613,14 +639,14 @@ func (s *ChatStore) CountItems(ctx context.Context, userID, threadID string) (n 
 // an id or title with a control character is refused with the same 400 on
 // SQLite and PostgreSQL (which would fail on NUL with SQLSTATE 22021).
 func checkText(id, title string) error {
-	if err := textcheck.Check("id", id); err != nil {
+	if err := chatkit.CheckText("id", id); err != nil {
 		return err
 	}
-	return textcheck.Check("title", title)
+	return chatkit.CheckText("title", title)
 }
 
 // Feedback returns the recorded feedback kind per item id of a thread.
-func (s *ChatStore) Feedback(ctx context.Context, userID, threadID string) (map[string]string, error) {
+func (s *Store) Feedback(ctx context.Context, userID, threadID string) (map[string]string, error) {
 	rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(`SELECT item_id, kind FROM chat_feedback WHERE user_id = ? AND thread_id = ?`), userID, threadID)
 	if err != nil {
 		return nil, fmt.Errorf("load feedback of %s: %w", threadID, err)

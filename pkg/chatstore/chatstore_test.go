@@ -1,4 +1,4 @@
-package storage_test
+package chatstore_test
 
 import (
 	"testing"
@@ -11,20 +11,21 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
+	"github.com/taskpilotai/taskpilot/pkg/chatkit/storetest"
+	"github.com/taskpilotai/taskpilot/pkg/chatstore"
 	"github.com/taskpilotai/taskpilot/pkg/storage"
 	"github.com/taskpilotai/taskpilot/pkg/storage/storagetest"
-	"github.com/taskpilotai/taskpilot/pkg/storage/storetest"
 )
 
 func TestChatStoreContractSQLite(t *testing.T) {
-	storetest.RunChatStore(t, func(t *testing.T) chatkit.Store {
-		return storage.NewChatStore(storagetest.SQLite(t))
+	storetest.Run(t, func(t *testing.T) chatkit.Store {
+		return chatstore.New(storagetest.SQLite(t))
 	})
 }
 
 func TestChatStoreContractPostgres(t *testing.T) {
-	storetest.RunChatStore(t, func(t *testing.T) chatkit.Store {
-		return storage.NewChatStore(storagetest.Postgres(t))
+	storetest.Run(t, func(t *testing.T) chatkit.Store {
+		return chatstore.New(storagetest.Postgres(t))
 	})
 }
 
@@ -32,7 +33,7 @@ func TestChatStoreReportsOperationMetrics(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	rec := tracetest.NewSpanRecorder()
 	db := storagetest.SQLite(t, storage.WithRegisterer(reg), storage.WithTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))))
-	s := storage.NewChatStore(db)
+	s := chatstore.New(db)
 	ctx := t.Context()
 	require.NoError(t, s.SaveThread(ctx, "alice", chatkit.ThreadMetadata{ID: "thr_1", CreatedAt: t0}))
 	require.NoError(t, s.AddItem(ctx, "alice", "thr_1", &chatkit.EndOfTurnItem{ItemBase: chatkit.ItemBase{ID: "msg_1", ThreadID: "thr_1", CreatedAt: t0}}))

@@ -2,7 +2,7 @@
 // (the SQL stores on SQLite and PostgreSQL, and the in-memory store): thread
 // and item CRUD and upserts, keyset pagination in both orders, hidden-item
 // filtering, cascading deletes, attachments, feedback (only on items of the
-// thread), the counts quotas read, the control-character rule (textcheck),
+// thread), the counts quotas read, the control-character rule (CheckText),
 // per-user isolation on every method and per-thread lock exclusion.
 package storetest
 
@@ -19,14 +19,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/taskpilotai/taskpilot/pkg/apperr"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
-	"github.com/taskpilotai/taskpilot/pkg/textcheck"
 )
 
-// RunChatStore runs the contract suite; newStore must return an empty store
+// Run runs the contract suite (call it from a test of your store); newStore must return an empty store
 // for each call (each subtest gets its own).
-func RunChatStore(t *testing.T, newStore func(t *testing.T) chatkit.Store) {
+func Run(t *testing.T, newStore func(t *testing.T) chatkit.Store) {
 	t.Helper()
 	tests := []struct {
 		name string
@@ -880,9 +878,9 @@ func testCounts(t *testing.T, s chatkit.Store) {
 	assert.Equal(t, 1, n)
 }
 
-// testControlCharacters is the input-hygiene rule (textcheck) every store
+// testControlCharacters is the input-hygiene rule (chatkit.CheckText) every store
 // keeps, so SQLite, PostgreSQL and memory answer alike: a title with NUL or
-// another C0 control character is a 400 wrapping textcheck.ErrControl
+// another C0 control character is a 400 (KindInvalid) wrapping chatkit.ErrControl
 // (PostgreSQL would fail with SQLSTATE 22021); an id with one cannot exist
 // (ErrNotFound, or an empty page for a cursor); text inside an item is
 // JSON and round-trips exactly on every store.
@@ -892,10 +890,10 @@ func testControlCharacters(t *testing.T, s chatkit.Store) {
 		th.Title = bad
 		err := s.SaveThread(ctx(t), alice, th)
 		require.Error(t, err, "title %q", bad)
-		assert.ErrorIs(t, err, textcheck.ErrControl)
-		ae, ok := apperr.As(err)
+		assert.ErrorIs(t, err, chatkit.ErrControl)
+		ce, ok := chatkit.AsError(err)
 		require.True(t, ok, "a caller-visible error, not a 500: %v", err)
-		assert.Equal(t, 400, ae.Status)
+		assert.Equal(t, chatkit.KindInvalid, ce.Kind)
 		_, err = s.LoadThread(ctx(t), alice, "thr_bad")
 		requireNotFound(t, err, "nothing was saved")
 	}

@@ -1,4 +1,4 @@
-package storage_test
+package chatstore_test
 
 import (
 	"database/sql"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
+	"github.com/taskpilotai/taskpilot/pkg/chatstore"
 	"github.com/taskpilotai/taskpilot/pkg/storage"
 	"github.com/taskpilotai/taskpilot/pkg/storage/storagetest"
 )
@@ -39,7 +40,7 @@ func benchItem(threadID string, i int) chatkit.Item {
 
 // seedThread bulk-inserts n items into a new thread (one transaction; the
 // rows are exactly what AddItem writes).
-func seedThread(b *testing.B, db *storage.DB, s *storage.ChatStore, threadID string, n int) {
+func seedThread(b *testing.B, db *storage.DB, s *chatstore.Store, threadID string, n int) {
 	b.Helper()
 	ctx := b.Context()
 	if err := s.SaveThread(ctx, "alice", chatkit.ThreadMetadata{ID: threadID, CreatedAt: t0}); err != nil {
@@ -78,7 +79,7 @@ func BenchmarkAddItem(b *testing.B) {
 	for _, be := range backends {
 		b.Run(be.name, func(b *testing.B) {
 			db := be.open(b)
-			s := storage.NewChatStore(db)
+			s := chatstore.New(db)
 			seedThread(b, db, s, "thr_bench", 1000)
 			i := 1000
 			for b.Loop() {
@@ -99,7 +100,7 @@ func BenchmarkListItems(b *testing.B) {
 	for _, be := range backends {
 		b.Run(be.name, func(b *testing.B) {
 			db := be.open(b)
-			s := storage.NewChatStore(db)
+			s := chatstore.New(db)
 			// Another thread of the same user, so the index must do its job.
 			seedThread(b, db, s, "thr_noise", 2000)
 			for _, n := range sizes {

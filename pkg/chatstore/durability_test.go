@@ -1,4 +1,4 @@
-package storage_test
+package chatstore_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
+	"github.com/taskpilotai/taskpilot/pkg/chatstore"
 	"github.com/taskpilotai/taskpilot/pkg/storage"
 	"github.com/taskpilotai/taskpilot/pkg/storage/storagetest"
 )
@@ -46,7 +47,7 @@ func writeFixture(t *testing.T, s chatkit.Store) {
 }
 
 // snapshot returns what readers see, as JSON.
-func snapshot(t *testing.T, s *storage.ChatStore) map[string]string {
+func snapshot(t *testing.T, s *chatstore.Store) map[string]string {
 	t.Helper()
 	ctx := t.Context()
 	out := map[string]string{}
@@ -88,7 +89,7 @@ func mustMarshal(t *testing.T, v any) string {
 func TestSQLiteRestartKeepsEverything(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "data", "taskpilot.db")
 	db := storagetest.SQLiteAt(t, path)
-	s := storage.NewChatStore(db)
+	s := chatstore.New(db)
 	writeFixture(t, s)
 	before := snapshot(t, s)
 	version, err := db.MigrationVersion(t.Context())
@@ -97,7 +98,7 @@ func TestSQLiteRestartKeepsEverything(t *testing.T) {
 
 	// A new process opens the same file: migrations are a no-op, data intact.
 	db2 := storagetest.SQLiteAt(t, path)
-	after := snapshot(t, storage.NewChatStore(db2))
+	after := snapshot(t, chatstore.New(db2))
 	assert.Equal(t, before, after)
 	v2, err := db2.MigrationVersion(t.Context())
 	require.NoError(t, err)
@@ -114,17 +115,17 @@ func TestSQLiteRestartKeepsEverything(t *testing.T) {
 func TestPostgresReopenKeepsEverything(t *testing.T) {
 	schema := storagetest.NewPostgresSchema(t)
 	db := storagetest.PostgresAt(t, schema)
-	s := storage.NewChatStore(db)
+	s := chatstore.New(db)
 	writeFixture(t, s)
 	before := snapshot(t, s)
 	require.NoError(t, db.Close())
-	after := snapshot(t, storage.NewChatStore(storagetest.PostgresAt(t, schema)))
+	after := snapshot(t, chatstore.New(storagetest.PostgresAt(t, schema)))
 	assert.Equal(t, before, after)
 }
 
 func TestDialectsProduceIdenticalJSON(t *testing.T) {
-	lite := storage.NewChatStore(storagetest.SQLite(t))
-	pg := storage.NewChatStore(storagetest.Postgres(t))
+	lite := chatstore.New(storagetest.SQLite(t))
+	pg := chatstore.New(storagetest.Postgres(t))
 	writeFixture(t, lite)
 	writeFixture(t, pg)
 	a, b := snapshot(t, lite), snapshot(t, pg)
@@ -164,8 +165,8 @@ func TestConcurrentMigrationsOnPostgres(t *testing.T) {
 // whose session dies (a crashed replica) frees the lock.
 func TestPostgresThreadLockAcrossReplicas(t *testing.T) {
 	schema := storagetest.NewPostgresSchema(t)
-	r1 := storage.NewChatStore(storagetest.PostgresAt(t, schema))
-	r2 := storage.NewChatStore(storagetest.PostgresAt(t, schema))
+	r1 := chatstore.New(storagetest.PostgresAt(t, schema))
+	r2 := chatstore.New(storagetest.PostgresAt(t, schema))
 	ctx := t.Context()
 
 	unlock1, err := r1.LockThread(ctx, "alice", "thr_1")
@@ -180,7 +181,7 @@ func TestPostgresThreadLockAcrossReplicas(t *testing.T) {
 
 	// Replica 2 "crashes": its session is terminated while holding the lock.
 	admin := storagetest.PostgresAt(t, schema)
-	key := uint64(storage.LockKey("alice", "thr_1"))
+	key := uint64(chatstore.LockKey("alice", "thr_1"))
 	res, err := admin.SQL.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_locks
 WHERE locktype = 'advisory' AND granted AND classid = $1 AND objid = $2 AND objsubid = 1`, int64(key>>32), int64(key&0xffffffff))
 	require.NoError(t, err)
@@ -198,7 +199,7 @@ WHERE locktype = 'advisory' AND granted AND classid = $1 AND objid = $2 AND objs
 // Waiting for a lock never starves queries: the lock pool is separate.
 func TestPostgresLocksDoNotStarveQueries(t *testing.T) {
 	db := storagetest.Postgres(t, storage.WithMaxOpenConns(2))
-	s := storage.NewChatStore(db)
+	s := chatstore.New(db)
 	ctx := t.Context()
 	require.NoError(t, s.SaveThread(ctx, "alice", chatkit.ThreadMetadata{ID: "thr_1", CreatedAt: t0}))
 	var unlocks []func()

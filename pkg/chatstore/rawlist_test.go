@@ -1,4 +1,4 @@
-package storage_test
+package chatstore_test
 
 import (
 	"encoding/json"
@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
+	"github.com/taskpilotai/taskpilot/pkg/chatstore"
 	"github.com/taskpilotai/taskpilot/pkg/storage"
 	"github.com/taskpilotai/taskpilot/pkg/storage/storagetest"
 )
@@ -17,7 +18,7 @@ import (
 // bytes the decode-and-encode path (ListItems) gives, page by page.
 func TestListItemsJSONEqualsListItemsEncoded(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
-		store := storage.NewChatStore(db)
+		store := chatstore.New(db)
 		ctx := t.Context()
 		start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("X", 3600))
 		require.NoError(t, store.SaveThread(ctx, "u1", chatkit.ThreadMetadata{ID: "thr_1", CreatedAt: start}))

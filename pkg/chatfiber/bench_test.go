@@ -1,4 +1,4 @@
-package chatkit_test
+package chatfiber_test
 
 import (
 	"context"
@@ -12,11 +12,14 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
 
 	"github.com/taskpilotai/taskpilot/pkg/auth"
+	"github.com/taskpilotai/taskpilot/pkg/chatfiber"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit/chatkittest"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit/memstore"
+	"github.com/taskpilotai/taskpilot/pkg/chatstore"
 	"github.com/taskpilotai/taskpilot/pkg/httpserver"
 	"github.com/taskpilotai/taskpilot/pkg/storage"
 )
@@ -31,39 +34,66 @@ func benchStores(b *testing.B) map[string]func(b *testing.B) chatkit.Store {
 				b.Fatal(err)
 			}
 			b.Cleanup(func() { _ = db.Close() })
-			return storage.NewChatStore(db)
+			return chatstore.New(db)
 		},
 	}
 }
 
-func benchServer(b *testing.B, store chatkit.Store) string {
+// benchServer serves store over HTTP and returns the endpoint's URL. The
+// bindings: "fiber" is the product's (chatfiber.Handler), "adaptor" the
+// library's net/http Handler mounted in Fiber through fasthttpadaptor,
+// "nethttp" the library's Handler on a net/http server.
+func benchServer(b *testing.B, store chatkit.Store, binding string) string {
 	b.Helper()
-	srv, err := chatkit.NewServer(chatkit.Options{Store: store, Responder: chatkit.EchoResponder{}, Logger: slog.New(slog.DiscardHandler)})
+	// The product's observer, unregistered, with the global (no-op) tracer:
+	// what the Server measured by itself before it took an Observer.
+	obs, err := chatfiber.NewObserver(nil, nil)
 	if err != nil {
 		b.Fatal(err)
+	}
+	srv, err := chatkit.NewServer(chatkit.Options{Store: store, Responder: chatkit.EchoResponder{}, Observer: obs, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String() + "/api/v1/chatkit"
+	lib := srv.Handler(chatkit.HandlerOptions{Authenticate: func(*http.Request) (string, error) { return "bench-user", nil }})
+	if binding == "nethttp" {
+		hs := &http.Server{Handler: lib, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = hs.Serve(ln) }()
+		b.Cleanup(func() { _ = hs.Close() })
+		return url
 	}
 	app := fiber.New(fiber.Config{DisableStartupMessage: true, ErrorHandler: httpserver.ErrorHandler(slog.New(slog.DiscardHandler))})
 	app.Use(func(c *fiber.Ctx) error {
 		c.SetUserContext(auth.WithUser(c.UserContext(), "bench-user"))
 		return c.Next()
 	})
-	app.Post("/api/v1/chatkit", srv.Handler())
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
+	if binding == "adaptor" {
+		app.Post("/api/v1/chatkit", adaptor.HTTPHandler(lib))
+	} else {
+		app.Post("/api/v1/chatkit", chatfiber.Handler(srv, chatfiber.Options{}))
 	}
 	go func() { _ = app.Listener(ln) }()
 	b.Cleanup(func() { _ = app.ShutdownWithTimeout(5 * time.Second) })
-	return "http://" + ln.Addr().String() + "/api/v1/chatkit"
+	return url
 }
 
 // BenchmarkTurnHTTP is one full turn (threads.add_user_message with the
 // Echo responder: user item, stream_options, a streamed reply in several
-// deltas) through the HTTP handler, the SSE writer and the store.
+// deltas) through the HTTP handler, the SSE writer and the store. The
+// product's Fiber binding runs on both stores; the library's net/http
+// Handler (directly, and through Fiber's adaptor) on memstore.
 func BenchmarkTurnHTTP(b *testing.B) {
-	for name, open := range benchStores(b) {
+	runs := map[string]string{"memstore": "fiber", "sqlite": "fiber", "memstore-adaptor": "adaptor", "memstore-nethttp": "nethttp"}
+	stores := benchStores(b)
+	for name, binding := range runs {
+		open := stores[strings.TrimSuffix(strings.TrimSuffix(name, "-adaptor"), "-nethttp")]
 		b.Run(name, func(b *testing.B) {
-			url := benchServer(b, open(b))
+			url := benchServer(b, open(b), binding)
 			c := &chatkittest.Client{URL: url, HTTP: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}}
 			ctx := context.Background()
 			res, err := c.Do(ctx, chatkittest.Request(chatkit.ReqThreadsCreate, map[string]any{"input": chatkittest.Input("hello")}))
@@ -109,7 +139,7 @@ func BenchmarkItemsList10k(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			url := benchServer(b, store)
+			url := benchServer(b, store, "fiber")
 			c := &chatkittest.Client{URL: url}
 			for _, tc := range []struct {
 				name   string

@@ -1,4 +1,4 @@
-package storage_test
+package chatstore_test
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
-	"github.com/taskpilotai/taskpilot/pkg/storage"
+	"github.com/taskpilotai/taskpilot/pkg/chatstore"
 	"github.com/taskpilotai/taskpilot/pkg/storage/storagetest"
 )
 
@@ -21,7 +21,7 @@ import (
 func TestConcurrentWritesFailAloneAndPersist(t *testing.T) {
 	path := t.TempDir() + "/batch.db"
 	db := storagetest.SQLiteAt(t, path)
-	store := storage.NewChatStore(db)
+	store := chatstore.New(db)
 	ctx := t.Context()
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	require.NoError(t, store.SaveThread(ctx, "u1", chatkit.ThreadMetadata{ID: "thr_ok", CreatedAt: start}))
@@ -62,16 +62,16 @@ func TestConcurrentWritesFailAloneAndPersist(t *testing.T) {
 	require.NoError(t, db.Close())
 
 	db2 := storagetest.SQLiteAt(t, path)
-	page, err := storage.NewChatStore(db2).ListItems(context.Background(), "u1", "thr_ok", chatkit.ListOptions{Limit: chatkit.MaxPageSize})
+	page, err := chatstore.New(db2).ListItems(context.Background(), "u1", "thr_ok", chatkit.ListOptions{Limit: chatkit.MaxPageSize})
 	require.NoError(t, err)
 	got := len(page.Data)
 	for page.HasMore {
-		page, err = storage.NewChatStore(db2).ListItems(context.Background(), "u1", "thr_ok", chatkit.ListOptions{Limit: chatkit.MaxPageSize, After: page.After})
+		page, err = chatstore.New(db2).ListItems(context.Background(), "u1", "thr_ok", chatkit.ListOptions{Limit: chatkit.MaxPageSize, After: page.After})
 		require.NoError(t, err)
 		got += len(page.Data)
 	}
 	assert.Equal(t, want, got)
-	meta, err := storage.NewChatStore(db2).LoadThread(context.Background(), "u1", "thr_ok")
+	meta, err := chatstore.New(db2).LoadThread(context.Background(), "u1", "thr_ok")
 	require.NoError(t, err)
 	assert.Empty(t, meta.Title)
 }
@@ -80,7 +80,7 @@ func TestConcurrentWritesFailAloneAndPersist(t *testing.T) {
 // hanging.
 func TestWritesAfterCloseFail(t *testing.T) {
 	db := storagetest.SQLite(t)
-	store := storage.NewChatStore(db)
+	store := chatstore.New(db)
 	require.NoError(t, db.Close())
 	err := store.SaveThread(t.Context(), "u1", chatkit.ThreadMetadata{ID: "thr_x", CreatedAt: time.Now()})
 	require.Error(t, err)
