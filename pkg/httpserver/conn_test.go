@@ -200,7 +200,7 @@ func TestClientFaultsAreNotLoggedAsErrors(t *testing.T) {
 		t.Run(path, func(t *testing.T) {
 			f := newFixture(t, nil)
 			f.app.Get("/unsupported", func(*fiber.Ctx) error {
-				return apperr.New(http.StatusNotImplemented, apperr.CodeNotConfigured, "attachments are not configured on this server")
+				return apperr.Unsupported("attachments are not offered by this server")
 			})
 			_, _ = f.do(t, httptest.NewRequest(http.MethodGet, path, nil))
 			levels := map[string]bool{}

@@ -15,7 +15,6 @@ package httpserver
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -210,7 +209,7 @@ func newState() *state {
 func readyHandler(st *state, ready func(context.Context) error, timeout time.Duration, logger *slog.Logger) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if st.draining.Load() {
-			return apperr.New(http.StatusServiceUnavailable, apperr.CodeUnavailable, "shutting down")
+			return apperr.Unavailable(nil, "shutting down")
 		}
 		if ready != nil {
 			ctx, cancel := context.WithTimeout(c.UserContext(), timeout)
@@ -220,7 +219,7 @@ func readyHandler(st *state, ready func(context.Context) error, timeout time.Dur
 				if ae, ok := apperr.As(err); ok {
 					return ae
 				}
-				return apperr.Wrap(err, http.StatusServiceUnavailable, apperr.CodeUnavailable, "not ready")
+				return apperr.Unavailable(err, "not ready")
 			}
 		}
 		return c.JSON(fiber.Map{"status": "ready"})
