@@ -37,7 +37,7 @@ const (
 
 // app is the all-in-one application composed in process exactly as
 // cmd/taskpilot composes it (sessionsvc.Build + chatsvc.Build on one
-// httpserver app), served on a 127.0.0.1 port by httpserver.RunListener.
+// httpserver server), served on a 127.0.0.1 port by its RunListener.
 type app struct {
 	URL string
 	Reg *prometheus.Registry
