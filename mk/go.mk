@@ -5,6 +5,11 @@ GO_MODULES   := $(shell $(GO) list -m -f '{{.Dir}}' 2>/dev/null)
 BIN          := bin
 GOLANGCI_LINT := $(BIN)/golangci-lint
 GO_TEST_FLAGS ?=
+# Every module the tidy check covers: the workspace's, plus tools/ (it holds
+# only a `tool` directive, so it is tidied, not built).
+TIDY_MODULES := $(GO_MODULES) $(CURDIR)/tools
+
+TEST_TARGETS += tidy-check
 
 # `make run` builds the front end first when it can (mk/frontend.mk defines
 # the frontend/out target; npm must be installed), else serves the API only.
@@ -50,6 +55,15 @@ bench-go: ## Go benchmarks of every package (go test -bench)
 
 fmt: ## gofmt -s every Go file
 	gofmt -s -w $(GO_MODULES)
+
+tidy-check: ## Fail when a module's go.mod/go.sum is not tidy or it does not build alone (GOWORK=off)
+	@set -e; for m in $(TIDY_MODULES); do \
+	  echo "tidy-check: $${m#$(CURDIR)/}"; \
+	  GOWORK=off $(GO) -C "$$m" mod tidy -diff || { echo "$${m#$(CURDIR)/}: run 'GOWORK=off go mod tidy' there"; exit 1; }; \
+	done
+	@set -e; for m in $(GO_MODULES); do \
+	  echo "build alone: $${m#$(CURDIR)/}"; GOWORK=off $(GO) -C "$$m" build ./...; \
+	done
 
 check-fmt: ## Fail when a Go file is not gofmt -s clean
 	@out=$$(gofmt -s -l $(GO_MODULES)); if [ -n "$$out" ]; then echo "not gofmt -s clean:"; echo "$$out"; exit 1; fi

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/trace"
 
@@ -23,14 +22,14 @@ const allInOneBodyLimit = 8 << 20
 // build composes the all-in-one app: the same constructors the services'
 // mains use, mounted on one Fiber app, then the static front end. cleanup
 // releases what the services opened (store, Redis).
-func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg *prometheus.Registry, tp trace.TracerProvider) (*fiber.App, func(), error) {
+func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg *prometheus.Registry, tp trace.TracerProvider) (*httpserver.Server, func(), error) {
 	var cleanups []func()
 	cleanup := func() {
 		for i := len(cleanups) - 1; i >= 0; i-- {
 			cleanups[i]()
 		}
 	}
-	fail := func(err error) (*fiber.App, func(), error) {
+	fail := func(err error) (*httpserver.Server, func(), error) {
 		cleanup()
 		return nil, func() {}, err
 	}
@@ -50,7 +49,7 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg *pr
 	// ---- end chat-service ----
 
 	site := loadSite(cfg.StaticDir, logger)
-	app := httpserver.New(httpserver.Options{
+	srv := httpserver.New(httpserver.Options{
 		Service:        cfg.Target.ServiceName(),
 		Logger:         logger,
 		Registry:       reg,
@@ -63,10 +62,10 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg *pr
 			return errors.Join(sessions.Ready(ctx), chat.Ready(ctx))
 		},
 	})
-	sessions.Routes(app)
-	chat.Routes(app)
+	sessions.Routes(srv.App)
+	chat.Routes(srv.App)
 
 	// The front end goes last: its catch-all must not shadow API routes.
-	mountFrontend(app, site)
-	return app, cleanup, nil
+	mountFrontend(srv.App, site)
+	return srv, cleanup, nil
 }

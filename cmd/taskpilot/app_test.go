@@ -53,10 +53,10 @@ func newApp(t *testing.T, env map[string]string) *fiber.App {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	lastRegistry = telemetry.NewRegistry()
-	app, cleanup, err := build(ctx, cfg, slog.New(slog.DiscardHandler), lastRegistry, noop.NewTracerProvider())
+	srv, cleanup, err := build(ctx, cfg, slog.New(slog.DiscardHandler), lastRegistry, noop.NewTracerProvider())
 	require.NoError(t, err)
 	t.Cleanup(cleanup)
-	return app
+	return srv.App
 }
 
 // lastRegistry is the registry of the app newApp built last.

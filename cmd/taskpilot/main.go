@@ -15,7 +15,6 @@ import (
 	"go.opentelemetry.io/otel"
 
 	"github.com/taskpilotai/taskpilot/pkg/config"
-	"github.com/taskpilotai/taskpilot/pkg/httpserver"
 	"github.com/taskpilotai/taskpilot/pkg/startup"
 	"github.com/taskpilotai/taskpilot/pkg/telemetry"
 )
@@ -43,7 +42,7 @@ func run() error {
 	}
 
 	reg := telemetry.NewRegistry()
-	app, cleanup, err := build(ctx, cfg, logger, reg, otel.GetTracerProvider())
+	srv, cleanup, err := build(ctx, cfg, logger, reg, otel.GetTracerProvider())
 	if err != nil {
 		return err
 	}
@@ -63,7 +62,7 @@ func run() error {
 	}
 	logger.Info("listening", slog.String("addr", ln.Addr().String()), slog.Any("config", cfg))
 	fmt.Printf("TaskPilotAI is running at %s (Ctrl-C to stop)\n", publicURL(ln.Addr()))
-	return httpserver.RunListener(ctx, app, ln, cfg.DrainDelay, cfg.ShutdownTimeout)
+	return srv.RunListener(ctx, ln, cfg.DrainDelay, cfg.ShutdownTimeout)
 }
 
 // publicURL is the address to open in a browser.

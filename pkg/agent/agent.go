@@ -22,6 +22,7 @@ import (
 
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
 	"github.com/taskpilotai/taskpilot/pkg/tasks"
+	"github.com/taskpilotai/taskpilot/pkg/telemetry"
 )
 
 // Agent names (the agent label of the turn metrics).
@@ -70,26 +71,13 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		return m, nil
 	}
 	var err error
-	if m.Turns, err = register(reg, m.Turns); err != nil {
-		return nil, err
+	if m.Turns, err = telemetry.Register(reg, m.Turns); err != nil {
+		return nil, fmt.Errorf("register agent metric: %w", err)
 	}
-	if m.TurnDuration, err = register(reg, m.TurnDuration); err != nil {
-		return nil, err
+	if m.TurnDuration, err = telemetry.Register(reg, m.TurnDuration); err != nil {
+		return nil, fmt.Errorf("register agent metric: %w", err)
 	}
 	return m, nil
-}
-
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(C); ok {
-				return existing, nil
-			}
-		}
-		return c, fmt.Errorf("register agent metric: %w", err)
-	}
-	return c, nil
 }
 
 // Observe records one turn of agent that started at start and ended with err.

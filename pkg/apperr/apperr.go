@@ -1,6 +1,8 @@
-// Package apperr defines the domain error every layer returns and the HTTP
-// error handler maps: a stable machine-readable code, an HTTP status and a
-// message that is safe to show to the caller.
+// Package apperr defines the domain error every layer returns: a kind (what
+// went wrong, in the caller's terms), a message that is safe to show to the
+// caller and, when there is one, the cause. One table (kind.go) maps kinds
+// to HTTP statuses, stable codes, stream error hints and tool-result codes;
+// creation sites name a kind, never a status.
 package apperr
 
 import (
@@ -21,6 +23,7 @@ const (
 	CodePayloadTooLarge  = "payload_too_large"
 	CodeRateLimited      = "rate_limited"
 	CodeNotConfigured    = "not_configured"
+	CodeUnsupported      = "unsupported"
 	CodeUpstream         = "upstream_error"
 	CodeUpstreamTimeout  = "upstream_timeout"
 	CodeUnavailable      = "unavailable"
@@ -33,13 +36,18 @@ const (
 	CodeQuotaExceeded = "quota_exceeded"
 )
 
-// Error is a failure with a stable code, an HTTP status and a caller-safe
-// message. Err, when set, is the cause: it is logged, never sent.
+// Error is a failure of a kind with a caller-safe message. Err, when set,
+// is the cause: it is logged, never sent.
+//
+// Code and Status are the kind's, from the table (WireOf); the
+// constructors set them, and readers (the HTTP error handler, tests) read
+// them. Nothing else sets them.
 type Error struct {
+	Kind    Kind
 	Code    string
 	Status  int
 	Message string
-	// Fields holds per-field validation messages (422 responses).
+	// Fields holds per-field messages (validation and size errors).
 	Fields map[string]string
 	// RetryAfter, when positive, becomes a Retry-After header.
 	RetryAfter time.Duration
@@ -55,62 +63,112 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// New builds an Error.
-func New(status int, code, message string) *Error {
-	return &Error{Code: code, Status: status, Message: message}
+// Wire is what the error becomes on the wire (see WireOf).
+func (e *Error) Wire() Wire { return WireOf(e.Kind) }
+
+// E builds an Error of kind k with a formatted message.
+func E(k Kind, format string, args ...any) *Error {
+	w := WireOf(k)
+	return &Error{Kind: k, Code: w.Code, Status: w.Status, Message: fmt.Sprintf(format, args...)}
 }
 
-// Wrap attaches a cause to a new Error.
-func Wrap(err error, status int, code, message string) *Error {
-	return &Error{Code: code, Status: status, Message: message, Err: err}
+// Wrap builds an Error of kind k whose cause is err.
+func Wrap(err error, k Kind, message string) *Error {
+	e := E(k, "%s", message)
+	e.Err = err
+	return e
+}
+
+// New builds an Error from a status and a code chosen by the caller; the
+// kind is the one of status. Product code names a kind instead (E, Wrap or
+// a constructor below): New remains only for pkg/chatkit until it has its
+// own error type (issue 15), then goes.
+func New(status int, code, message string) *Error {
+	return &Error{Kind: KindOfStatus(status), Code: code, Status: status, Message: message}
 }
 
 // As returns the *Error in err's chain, if any.
 func As(err error) (*Error, bool) {
-	var e *Error
-	if errors.As(err, &e) {
-		return e, true
+	return errors.AsType[*Error](err)
+}
+
+// KindOf returns the kind of the *Error in err's chain, or KindInternal.
+func KindOf(err error) Kind {
+	if e, ok := As(err); ok {
+		return e.Kind
 	}
-	return nil, false
+	return KindInternal
 }
 
-// Invalid is a 400 for a request that cannot be understood.
-func Invalid(format string, args ...any) *Error {
-	return New(http.StatusBadRequest, CodeInvalidRequest, fmt.Sprintf(format, args...))
-}
+// Invalid is a request that cannot be understood (400).
+func Invalid(format string, args ...any) *Error { return E(KindInvalid, format, args...) }
 
-// Validation is a 422 with per-field messages.
+// Validation is a request with per-field problems (422).
 func Validation(fields map[string]string) *Error {
-	return &Error{Code: CodeValidation, Status: http.StatusUnprocessableEntity,
-		Message: "some fields are invalid", Fields: fields}
+	e := E(KindValidation, "some fields are invalid")
+	e.Fields = fields
+	return e
 }
 
-// NotFound is a 404. Use it for ids that are missing and for ids owned by
-// someone else alike, so that the two cannot be told apart.
-func NotFound(format string, args ...any) *Error {
-	return New(http.StatusNotFound, CodeNotFound, fmt.Sprintf(format, args...))
+// NotFound is a missing id (404). Use it for ids that are missing and for
+// ids owned by someone else alike, so that the two cannot be told apart.
+func NotFound(format string, args ...any) *Error { return E(KindNotFound, format, args...) }
+
+// Unauthorized is an unknown or unproven caller (401).
+func Unauthorized(format string, args ...any) *Error { return E(KindUnauthorized, format, args...) }
+
+// Forbidden is a known caller not allowed to do this (403).
+func Forbidden(format string, args ...any) *Error { return E(KindForbidden, format, args...) }
+
+// Conflict is a request the current state does not allow (409).
+func Conflict(format string, args ...any) *Error { return E(KindConflict, format, args...) }
+
+// NotConfigured names the setting this server lacks to serve the request
+// (503, see the table for why not 501).
+func NotConfigured(format string, args ...any) *Error { return E(KindNotConfigured, format, args...) }
+
+// Unsupported is a feature this server does not offer (501).
+func Unsupported(format string, args ...any) *Error { return E(KindUnsupported, format, args...) }
+
+// UnsupportedType is a body in a media type the endpoint does not read (415).
+func UnsupportedType(format string, args ...any) *Error {
+	return E(KindUnsupportedType, format, args...)
 }
 
-// Unauthorized is a 401.
-func Unauthorized(format string, args ...any) *Error {
-	return New(http.StatusUnauthorized, CodeUnauthorized, fmt.Sprintf(format, args...))
+// Upstream is an upstream API that failed or answered nonsense (502).
+func Upstream(err error, format string, args ...any) *Error {
+	return Wrap(err, KindUpstream, fmt.Sprintf(format, args...))
 }
 
-// Conflict is a 409.
-func Conflict(format string, args ...any) *Error {
-	return New(http.StatusConflict, CodeConflict, fmt.Sprintf(format, args...))
+// UpstreamTimeout is an upstream API that did not answer in time (504).
+func UpstreamTimeout(err error, format string, args ...any) *Error {
+	return Wrap(err, KindUpstreamTimeout, fmt.Sprintf(format, args...))
 }
 
-// NotConfigured is a 503 that names what is missing.
-func NotConfigured(format string, args ...any) *Error {
-	return New(http.StatusServiceUnavailable, CodeNotConfigured, fmt.Sprintf(format, args...))
+// Unavailable is a dependency out of reach, or a server that is stopping
+// (503).
+func Unavailable(err error, format string, args ...any) *Error {
+	return Wrap(err, KindUnavailable, fmt.Sprintf(format, args...))
 }
 
-// RateLimited is a 429 with a Retry-After.
+// RateLimited is too many requests, with a Retry-After (429).
 func RateLimited(retryAfter time.Duration) *Error {
-	return &Error{Code: CodeRateLimited, Status: http.StatusTooManyRequests,
-		Message: "too many requests; retry later", RetryAfter: retryAfter}
+	e := E(KindRateLimited, "too many requests; retry later")
+	e.RetryAfter = retryAfter
+	return e
 }
+
+// TooLarge is one field (or count) over its configured limit (413); field
+// is the dotted parameter path.
+func TooLarge(field, format string, args ...any) *Error {
+	msg := fmt.Sprintf(format, args...)
+	e := E(KindTooLarge, "%s: %s", field, msg)
+	e.Fields = map[string]string{field: msg}
+	return e
+}
+
+// QuotaExceeded is a user who holds as many of something as allowed (422).
+func QuotaExceeded(format string, args ...any) *Error { return E(KindQuotaExceeded, format, args...) }
 
 // ClientFault reports whether a response of status was caused by the
 // request rather than by the server: every 4xx, and 501 (the client asked
@@ -127,18 +185,4 @@ func ClientFault(status int) bool {
 func ClientCaused(err error) bool {
 	e, ok := As(err)
 	return ok && ClientFault(e.Status)
-}
-
-// TooLarge is a 413 payload_too_large for one field (or count) over its
-// configured limit; field is the dotted parameter path.
-func TooLarge(field, format string, args ...any) *Error {
-	msg := fmt.Sprintf(format, args...)
-	return &Error{Code: CodePayloadTooLarge, Status: http.StatusRequestEntityTooLarge,
-		Message: field + ": " + msg, Fields: map[string]string{field: msg}}
-}
-
-// QuotaExceeded is a 422 quota_exceeded: the user holds as many of
-// something as allowed.
-func QuotaExceeded(format string, args ...any) *Error {
-	return New(http.StatusUnprocessableEntity, CodeQuotaExceeded, fmt.Sprintf(format, args...))
 }

@@ -72,7 +72,7 @@ type limitListener struct {
 }
 
 func newConnMetrics(reg prometheus.Registerer, service string) prometheus.Counter {
-	return telemetry.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+	return telemetry.MustRegister(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "taskpilot_http_connections_rejected_total",
 		Help: "Connections closed on accept because their peer address already held MAX_CONNS_PER_IP.",
 	}, []string{"service"})).WithLabelValues(service)

@@ -45,7 +45,7 @@ func TestSilentConnectionsAreClosedAfterTheReadTimeout(t *testing.T) {
 	f := newFixture(t, func(o *httpserver.Options) {
 		o.Limits = &httpserver.ConnLimits{ReadTimeout: 200 * time.Millisecond, IdleTimeout: time.Minute}
 	})
-	base, _, _ := serve(t, f.app, 0)
+	base, _, _ := serve(t, f.srv, 0)
 	addr := strings.TrimPrefix(base, "http://")
 	conns := make([]net.Conn, 20)
 	for i := range conns {
@@ -104,7 +104,7 @@ func TestAStalledWriteClosesTheConnectionAndItsStream(t *testing.T) {
 		c.Context().SetBodyStream(body, -1)
 		return nil
 	})
-	base, _, _ := serve(t, f.app, 0)
+	base, _, _ := serve(t, f.srv, 0)
 	c := dialSmall(t, strings.TrimPrefix(base, "http://"))
 	_, err := c.Write([]byte("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"))
 	require.NoError(t, err)
@@ -122,7 +122,7 @@ func TestConnectionsPerIPAreCapped(t *testing.T) {
 	f := newFixture(t, func(o *httpserver.Options) {
 		o.Limits = &httpserver.ConnLimits{ReadTimeout: time.Minute, MaxConnsPerIP: 3}
 	})
-	base, _, _ := serve(t, f.app, 0)
+	base, _, _ := serve(t, f.srv, 0)
 	addr := strings.TrimPrefix(base, "http://")
 	held := make([]net.Conn, 3)
 	for i := range held {
@@ -200,7 +200,7 @@ func TestClientFaultsAreNotLoggedAsErrors(t *testing.T) {
 		t.Run(path, func(t *testing.T) {
 			f := newFixture(t, nil)
 			f.app.Get("/unsupported", func(*fiber.Ctx) error {
-				return apperr.New(http.StatusNotImplemented, apperr.CodeNotConfigured, "attachments are not configured on this server")
+				return apperr.Unsupported("attachments are not offered by this server")
 			})
 			_, _ = f.do(t, httptest.NewRequest(http.MethodGet, path, nil))
 			levels := map[string]bool{}

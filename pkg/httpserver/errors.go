@@ -62,14 +62,16 @@ func Describe(err error) (int, ErrorBody) {
 	}
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
-		return fe.Code, ErrorBody{Error: ErrorDetail{Code: codeForStatus(fe.Code), Message: fe.Message}}
+		// The framework's status stays; its kind gives the code.
+		return fe.Code, ErrorBody{Error: ErrorDetail{Code: apperr.WireOf(apperr.KindOfStatus(fe.Code)).Code, Message: fe.Message}}
 	}
 	if dependencyUnreachable(err) {
-		return http.StatusServiceUnavailable, ErrorBody{Error: ErrorDetail{
-			Code: apperr.CodeUnavailable, Message: "a service this request needs is unreachable; try again shortly"}}
+		w := apperr.WireOf(apperr.KindUnavailable)
+		return w.Status, ErrorBody{Error: ErrorDetail{
+			Code: w.Code, Message: "a service this request needs is unreachable; try again shortly"}}
 	}
-	return http.StatusInternalServerError, ErrorBody{Error: ErrorDetail{
-		Code: apperr.CodeInternal, Message: "internal server error"}}
+	w := apperr.WireOf(apperr.KindInternal)
+	return w.Status, ErrorBody{Error: ErrorDetail{Code: w.Code, Message: "internal server error"}}
 }
 
 // dependencyUnreachable reports whether err is a network-level failure to
@@ -85,33 +87,4 @@ func dependencyUnreachable(err error) bool {
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, driver.ErrBadConn) ||
 		(errors.As(err, &retryable) && retryable.SafeToRetry())
-}
-
-func codeForStatus(status int) string {
-	switch status {
-	case http.StatusBadRequest:
-		return apperr.CodeInvalidRequest
-	case http.StatusUnauthorized:
-		return apperr.CodeUnauthorized
-	case http.StatusForbidden:
-		return apperr.CodeForbidden
-	case http.StatusNotFound:
-		return apperr.CodeNotFound
-	case http.StatusMethodNotAllowed:
-		return apperr.CodeMethodNotAllowed
-	case http.StatusRequestEntityTooLarge:
-		return apperr.CodePayloadTooLarge
-	case http.StatusUnsupportedMediaType:
-		return apperr.CodeUnsupportedMedia
-	case http.StatusUnprocessableEntity:
-		return apperr.CodeValidation
-	case http.StatusTooManyRequests:
-		return apperr.CodeRateLimited
-	case http.StatusServiceUnavailable:
-		return apperr.CodeUnavailable
-	}
-	if status >= 500 {
-		return apperr.CodeInternal
-	}
-	return apperr.CodeInvalidRequest
 }

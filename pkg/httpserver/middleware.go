@@ -142,16 +142,16 @@ type httpMetrics struct {
 }
 
 func newHTTPMetrics(reg prometheus.Registerer, service string) *httpMetrics {
-	requests := telemetry.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+	requests := telemetry.MustRegister(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "taskpilot_http_requests_total",
 		Help: "HTTP requests handled, by route template, method and status.",
 	}, []string{"service", "route", "method", "status"}))
-	duration := telemetry.Register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
+	duration := telemetry.MustRegister(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "taskpilot_http_request_duration_seconds",
 		Help:    "Time from request to the handler's return (for streams: until the stream starts).",
 		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 	}, []string{"service", "route", "method", "status"}))
-	inFlight := telemetry.Register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
+	inFlight := telemetry.MustRegister(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "taskpilot_http_requests_in_flight",
 		Help: "HTTP requests being handled.",
 	}, []string{"service"}))

@@ -13,29 +13,27 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// Run listens on addr and serves app until ctx is cancelled (main passes a
+// Run listens on addr and serves until ctx is cancelled (main passes a
 // signal.NotifyContext for SIGTERM/SIGINT), then shuts down gracefully; see
 // RunListener.
-func Run(ctx context.Context, app *fiber.App, addr string, drainDelay, shutdownTimeout time.Duration) error {
+func (s *Server) Run(ctx context.Context, addr string, drainDelay, shutdownTimeout time.Duration) error {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	return RunListener(ctx, app, ln, drainDelay, shutdownTimeout)
+	return s.RunListener(ctx, ln, drainDelay, shutdownTimeout)
 }
 
-// RunListener serves app on ln, with the app's ConnLimits applied to every
-// connection, until ctx is cancelled, then: marks the app
-// not ready (/readyz answers 503 so load balancers stop sending traffic),
-// waits drainDelay, and shuts the server down, letting in-flight requests
-// finish for up to shutdownTimeout. It returns nil after a clean shutdown.
-func RunListener(ctx context.Context, app *fiber.App, ln net.Listener, drainDelay, shutdownTimeout time.Duration) error {
-	if st := states.get(app); st != nil {
-		ln = wrapListener(ln, st.limits, st.rejected, st.logger)
-	}
+// RunListener serves on ln, with the server's ConnLimits applied to every
+// connection, until ctx is cancelled, then: marks the server not ready
+// (/readyz answers 503 so load balancers stop sending traffic), waits
+// drainDelay, and shuts the server down, letting in-flight requests finish
+// for up to shutdownTimeout. It returns nil after a clean shutdown.
+func (s *Server) RunListener(ctx context.Context, ln net.Listener, drainDelay, shutdownTimeout time.Duration) error {
+	ln = wrapListener(ln, s.limits, s.rejected, s.logger)
 	served := make(chan error, 1)
-	go func() { served <- app.Listener(ln) }()
+	go func() { served <- s.App.Listener(ln) }()
 
 	select {
 	case err := <-served:
@@ -46,9 +44,7 @@ func RunListener(ctx context.Context, app *fiber.App, ln net.Listener, drainDela
 	case <-ctx.Done():
 	}
 
-	if st := states.get(app); st != nil {
-		st.draining.Store(true)
-	}
+	s.MarkNotReady()
 	if drainDelay > 0 {
 		t := time.NewTimer(drainDelay)
 		<-t.C
@@ -58,11 +54,11 @@ func RunListener(ctx context.Context, app *fiber.App, ln net.Listener, drainDela
 	defer cancel()
 	// Responses still running near the end of the timeout (SSE streams)
 	// are told to wrap up, leaving them time to end with a final event.
-	if st := states.get(app); st != nil {
-		wrapUp := time.AfterFunc(shutdownTimeout-wrapUpMargin(shutdownTimeout), st.stopCancel)
-		defer wrapUp.Stop()
-	}
-	if err := app.ShutdownWithContext(sctx); err != nil {
+	// Once RunListener returns, nothing is left to wrap up: the context ends.
+	wrapUp := time.AfterFunc(shutdownTimeout-wrapUpMargin(shutdownTimeout), s.stopCancel)
+	defer s.stopCancel()
+	defer wrapUp.Stop()
+	if err := s.App.ShutdownWithContext(sctx); err != nil {
 		return fmt.Errorf("shut down server: %w", err)
 	}
 	if err := <-served; err != nil {
@@ -77,50 +73,51 @@ func wrapUpMargin(timeout time.Duration) time.Duration {
 	return min(timeout/4, 5*time.Second)
 }
 
-// StopContext returns a context that is cancelled when responses of app
-// that may last indefinitely (SSE streams) must end: shortly before Run's
+// StopContext returns a context that is cancelled when responses that may
+// last indefinitely (SSE streams) must end: shortly before RunListener's
 // shutdown timeout expires, so that they can still write a final event and
-// save their state before the server closes. It is never cancelled for an
-// app that is not shutting down, nor for apps not built by New.
+// save their state before the server closes. It is never cancelled for a
+// server that is not shutting down.
+func (s *Server) StopContext() context.Context { return s.stop }
+
+// MarkNotReady makes /readyz answer 503 from now on, as RunListener does
+// when shutdown starts.
+func (s *Server) MarkNotReady() { s.draining.Store(true) }
+
+// StopContext returns the stop context (Server.StopContext) of the server
+// whose app is app, for code that holds only a request's app: the chatkit
+// Fiber adapter. It goes when the chatkit library takes the stop context
+// as an option (issue 15); until then this table, keyed weakly so that it
+// keeps no app alive, is all the package-level state left.
 func StopContext(app *fiber.App) context.Context {
-	if st := states.get(app); st != nil {
-		return st.stop
+	if ctx := appStops.get(app); ctx != nil {
+		return ctx
 	}
 	return context.Background()
 }
 
-// MarkNotReady makes /readyz of app answer 503 from now on, as Run does
-// when shutdown starts.
-func MarkNotReady(app *fiber.App) {
-	if st := states.get(app); st != nil {
-		st.draining.Store(true)
-	}
-}
-
-// stateTable maps apps built by New to their lifecycle state without keeping
-// the apps alive.
-type stateTable struct {
+type stopTable struct {
 	mu sync.Mutex
-	m  map[weak.Pointer[fiber.App]]*state
+	m  map[weak.Pointer[fiber.App]]context.Context
 }
 
-var states = &stateTable{m: map[weak.Pointer[fiber.App]]*state{}}
+var appStops = &stopTable{m: map[weak.Pointer[fiber.App]]context.Context{}}
 
-func (t *stateTable) put(app *fiber.App, st *state) {
+func (t *stopTable) put(app *fiber.App, ctx context.Context) {
 	key := weak.Make(app)
 	t.mu.Lock()
-	t.m[key] = st
+	t.m[key] = ctx
 	t.mu.Unlock()
 	runtime.AddCleanup(app, t.remove, key)
 }
 
-func (t *stateTable) get(app *fiber.App) *state {
+func (t *stopTable) get(app *fiber.App) context.Context {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.m[weak.Make(app)]
 }
 
-func (t *stateTable) remove(key weak.Pointer[fiber.App]) {
+func (t *stopTable) remove(key weak.Pointer[fiber.App]) {
 	t.mu.Lock()
 	delete(t.m, key)
 	t.mu.Unlock()

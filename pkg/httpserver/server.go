@@ -15,7 +15,6 @@ package httpserver
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -89,10 +88,26 @@ type Options struct {
 	Headers map[string]string
 }
 
-// New builds the Fiber app with the shared middleware stack and the probe
-// and metrics endpoints. Services add their routes to it (Routes(app)) and
-// run it with Run.
-func New(opts Options) *fiber.App {
+// Server is one HTTP server: the Fiber app with the shared middleware stack
+// and the probe and metrics endpoints, and the lifecycle it owns (the
+// connection limits, readiness, and the stop context of long responses).
+// Services add their routes to App (Routes(srv.App)); Run serves it.
+type Server struct {
+	// App is the Fiber app; add routes to it.
+	App *fiber.App
+
+	draining atomic.Bool
+	limits   ConnLimits
+	rejected prometheus.Counter
+	logger   *slog.Logger
+	// stop is cancelled when long-running responses must wrap up (see
+	// StopContext).
+	stop       context.Context
+	stopCancel context.CancelFunc
+}
+
+// New builds a Server from opts.
+func New(opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -141,10 +156,12 @@ func New(opts Options) *fiber.App {
 		DisableStartupMessage: true,
 		ErrorHandler:          ErrorHandler(opts.Logger),
 	})
-	st := newState()
-	st.limits, st.logger = limits, opts.Logger
-	st.rejected = newConnMetrics(opts.Registry, opts.Service)
-	states.put(app, st)
+	srv := &Server{App: app, limits: limits, logger: opts.Logger,
+		rejected: newConnMetrics(opts.Registry, opts.Service)}
+	// Cancelled by RunListener near the end of a shutdown; a server that is
+	// never run holds nothing (Background is never done).
+	srv.stop, srv.stopCancel = context.WithCancel(context.Background()) //nolint:gosec // cancelled in RunListener
+	appStops.put(app, srv.stop)
 
 	m := newHTTPMetrics(opts.Registry, opts.Service)
 	if len(opts.Headers) > 0 {
@@ -168,12 +185,12 @@ func New(opts Options) *fiber.App {
 	app.Get(PathHealthz, func(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"status": "ok"})
 	})
-	app.Get(PathReadyz, readyHandler(st, opts.Ready, opts.ReadyTimeout, opts.Logger))
+	app.Get(PathReadyz, readyHandler(srv, opts.Ready, opts.ReadyTimeout, opts.Logger))
 	if opts.MetricsOnApp {
 		app.Get(PathMetrics, adaptor.HTTPHandler(promhttp.HandlerFor(opts.Registry,
 			promhttp.HandlerOpts{Registry: opts.Registry})))
 	}
-	return app
+	return srv
 }
 
 func normalizeOrigins(origins []string) string {
@@ -187,30 +204,10 @@ func normalizeOrigins(origins []string) string {
 	return strings.Join(out, ",")
 }
 
-// state is the per-app lifecycle Run flips and /readyz reads.
-type state struct {
-	draining atomic.Bool
-	limits   ConnLimits
-	rejected prometheus.Counter
-	logger   *slog.Logger
-	// stop is cancelled when long-running responses must wrap up (see
-	// StopContext).
-	stop       context.Context
-	stopCancel context.CancelFunc
-}
-
-func newState() *state {
-	st := &state{}
-	// Cancelled by RunListener near the end of a shutdown; an app that is
-	// never run holds nothing (Background is never done).
-	st.stop, st.stopCancel = context.WithCancel(context.Background()) //nolint:gosec // cancelled in RunListener
-	return st
-}
-
-func readyHandler(st *state, ready func(context.Context) error, timeout time.Duration, logger *slog.Logger) fiber.Handler {
+func readyHandler(st *Server, ready func(context.Context) error, timeout time.Duration, logger *slog.Logger) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if st.draining.Load() {
-			return apperr.New(http.StatusServiceUnavailable, apperr.CodeUnavailable, "shutting down")
+			return apperr.Unavailable(nil, "shutting down")
 		}
 		if ready != nil {
 			ctx, cancel := context.WithTimeout(c.UserContext(), timeout)
@@ -220,7 +217,7 @@ func readyHandler(st *state, ready func(context.Context) error, timeout time.Dur
 				if ae, ok := apperr.As(err); ok {
 					return ae
 				}
-				return apperr.Wrap(err, http.StatusServiceUnavailable, apperr.CodeUnavailable, "not ready")
+				return apperr.Unavailable(err, "not ready")
 			}
 		}
 		return c.JSON(fiber.Map{"status": "ready"})

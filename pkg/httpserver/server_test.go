@@ -31,6 +31,7 @@ import (
 )
 
 type fixture struct {
+	srv      *httpserver.Server
 	app      *fiber.App
 	reg      *prometheus.Registry
 	logs     *syncBuffer
@@ -86,7 +87,8 @@ func newFixture(t *testing.T, mutate func(*httpserver.Options)) *fixture {
 	if mutate != nil {
 		mutate(&opts)
 	}
-	f.app = httpserver.New(opts)
+	f.srv = httpserver.New(opts)
+	f.app = f.srv.App
 	f.app.Get("/items/:id", func(c *fiber.Ctx) error {
 		if c.Params("id") == "missing" {
 			return apperr.NotFound("item %s not found", c.Params("id"))
@@ -150,7 +152,7 @@ func TestProbes(t *testing.T) {
 	assert.NotContains(t, body, "refused", "cause must not leak")
 
 	readyErr = nil
-	httpserver.MarkNotReady(f.app)
+	f.srv.MarkNotReady()
 	resp, _ = f.do(t, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
 
@@ -238,7 +240,7 @@ func TestBodyLimit(t *testing.T) {
 	f := newFixture(t, nil)
 	// The limit is enforced while fasthttp reads the request, which
 	// app.Test reports as an error: go through a real connection.
-	base, _, _ := serve(t, f.app, 0)
+	base, _, _ := serve(t, f.srv, 0)
 	post := func(n int) (*http.Response, string) {
 		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, base+"/echo", strings.NewReader(strings.Repeat("x", n)))
 		require.NoError(t, err)
@@ -363,13 +365,13 @@ func TestServerErrorsAreLoggedWithoutLeakingToClient(t *testing.T) {
 
 // serve runs app on a loopback listener and returns its base URL and a
 // function that stops it and returns RunListener's result.
-func serve(t *testing.T, app *fiber.App, drain time.Duration) (string, context.CancelFunc, <-chan error) {
+func serve(t *testing.T, srv *httpserver.Server, drain time.Duration) (string, context.CancelFunc, <-chan error) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- httpserver.RunListener(ctx, app, ln, drain, 5*time.Second) }()
+	go func() { done <- srv.RunListener(ctx, ln, drain, 5*time.Second) }()
 	t.Cleanup(cancel)
 	return "http://" + ln.Addr().String(), cancel, done
 }
@@ -388,7 +390,7 @@ func TestStreamingResponsesAreNotBuffered(t *testing.T) {
 		})
 		return nil
 	})
-	base, _, _ := serve(t, f.app, 0)
+	base, _, _ := serve(t, f.srv, 0)
 
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, base+"/stream", nil)
 	require.NoError(t, err)
@@ -418,7 +420,7 @@ func TestBodiesLargerThanTheWriteBufferArriveWhole(t *testing.T) {
 		c.Context().SetBodyStream(&chunkReader{r: bytes.NewReader(big[:30000]), n: 3000}, -1)
 		return nil
 	})
-	base, _, _ := serve(t, f.app, 0)
+	base, _, _ := serve(t, f.srv, 0)
 	for path, want := range map[string][]byte{"/big": big, "/chunks": big[:30000]} {
 		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, base+path, nil)
 		require.NoError(t, err)
@@ -448,7 +450,7 @@ func TestGracefulShutdownDrainsInFlightRequests(t *testing.T) {
 		<-release
 		return c.SendString("finished")
 	})
-	base, stop, done := serve(t, f.app, 200*time.Millisecond)
+	base, stop, done := serve(t, f.srv, 200*time.Millisecond)
 
 	type result struct {
 		status int
@@ -491,4 +493,25 @@ func TestGracefulShutdownDrainsInFlightRequests(t *testing.T) {
 	assert.Equal(t, http.StatusOK, got.status)
 	assert.Equal(t, "finished", got.body)
 	assert.NoError(t, <-done, "clean shutdown")
+}
+
+// Long responses learn from the stop context that they must wrap up: it is
+// cancelled during shutdown, and the app's lookup gives the same context.
+func TestStopContextEndsWithShutdown(t *testing.T) {
+	f := newFixture(t, nil)
+	assert.Equal(t, f.srv.StopContext(), httpserver.StopContext(f.app))
+	assert.Equal(t, context.Background(), httpserver.StopContext(fiber.New()), "an app New did not build")
+	base, stop, done := serve(t, f.srv, 0)
+	// A request answered means the server is serving (a shutdown before
+	// that is not what this test is about).
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, base+"/healthz", nil)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	require.NoError(t, f.srv.StopContext().Err(), "not cancelled while serving")
+	stop()
+	require.NoError(t, <-done)
+	<-f.srv.StopContext().Done()
+	assert.ErrorIs(t, f.srv.StopContext().Err(), context.Canceled)
 }

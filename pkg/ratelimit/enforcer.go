@@ -32,11 +32,11 @@ func NewEnforcer(limiter Limiter, reg prometheus.Registerer, service string, log
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	rejected := telemetry.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+	rejected := telemetry.MustRegister(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "taskpilot_ratelimit_rejected_total",
 		Help: "Requests rejected by a rate limit.",
 	}, []string{"service"}))
-	backend := telemetry.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+	backend := telemetry.MustRegister(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "taskpilot_ratelimit_backend_errors_total",
 		Help: "Rate-limit checks whose backend (Redis) failed; the request was allowed (fail open).",
 	}, []string{"service"}))

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -11,6 +10,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/taskpilotai/taskpilot/pkg/telemetry"
 )
 
 const instrumentationName = "github.com/taskpilotai/taskpilot/pkg/storage"
@@ -29,20 +30,11 @@ func newInstrumentation(reg prometheus.Registerer, tp trace.TracerProvider) (*in
 		Help:    "Duration of store operations by store (chat, tasks, migrations) and operation.",
 		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 	}, []string{"store", "operation"})
-	if reg != nil {
-		if err := reg.Register(h); err != nil {
-			// A second DB on the same registry (tests, or a process that opens
-			// the store twice) shares the first one's histogram.
-			var are prometheus.AlreadyRegisteredError
-			if !errors.As(err, &are) {
-				return nil, fmt.Errorf("register %s: %w", OperationDurationName, err)
-			}
-			existing, ok := are.ExistingCollector.(*prometheus.HistogramVec)
-			if !ok {
-				return nil, fmt.Errorf("register %s: a different collector holds the name", OperationDurationName)
-			}
-			h = existing
-		}
+	// A second DB on the same registry (tests, or a process that opens the
+	// store twice) shares the first one's histogram.
+	h, err := telemetry.Register(reg, h)
+	if err != nil {
+		return nil, fmt.Errorf("register %s: %w", OperationDurationName, err)
 	}
 	if tp == nil {
 		tp = otel.GetTracerProvider()

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/taskpilotai/taskpilot/pkg/apperr"
+	"github.com/taskpilotai/taskpilot/pkg/telemetry"
 )
 
 // Toolbox is what agents and MCP need from the task tools.
@@ -100,18 +101,9 @@ func NewTools(svc *Service, reg prometheus.Registerer) (*Tools, error) {
 		Name: "taskpilot_agent_tool_calls_total",
 		Help: "Task tool calls by tool and outcome (ok, not_found, invalid_argument, unknown_tool, error).",
 	}, []string{"tool", "outcome"})
-	if reg != nil {
-		if err := reg.Register(calls); err != nil {
-			are, ok := errors.AsType[prometheus.AlreadyRegisteredError](err)
-			if !ok {
-				return nil, fmt.Errorf("register tool call metric: %w", err)
-			}
-			existing, ok := are.ExistingCollector.(*prometheus.CounterVec)
-			if !ok {
-				return nil, fmt.Errorf("register tool call metric: %w", err)
-			}
-			calls = existing
-		}
+	calls, err := telemetry.Register(reg, calls)
+	if err != nil {
+		return nil, fmt.Errorf("register tool call metric: %w", err)
 	}
 	return &Tools{svc: svc, defs: definitions(), calls: calls}, nil
 }

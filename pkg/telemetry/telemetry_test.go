@@ -81,11 +81,25 @@ func TestRegistry(t *testing.T) {
 	assert.Equal(t, 1, n)
 
 	opts := prometheus.CounterOpts{Name: "taskpilot_test_total", Help: "test"}
-	a := telemetry.Register(reg, prometheus.NewCounter(opts))
-	b := telemetry.Register(reg, prometheus.NewCounter(opts))
+	a := telemetry.MustRegister(reg, prometheus.NewCounter(opts))
+	b, err := telemetry.Register(reg, prometheus.NewCounter(opts))
+	require.NoError(t, err)
 	a.Inc()
 	b.Inc()
 	assert.InDelta(t, 2, testutil.ToFloat64(a), 0, "a second registration returns the first collector")
+
+	// The same name with other labels is a different collector: an error,
+	// and MustRegister panics.
+	clash := prometheus.NewCounterVec(opts, []string{"kind"})
+	_, err = telemetry.Register(reg, clash)
+	require.Error(t, err)
+	assert.Panics(t, func() { telemetry.MustRegister(reg, clash) })
+
+	// A nil registry means metrics off: the collector comes back unregistered.
+	c, err := telemetry.Register(nil, prometheus.NewCounter(opts))
+	require.NoError(t, err)
+	c.Inc()
+	assert.InDelta(t, 1, testutil.ToFloat64(c), 0)
 }
 
 func TestHTTPClientPropagatesAndTraces(t *testing.T) {

@@ -42,14 +42,14 @@ func run() error {
 		return err
 	}
 	defer cleanup()
-	app := httpserver.New(httpserver.Options{Service: cfg.Target.ServiceName(), Logger: logger,
+	srv := httpserver.New(httpserver.Options{Service: cfg.Target.ServiceName(), Logger: logger,
 		Registry: reg, AllowOrigins: cfg.FrontendURLs, Ready: svc.Ready,
 		Limits: startup.ConnLimits(cfg), Headers: httpserver.SecurityHeaders(httpserver.APIPolicy)})
-	svc.Routes(app)
+	svc.Routes(srv.App)
 
 	if err := startup.ServeMetrics(ctx, cfg, reg, logger); err != nil {
 		return err
 	}
 	logger.Info("listening", slog.String("addr", cfg.ListenAddr), slog.Any("config", cfg))
-	return httpserver.Run(ctx, app, cfg.ListenAddr, cfg.DrainDelay, cfg.ShutdownTimeout)
+	return srv.Run(ctx, cfg.ListenAddr, cfg.DrainDelay, cfg.ShutdownTimeout)
 }

@@ -37,7 +37,7 @@ const (
 
 // app is the all-in-one application composed in process exactly as
 // cmd/taskpilot composes it (sessionsvc.Build + chatsvc.Build on one
-// httpserver app), served on a 127.0.0.1 port by httpserver.RunListener.
+// httpserver server), served on a 127.0.0.1 port by its RunListener.
 type app struct {
 	URL string
 	Reg *prometheus.Registry
@@ -95,13 +95,13 @@ func startApp(t *testing.T, env map[string]string) *app {
 			return errors.Join(sessions.Ready(ctx), chat.Ready(ctx))
 		},
 	})
-	sessions.Routes(fa)
-	chat.Routes(fa)
+	sessions.Routes(fa.App)
+	chat.Routes(fa.App)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	done := make(chan error, 1)
-	go func() { done <- httpserver.RunListener(ctx, fa, ln, cfg.DrainDelay, cfg.ShutdownTimeout) }()
+	go func() { done <- fa.RunListener(ctx, ln, cfg.DrainDelay, cfg.ShutdownTimeout) }()
 	var stopped bool
 	var runErr error
 	stop := func() error {

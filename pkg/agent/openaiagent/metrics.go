@@ -1,12 +1,12 @@
 package openaiagent
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/taskpilotai/taskpilot/pkg/agent"
+	"github.com/taskpilotai/taskpilot/pkg/telemetry"
 )
 
 // Metric help texts. Another package registering the same metric on the
@@ -55,29 +55,11 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	if m.tokens, err = register(reg, m.tokens); err != nil {
-		return nil, err
+	if m.tokens, err = telemetry.Register(reg, m.tokens); err != nil {
+		return nil, fmt.Errorf("register openai agent metrics: %w", err)
 	}
-	if m.upstream, err = register(reg, m.upstream); err != nil {
-		return nil, err
+	if m.upstream, err = telemetry.Register(reg, m.upstream); err != nil {
+		return nil, fmt.Errorf("register openai agent metrics: %w", err)
 	}
 	return m, nil
-}
-
-// register registers c, or returns the collector already registered under
-// the same descriptor (several agents, or both services of the all-in-one
-// binary, share one registry).
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
-	err := reg.Register(c)
-	if err == nil {
-		return c, nil
-	}
-	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
-		if existing, ok := are.ExistingCollector.(C); ok {
-			return existing, nil
-		}
-	}
-	var zero C
-	return zero, fmt.Errorf("register openai agent metrics: %w", err)
 }

@@ -46,7 +46,7 @@ func serve(t *testing.T, cfg *config.Config) (url string, stop func()) {
 	reg := prometheus.NewRegistry()
 	svc, cleanup, err := chatsvc.Build(context.Background(), cfg, logger, reg, noop.NewTracerProvider())
 	require.NoError(t, err)
-	app := httpserver.New(httpserver.Options{Service: "chat-service", Logger: logger, Registry: reg, Ready: svc.Ready, MetricsOnApp: true})
+	app := httpserver.New(httpserver.Options{Service: "chat-service", Logger: logger, Registry: reg, Ready: svc.Ready, MetricsOnApp: true}).App
 	svc.Routes(app)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

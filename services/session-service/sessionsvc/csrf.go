@@ -2,7 +2,6 @@ package sessionsvc
 
 import (
 	"mime"
-	"net/http"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -19,7 +18,7 @@ import (
 func (s *Service) checkCrossSite(c *fiber.Ctx) error {
 	mt, _, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
 	if err != nil || mt != fiber.MIMEApplicationJSON {
-		return apperr.New(http.StatusUnsupportedMediaType, apperr.CodeUnsupportedMedia,
+		return apperr.UnsupportedType(
 			"send the request with Content-Type: application/json (an empty body is {} or nothing)")
 	}
 	origin := c.Get(fiber.HeaderOrigin)
@@ -35,7 +34,7 @@ func (s *Service) checkCrossSite(c *fiber.Ctx) error {
 	if strings.EqualFold(origin, c.Protocol()+"://"+string(c.Request().Host())) {
 		return nil
 	}
-	return apperr.New(http.StatusForbidden, apperr.CodeForbidden,
+	return apperr.Forbidden(
 		"requests from this origin are not allowed: add it to FRONTEND_URL")
 }
 

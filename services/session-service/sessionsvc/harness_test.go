@@ -47,6 +47,7 @@ func (s *logSink) String() string {
 }
 
 type harness struct {
+	srv  *httpserver.Server
 	app  *fiber.App
 	reg  *prometheus.Registry
 	cfg  *config.Config
@@ -73,10 +74,10 @@ func newHarnessWithLogs(t *testing.T, env map[string]string, logs *logSink) *har
 	svc, cleanup, err := sessionsvc.Build(context.Background(), cfg, logger, reg)
 	require.NoError(t, err)
 	t.Cleanup(cleanup)
-	app := httpserver.New(httpserver.Options{Service: cfg.Target.ServiceName(), Logger: logger,
+	srv := httpserver.New(httpserver.Options{Service: cfg.Target.ServiceName(), Logger: logger,
 		Registry: reg, AllowOrigins: cfg.FrontendURLs, Ready: svc.Ready, MetricsOnApp: true})
-	svc.Routes(app)
-	return &harness{app: app, reg: reg, cfg: cfg, logs: logs}
+	svc.Routes(srv.App)
+	return &harness{srv: srv, app: srv.App, reg: reg, cfg: cfg, logs: logs}
 }
 
 type reply struct {

@@ -85,7 +85,7 @@ func NewOpenAI(opts OpenAIOptions) (*OpenAI, error) {
 // with the OpenAI agent (same name, help and labels, so the all-in-one
 // registers it once).
 func UpstreamLatency(reg prometheus.Registerer) *prometheus.HistogramVec {
-	return telemetry.Register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
+	return telemetry.MustRegister(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "taskpilot_upstream_request_duration_seconds",
 		Help:    "Duration of upstream API requests by upstream, operation and outcome, in seconds.",
 		Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40, 80},
@@ -114,8 +114,8 @@ func (o *OpenAI) create(ctx context.Context, userID string) (HostedSession, erro
 		return HostedSession{}, o.mapError(ctx, cctx, err)
 	}
 	if res == nil || res.ClientSecret == "" || res.ID == "" || res.ExpiresAt == 0 {
-		return HostedSession{}, apperr.Wrap(errors.New("session response lacks id, client_secret or expires_at"),
-			http.StatusBadGateway, apperr.CodeUpstream, "OpenAI returned an unusable session")
+		return HostedSession{}, apperr.Upstream(errors.New("session response lacks id, client_secret or expires_at"),
+			"OpenAI returned an unusable session")
 	}
 	return HostedSession{ID: res.ID, ClientSecret: res.ClientSecret, ExpiresAt: time.Unix(res.ExpiresAt, 0).UTC()}, nil
 }
@@ -127,29 +127,26 @@ func (o *OpenAI) mapError(parent, cctx context.Context, err error) error {
 		return fmt.Errorf("create hosted session: %w", parent.Err())
 	}
 	if errors.Is(cctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
-		return apperr.Wrap(err, http.StatusGatewayTimeout, apperr.CodeUpstreamTimeout,
-			fmt.Sprintf("OpenAI did not answer within %s", o.timeout))
+		return apperr.UpstreamTimeout(err, "OpenAI did not answer within %s", o.timeout)
 	}
 	var apiErr *openai.Error
 	if errors.As(err, &apiErr) {
 		cause := fmt.Errorf("openai %d %s", apiErr.StatusCode, apiErr.Code)
 		switch apiErr.StatusCode {
 		case http.StatusUnauthorized, http.StatusForbidden:
-			return apperr.Wrap(cause, http.StatusBadGateway, apperr.CodeUpstream,
-				fmt.Sprintf("OpenAI rejected the request (%d): check that OPENAI_API_KEY is valid and may use CHATKIT_WORKFLOW_ID", apiErr.StatusCode))
+			return apperr.Upstream(cause,
+				"OpenAI rejected the request (%d): check that OPENAI_API_KEY is valid and may use CHATKIT_WORKFLOW_ID", apiErr.StatusCode)
 		case http.StatusNotFound:
-			return apperr.Wrap(cause, http.StatusBadGateway, apperr.CodeUpstream,
-				"OpenAI does not know the workflow: check CHATKIT_WORKFLOW_ID")
+			return apperr.Upstream(cause, "OpenAI does not know the workflow: check CHATKIT_WORKFLOW_ID")
 		case http.StatusTooManyRequests:
 			e := apperr.RateLimited(retryAfter(apiErr.Response))
 			e.Message = "OpenAI is rate limiting session creation; retry later"
 			e.Err = cause
 			return e
 		}
-		return apperr.Wrap(cause, http.StatusBadGateway, apperr.CodeUpstream,
-			fmt.Sprintf("OpenAI failed to create the session (%d)", apiErr.StatusCode))
+		return apperr.Upstream(cause, "OpenAI failed to create the session (%d)", apiErr.StatusCode)
 	}
-	return apperr.Wrap(err, http.StatusBadGateway, apperr.CodeUpstream, "OpenAI could not be reached or answered nonsense")
+	return apperr.Upstream(err, "OpenAI could not be reached or answered nonsense")
 }
 
 func retryAfter(resp *http.Response) time.Duration {

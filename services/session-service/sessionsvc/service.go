@@ -116,7 +116,7 @@ func New(d Deps) (*Service, error) {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
-	created := telemetry.Register(d.Registry, prometheus.NewCounterVec(prometheus.CounterOpts{
+	created := telemetry.MustRegister(d.Registry, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "taskpilot_chatkit_sessions_created_total",
 		Help: "Session requests by mode and outcome (ok or an error code).",
 	}, []string{"mode", "outcome"}))

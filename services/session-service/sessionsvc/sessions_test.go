@@ -256,7 +256,7 @@ func TestBodyLimit(t *testing.T) {
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- httpserver.RunListener(ctx, h.app, ln, 0, 5*time.Second) }()
+	go func() { done <- h.srv.RunListener(ctx, ln, 0, 5*time.Second) }()
 	t.Cleanup(func() { cancel(); <-done })
 
 	// Announce a body over the limit and send only the headers: the server

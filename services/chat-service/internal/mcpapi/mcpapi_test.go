@@ -53,7 +53,7 @@ func serve(t *testing.T, db *storage.DB, signer *auth.Signer) (string, *promethe
 	// The production bootstrap (request ids, metrics, CORS, body limit,
 	// immutable strings) in front of the endpoint.
 	app := httpserver.New(httpserver.Options{Service: "chat-service", Registry: reg,
-		Logger: slog.New(slog.DiscardHandler), AllowOrigins: []string{"http://localhost:3000"}})
+		Logger: slog.New(slog.DiscardHandler), AllowOrigins: []string{"http://localhost:3000"}}).App
 	h.Routes(app.Group("/api/v1", auth.RequireUser(auth.NewAuthenticator(signer, nil))))
 	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	require.NoError(t, err)

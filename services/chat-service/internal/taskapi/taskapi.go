@@ -205,7 +205,7 @@ func decodeObject(c *fiber.Ctx) (map[string]json.RawMessage, error) {
 	ct := strings.ToLower(c.Get(fiber.HeaderContentType))
 	if ct != "" && !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) &&
 		!strings.HasPrefix(ct, "application/merge-patch+json") {
-		return nil, apperr.New(http.StatusUnsupportedMediaType, apperr.CodeUnsupportedMedia,
+		return nil, apperr.UnsupportedType(
 			"the body must be JSON (Content-Type: application/json)")
 	}
 	body := bytes.TrimSpace(c.Body())

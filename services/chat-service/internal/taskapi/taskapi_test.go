@@ -36,7 +36,7 @@ func newApp(t *testing.T, db *storage.DB) *fiber.App {
 	t.Helper()
 	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	svc := tasks.NewService(tasks.NewSQLStore(db), func() time.Time { return now })
-	app := httpserver.New(httpserver.Options{Service: "chat-service", Logger: slog.New(slog.DiscardHandler)})
+	app := httpserver.New(httpserver.Options{Service: "chat-service", Logger: slog.New(slog.DiscardHandler)}).App
 	taskapi.New(svc).Routes(app.Group("/api/v1", testUser))
 	return app
 }
