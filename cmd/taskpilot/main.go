@@ -35,8 +35,8 @@ func run() error {
 	}
 	defer func() { _ = p.Shutdown(context.WithoutCancel(ctx)) }()
 	cfg, logger := p.Config, p.Logger
-	if addr, ok := os.LookupEnv(pprofEnv); ok && addr != "" {
-		if _, err := startPprof(ctx, addr, logger); err != nil {
+	if cfg.PprofAddr != "" {
+		if _, err := startPprof(ctx, cfg.PprofAddr, logger); err != nil {
 			return err
 		}
 	}

@@ -11,9 +11,10 @@ import (
 	"time"
 )
 
-// pprofEnv names the opt-in profiling listener: unset (the default) means
-// no profiling endpoint at all. It must be a loopback address, since
-// profiles expose memory contents and cost CPU.
+// pprofEnv names the opt-in profiling listener (config.Config.PprofAddr,
+// validated there): unset (the default) means no profiling endpoint at
+// all. It must be a loopback address, since profiles expose memory
+// contents and cost CPU; startPprof checks that again.
 const pprofEnv = "PPROF_ADDR"
 
 // startPprof serves net/http/pprof on addr (a loopback host:port) on its own

@@ -175,6 +175,9 @@ type Config struct {
 	// reachable from other hosts), :9090 for the services (the chart
 	// scrapes it); "off" serves no metrics.
 	MetricsAddr string
+	// PprofAddr (PPROF_ADDR, default "" = off) serves net/http/pprof on a
+	// loopback address (127.0.0.1:6060) for profiling.
+	PprofAddr string
 	// AnonAdoptLegacy (AUTH_ANON_ADOPT_LEGACY, default false) re-issues
 	// identity cookies of the unsigned scheme (before issue 11) signed,
 	// keeping their user id, instead of replacing them with a new identity.
@@ -264,6 +267,7 @@ func Load(lookup Lookup, target Target) (*Config, error) {
 		HTTPWriteStallTimeout: l.duration("HTTP_WRITE_STALL_TIMEOUT", 30*time.Second),
 		MaxConnsPerIP:         l.integer("MAX_CONNS_PER_IP", target.DefaultMaxConnsPerIP()),
 		MetricsAddr:           l.str("METRICS_ADDR", target.DefaultMetricsAddr()),
+		PprofAddr:             l.str("PPROF_ADDR", ""),
 		AnonAdoptLegacy:       l.boolean("AUTH_ANON_ADOPT_LEGACY", false),
 	}
 	if lvl, set := l.get("LOG_LEVEL"); set {
@@ -429,6 +433,12 @@ func (c *Config) Validate() error {
 			bad("METRICS_ADDR", "must differ from LISTEN_ADDR (%s): /metrics is not served on the public listener", c.ListenAddr)
 		}
 	}
+	if c.PprofAddr != "" {
+		host, _, err := net.SplitHostPort(c.PprofAddr)
+		if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+			bad("PPROF_ADDR", "must be a loopback host:port (127.0.0.1:6060) or empty, got %q", c.PprofAddr)
+		}
+	}
 	errs = append(errs, c.Limits.validate()...)
 	return errors.Join(errs...)
 }
@@ -552,6 +562,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("http_write_stall_timeout", c.HTTPWriteStallTimeout.String()),
 		slog.Int("max_conns_per_ip", c.MaxConnsPerIP),
 		slog.String("metrics_addr", c.MetricsAddr),
+		slog.String("pprof_addr", c.PprofAddr),
 	)
 }
 

@@ -44,6 +44,7 @@ func TestConnectionSettings(t *testing.T) {
 		"HTTP_WRITE_STALL_TIMEOUT": {"HTTP_WRITE_STALL_TIMEOUT": "soon"},
 		"MAX_CONNS_PER_IP":         {"MAX_CONNS_PER_IP": "-3"},
 		"METRICS_ADDR":             {"METRICS_ADDR": "nowhere"},
+		"PPROF_ADDR":               {"PPROF_ADDR": "0.0.0.0:6060"},
 		"AUTH_ANON_ADOPT_LEGACY":   {"AUTH_ANON_ADOPT_LEGACY": "maybe"},
 	} {
 		_, err := config.Load(config.MapLookup(env), config.AllInOne)
@@ -52,6 +53,10 @@ func TestConnectionSettings(t *testing.T) {
 	}
 	_, err = config.Load(config.MapLookup(map[string]string{"LISTEN_ADDR": ":8000", "METRICS_ADDR": ":8000"}), config.AllInOne)
 	require.ErrorContains(t, err, "must differ from LISTEN_ADDR")
+
+	c, err = config.Load(config.MapLookup(map[string]string{"PPROF_ADDR": "127.0.0.1:6060"}), config.AllInOne)
+	require.NoError(t, err)
+	assert.Equal(t, "127.0.0.1:6060", c.PprofAddr)
 }
 
 func TestWarnsAboutStateOthersCanRead(t *testing.T) {
