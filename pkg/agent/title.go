@@ -61,7 +61,11 @@ func (s *titleSink) note(item chatkit.Item) {
 		}
 		var c Change
 		if json.Unmarshal(it.Content, &c) == nil && c.Type == RecordChange {
-			s.changes = append(s.changes, c)
+			if c.Tool == ToolBatch {
+				s.changes = append(s.changes, c.Batch...)
+			} else {
+				s.changes = append(s.changes, c)
+			}
 		}
 	case *chatkit.WidgetItem:
 		if s.list != "" {

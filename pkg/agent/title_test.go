@@ -32,6 +32,8 @@ func titledAfter(t *testing.T, turn *chatkit.Turn, results ...any) string {
 			switch v := x.(type) {
 			case tasks.Result:
 				require.NoError(t, agent.RecordChangeOf(ctx, sink, v))
+			case []tasks.Result: // one batch record, as a bulk change is kept
+				require.NoError(t, agent.RecordChangesOf(ctx, sink, v))
 			case widgets.List:
 				require.NoError(t, chatkit.SendItem(ctx, sink, &chatkit.WidgetItem{Widget: v.Render(time.UTC, time.Now())}))
 			}
@@ -56,6 +58,7 @@ func TestTitledFromWhatTheTurnDid(t *testing.T) {
 	}{
 		{"add", []any{add}, "Add: Buy milk"},
 		{"several adds", []any{add, add, add}, "Add: Buy milk +2"},
+		{"one batch of adds", []any{[]tasks.Result{add, add, add}}, "Add: Buy milk +2"},
 		{"complete", []any{tasks.Result{Tool: tasks.ToolCompleteTask, OK: true, Changed: true, Task: &done, Before: &milk}}, "Done: Buy milk"},
 		{"reopen", []any{tasks.Result{Tool: tasks.ToolUpdateTask, OK: true, Changed: true, Task: &milk, Before: &done}}, "Reopen: Buy milk"},
 		{"edit", []any{tasks.Result{Tool: tasks.ToolUpdateTask, OK: true, Changed: true, Task: &milk, Before: &milk}}, "Edit: Buy milk"},

@@ -50,16 +50,6 @@ func undoDefinition() tasks.Tool {
 		Parameters: schema, InputSchema: schema}
 }
 
-// recordBatch is the hidden record grouping the change records of one bulk
-// call: {"type":"taskpilot.batch","id":"…","changes":["…",…]}.
-const recordBatch = "taskpilot.batch"
-
-type batchRecord struct {
-	Type    string   `json:"type"`
-	ID      string   `json:"id"`
-	Changes []string `json:"changes"`
-}
-
 // runTools runs a step's calls in order for the turn's user, in the user's
 // time zone (the zone a repeating task follows). It returns the exchanges
 // that completed; a Go error from the toolbox (the store is unreachable)
@@ -179,37 +169,23 @@ func mustJSON(v any) json.RawMessage {
 	return b
 }
 
-// recordChanges stores the change records of a result (one per task of a
-// bulk call, plus the batch record grouping them) and returns the ids of
-// the tasks that changed.
+// recordChanges stores the change record of a result (of a bulk call, one
+// batch record: agent.RecordChangesOf, as the offline agent does, so one
+// undo reverses it whichever agent made it) and returns the ids of the
+// tasks that changed.
 func recordChanges(ctx context.Context, sink chatkit.Sink, res tasks.Result) ([]int64, error) {
 	items := res.Items
 	if items == nil {
 		items = []tasks.Result{res}
 	}
 	var ids []int64
-	var changeIDs []string
 	for _, it := range items {
-		c, ok := agent.ChangeOf(it)
-		if !ok {
-			continue
+		if c, ok := agent.ChangeOf(it); ok {
+			ids = append(ids, c.TaskID())
 		}
-		c.ID = sink.NewItemID(chatkit.IDMessage)
-		raw, err := c.MarshalJSON()
-		if err != nil {
-			return nil, fmt.Errorf("change record: %w", err)
-		}
-		if err := chatkit.SendItem(ctx, sink, &chatkit.HiddenContextItem{Content: raw}); err != nil {
-			return nil, err
-		}
-		ids = append(ids, c.TaskID())
-		changeIDs = append(changeIDs, c.ID)
 	}
-	if len(changeIDs) > 1 {
-		b := batchRecord{Type: recordBatch, ID: sink.NewItemID(chatkit.IDMessage), Changes: changeIDs}
-		if err := chatkit.SendHiddenContext(ctx, sink, b); err != nil {
-			return nil, err
-		}
+	if err := agent.RecordChangesOf(ctx, sink, items); err != nil {
+		return nil, fmt.Errorf("change record: %w", err)
 	}
 	return ids, nil
 }
@@ -228,26 +204,16 @@ func (r *turnRun) undo(ctx context.Context) (tasks.Result, error) {
 			JSON: mustJSON(map[string]any{"ok": false, "code": codeNothingToUndo, "error": msg})}, nil
 	}
 	newest := changes[len(changes)-1]
-	group := map[string]bool{newest.ID: true}
-	for _, it := range items {
-		h, ok := it.(*chatkit.HiddenContextItem)
-		if !ok || !bytes.Contains(h.Content, []byte(recordBatch)) {
-			continue
-		}
-		var b batchRecord
-		if json.Unmarshal(h.Content, &b) == nil && b.Type == recordBatch && slices.Contains(b.Changes, newest.ID) {
-			for _, id := range b.Changes {
-				group[id] = true
-			}
-		}
+	// A batch (a bulk call, or several tasks of one offline request) is
+	// reversed as a whole, newest first.
+	group := []agent.Change{newest}
+	if newest.Tool == agent.ToolBatch {
+		group = slices.Clone(newest.Batch)
+		slices.Reverse(group)
 	}
 	var parts []string
 	var ids []int64
-	for i := len(changes) - 1; i >= 0; i-- {
-		c := changes[i]
-		if !group[c.ID] {
-			continue
-		}
+	for _, c := range group {
 		now, err := r.a.svc.Revert(ctx, r.turn.UserID, c.Before, c.After)
 		switch {
 		case err != nil && !isNotFound(err):
@@ -261,10 +227,10 @@ func (r *turnRun) undo(ctx context.Context) (tasks.Result, error) {
 		default:
 			parts = append(parts, widgets.Name(*now)+" is back as it was")
 		}
-		if err := chatkit.SendHiddenContext(ctx, r.sink, agent.Undo{Type: agent.RecordUndo, Change: c.ID}); err != nil {
-			return tasks.Result{}, err
-		}
 		ids = append(ids, c.TaskID())
+	}
+	if err := chatkit.SendHiddenContext(ctx, r.sink, agent.Undo{Type: agent.RecordUndo, Change: newest.ID}); err != nil {
+		return tasks.Result{}, err
 	}
 	if err := agent.SendTasksChanged(ctx, r.sink, "undo", ids...); err != nil {
 		return tasks.Result{}, err
