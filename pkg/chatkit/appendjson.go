@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/taskpilotai/taskpilot/pkg/chatkit/internal/jsonenc"
+	"github.com/taskpilotai/taskpilot/pkg/chatkit/jsonenc"
 )
 
 // Direct encoders for what every turn sends and stores: the events of a

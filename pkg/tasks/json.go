@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/taskpilotai/taskpilot/pkg/jsonenc"
+	"github.com/taskpilotai/taskpilot/pkg/chatkit/jsonenc"
 )
 
 // Direct JSON encoders for a Task and the tool results, byte for byte what

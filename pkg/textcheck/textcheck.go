@@ -14,55 +14,30 @@
 package textcheck
 
 import (
-	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/taskpilotai/taskpilot/pkg/apperr"
+	"github.com/taskpilotai/taskpilot/pkg/chatkit/textrule"
 )
 
+// The rule is chatkit/textrule's (a standard-library-only leaf of the chat
+// library), so the chat server and the product's stores hold one rule; this
+// package gives it the product's error type.
+
 // ErrControl is the cause of every rejection: the text holds a control
-// character other than tab and newline.
-var ErrControl = errors.New("contains a control character")
-
-// allowed reports whether the C0 byte b is kept: tab and newline.
-func allowed(b byte) bool { return b == '\t' || b == '\n' }
-
-// Index returns the byte offset of the first forbidden control character
-// of s, or -1. C0 characters are single bytes in UTF-8 and never occur
-// inside a multi-byte sequence, so a byte scan is exact.
-func Index(s string) int {
-	for i := 0; i < len(s); i++ {
-		if b := s[i]; b < 0x20 && !allowed(b) {
-			return i
-		}
-	}
-	return -1
-}
+// character other than tab and newline (the same sentinel as the library's,
+// so errors.Is matches rejections from either side).
+var ErrControl = textrule.ErrControl
 
 // Valid reports whether s holds no forbidden control character.
-func Valid(s string) bool { return Index(s) < 0 }
+func Valid(s string) bool { return textrule.Valid(s) }
 
 // Clean removes every forbidden control character from s ("\r\n" becomes
 // "\n"); s itself is returned when it has none.
-func Clean(s string) string {
-	i := Index(s)
-	if i < 0 {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	b.WriteString(s[:i])
-	for ; i < len(s); i++ {
-		if c := s[i]; c >= 0x20 || allowed(c) {
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
-}
+func Clean(s string) string { return textrule.Clean(s) }
 
 // Message is the caller-visible reason for a rejected field.
-const Message = "must not contain control characters (other than tab and newline)"
+const Message = textrule.Rule
 
 // Check returns nil when s is clean, otherwise a 400 invalid_request
 // *apperr.Error naming field (a dotted parameter path) that wraps

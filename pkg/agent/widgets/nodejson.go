@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/taskpilotai/taskpilot/pkg/jsonenc"
+	"github.com/taskpilotai/taskpilot/pkg/chatkit/jsonenc"
 )
 
 // appendNode appends v, a widget tree of nodes, []node, strings, ints,

@@ -218,31 +218,29 @@ func decodeObject(c *fiber.Ctx) (map[string]json.RawMessage, error) {
 
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
 
-// stringField decodes a string property into fields' messages on failure.
-func stringField(m map[string]json.RawMessage, name string, fields map[string]string) (*string, bool) {
+// field decodes property name of m as a T: nil and whether it was
+// present when absent or null; on a decode failure want ("must be a
+// string") is the field's message.
+func field[T any](m map[string]json.RawMessage, name, want string, fields map[string]string) (*T, bool) {
 	raw, ok := m[name]
 	if !ok || isNull(raw) {
 		return nil, ok
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		fields[name] = "must be a string"
+	var v T
+	if err := json.Unmarshal(raw, &v); err != nil {
+		fields[name] = want
 		return nil, true
 	}
-	return &s, true
+	return &v, true
+}
+
+// stringField decodes a string property into fields' messages on failure.
+func stringField(m map[string]json.RawMessage, name string, fields map[string]string) (*string, bool) {
+	return field[string](m, name, "must be a string", fields)
 }
 
 func boolField(m map[string]json.RawMessage, name string, fields map[string]string) (*bool, bool) {
-	raw, ok := m[name]
-	if !ok || isNull(raw) {
-		return nil, ok
-	}
-	var b bool
-	if err := json.Unmarshal(raw, &b); err != nil {
-		fields[name] = "must be true or false"
-		return nil, true
-	}
-	return &b, true
+	return field[bool](m, name, "must be true or false", fields)
 }
 
 func tagsField(m map[string]json.RawMessage, fields map[string]string) (*[]string, bool) {

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/taskpilotai/taskpilot/pkg/jsonenc"
+	"github.com/taskpilotai/taskpilot/pkg/chatkit/jsonenc"
 )
 
 func encode(t *testing.T, s string, escapeHTML bool) string {
