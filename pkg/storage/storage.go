@@ -22,8 +22,8 @@ import (
 	"strings"
 	"time"
 
-	// Registers the "pgx" database/sql driver (PostgreSQL).
-	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/trace"
@@ -78,6 +78,7 @@ type options struct {
 	lockConns      int
 	migrate        bool
 	searchPath     string
+	pgTracer       pgx.QueryTracer
 }
 
 // WithRegisterer registers taskpilot_store_operation_duration_seconds on reg.
@@ -103,6 +104,13 @@ func WithMaxOpenConns(n int) Option {
 // others wait.
 func WithLockConns(n int) Option {
 	return func(o *options) { o.lockConns = n }
+}
+
+// WithPostgresTracer sets the pgx tracer of every PostgreSQL connection
+// (both pools). It may also implement pgx.BatchTracer, pgx.PrepareTracer and
+// the others; the round-trip counting test uses it. Ignored on SQLite.
+func WithPostgresTracer(t pgx.QueryTracer) Option {
+	return func(o *options) { o.pgTracer = t }
 }
 
 // WithoutMigrations skips applying the embedded migrations at Open.
@@ -234,13 +242,16 @@ func openPostgres(ctx context.Context, rawURL string, o options) (*DB, error) {
 		u.RawQuery = q.Encode()
 		dsn = u.String()
 	}
-	pool, err := sql.Open("pgx", dsn)
+	connConfig, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("storage: open postgres: %w", err)
+		// pgconn's parse errors quote the URL, password included.
+		return nil, errors.New("storage: open postgres: the URL does not parse")
 	}
+	connConfig.Tracer = o.pgTracer
+	pool := stdlib.OpenDB(*connConfig)
 	conns := o.maxOpenConns
 	if conns <= 0 {
-		conns = max(8, 4*runtime.GOMAXPROCS(0))
+		conns = DefaultPostgresConns()
 	}
 	pool.SetMaxOpenConns(conns)
 	pool.SetMaxIdleConns(conns)
@@ -250,16 +261,16 @@ func openPostgres(ctx context.Context, rawURL string, o options) (*DB, error) {
 		_ = pool.Close()
 		return nil, fmt.Errorf("storage: open postgres: %w", err)
 	}
-	locks, err := sql.Open("pgx", dsn)
-	if err != nil {
-		_ = pool.Close()
-		return nil, fmt.Errorf("storage: open postgres: %w", err)
-	}
+	locks := stdlib.OpenDB(*connConfig)
 	locks.SetMaxOpenConns(o.lockConns)
-	locks.SetMaxIdleConns(2)
+	locks.SetMaxIdleConns(o.lockConns)
 	locks.SetConnMaxIdleTime(time.Minute)
 	return &DB{SQL: pool, Read: pool, Dialect: Postgres, locks: locks}, nil
 }
+
+// DefaultPostgresConns is the PostgreSQL query pool's size when
+// WithMaxOpenConns does not set it: max(8, 4×GOMAXPROCS).
+func DefaultPostgresConns() int { return max(8, 4*runtime.GOMAXPROCS(0)) }
 
 // Ping checks that the store answers (for /readyz). On SQLite it uses the
 // read pool, so a long write transaction does not make the process unready.

@@ -24,10 +24,12 @@ import (
 // (storage.Open(DATABASE_URL), migrations applied), authentication
 // (session secrets, or host JWTs with AUTH_MODE=jwt), the task service and
 // tools, and the assistant (see newAssistant). chat-service's main and the
-// all-in-one both call it. cleanup closes the store.
-func Build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg prometheus.Registerer, tp trace.TracerProvider) (svc *Service, cleanup func(), err error) {
+// all-in-one both call it. cleanup closes the store. extra are further
+// store options, after the configuration's (tests: a query tracer).
+func Build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg prometheus.Registerer, tp trace.TracerProvider, extra ...storage.Option) (svc *Service, cleanup func(), err error) {
 	cleanup = func() {}
-	db, err := storage.Open(ctx, cfg.DatabaseURL.Reveal(), storage.WithRegisterer(reg), storage.WithTracerProvider(tp))
+	opts := append([]storage.Option{storage.WithRegisterer(reg), storage.WithTracerProvider(tp)}, extra...)
+	db, err := storage.Open(ctx, cfg.DatabaseURL.Reveal(), opts...)
 	if err != nil {
 		return nil, cleanup, fmt.Errorf("open store: %w", err)
 	}
