@@ -28,9 +28,11 @@ const (
 	DefaultTemperature = 0.7
 	DefaultFrontendURL = "http://localhost:3000"
 	DefaultDatabaseURL = "sqlite://./data/taskpilot.db"
-	DefaultSessionTTL  = 10 * time.Minute
-	DefaultRateLimit   = 30
-	DefaultStaticDir   = "frontend/out"
+	// DefaultDatabaseLockConns is DATABASE_LOCK_CONNS's default.
+	DefaultDatabaseLockConns = 32
+	DefaultSessionTTL        = 10 * time.Minute
+	DefaultRateLimit         = 30
+	DefaultStaticDir         = "frontend/out"
 )
 
 // Target is the process being configured; it picks defaults and what is
@@ -114,6 +116,14 @@ type Config struct {
 	// DatabaseURL is DATABASE_URL (sqlite://path or postgres://...); a
 	// Secret because PostgreSQL URLs may carry a password.
 	DatabaseURL Secret
+	// DatabaseMaxConns (DATABASE_MAX_CONNS) sizes the PostgreSQL query pool
+	// (0: max(8, 4×GOMAXPROCS)) or the SQLite reader pool (0: max(4,
+	// 2×GOMAXPROCS)). DatabaseLockConns (DATABASE_LOCK_CONNS, default 32)
+	// caps the PostgreSQL connections that hold a thread's turn lock, that
+	// is the turns one replica runs at once. Keep replicas × (both) under
+	// the server's max_connections.
+	DatabaseMaxConns  int
+	DatabaseLockConns int
 	// DataDir holds local state (the SQLite file, the generated signing
 	// key): DATA_DIR, default the SQLite file's directory or ./data.
 	DataDir string
@@ -243,6 +253,8 @@ func Load(lookup Lookup, target Target) (*Config, error) {
 		Temperature:        l.float("CHATKIT_TEMPERATURE", DefaultTemperature),
 		FrontendURLs:       splitList(l.str("FRONTEND_URL", DefaultFrontendURL)),
 		DatabaseURL:        NewSecret(l.str("DATABASE_URL", DefaultDatabaseURL)),
+		DatabaseMaxConns:   l.integer("DATABASE_MAX_CONNS", 0),
+		DatabaseLockConns:  l.integer("DATABASE_LOCK_CONNS", DefaultDatabaseLockConns),
 		SessionSigningKey:  NewSecret(l.str("SESSION_SIGNING_KEY", "")),
 		SessionTTL:         l.duration("SESSION_TTL", DefaultSessionTTL),
 		AuthMode:           AuthMode(l.str("AUTH_MODE", string(AuthAnonymous))),
@@ -353,6 +365,12 @@ func (c *Config) Validate() error {
 	}
 	if err := checkDatabaseURL(c.DatabaseURL.Reveal()); err != nil {
 		bad("DATABASE_URL", "%v", err)
+	}
+	if c.DatabaseMaxConns < 0 {
+		bad("DATABASE_MAX_CONNS", "must be 0 (the default size) or positive, got %d", c.DatabaseMaxConns)
+	}
+	if c.DatabaseLockConns < 1 {
+		bad("DATABASE_LOCK_CONNS", "must be at least 1, got %d", c.DatabaseLockConns)
 	}
 	if c.DataDir == "" {
 		bad("DATA_DIR", "must not be empty")

@@ -21,6 +21,7 @@ const OperationDurationName = "taskpilot_store_operation_duration_seconds"
 
 type instrumentation struct {
 	duration *prometheus.HistogramVec
+	pools    *poolCollector
 	tracer   trace.Tracer
 }
 
@@ -36,10 +37,14 @@ func newInstrumentation(reg prometheus.Registerer, tp trace.TracerProvider) (*in
 	if err != nil {
 		return nil, fmt.Errorf("register %s: %w", OperationDurationName, err)
 	}
+	pools, err := telemetry.Register(reg, newPoolCollector())
+	if err != nil {
+		return nil, fmt.Errorf("register %s: %w", PoolConnectionsName, err)
+	}
 	if tp == nil {
 		tp = otel.GetTracerProvider()
 	}
-	return &instrumentation{duration: h, tracer: tp.Tracer(instrumentationName)}, nil
+	return &instrumentation{duration: h, pools: pools, tracer: tp.Tracer(instrumentationName)}, nil
 }
 
 // Observe times one store operation and wraps it in a span named

@@ -157,6 +157,7 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*DB, error) {
 		return nil, err
 	}
 	db.inst = inst
+	inst.pools.add(db)
 	if o.migrate {
 		if err := db.Migrate(ctx); err != nil {
 			_ = db.Close()
@@ -262,8 +263,14 @@ func openPostgres(ctx context.Context, rawURL string, o options) (*DB, error) {
 		return nil, fmt.Errorf("storage: open postgres: %w", err)
 	}
 	locks := stdlib.OpenDB(*connConfig)
-	locks.SetMaxOpenConns(o.lockConns)
-	locks.SetMaxIdleConns(o.lockConns)
+	lockConns := o.lockConns
+	if lockConns <= 0 {
+		lockConns = 32
+	}
+	// Idle lock connections stay open: a turn that had to dial one pays a
+	// connection set-up (TCP, authentication) on its way.
+	locks.SetMaxOpenConns(lockConns)
+	locks.SetMaxIdleConns(lockConns)
 	locks.SetConnMaxIdleTime(time.Minute)
 	return &DB{SQL: pool, Read: pool, Dialect: Postgres, locks: locks}, nil
 }
@@ -284,6 +291,9 @@ func (db *DB) Ping(ctx context.Context) error {
 // Close releases every connection. On SQLite it checkpoints the WAL first so
 // the database file is complete on its own.
 func (db *DB) Close() error {
+	if db.inst != nil {
+		db.inst.pools.remove(db)
+	}
 	var errs []error
 	if db.batch != nil {
 		db.batch.close()

@@ -28,7 +28,8 @@ import (
 // store options, after the configuration's (tests: a query tracer).
 func Build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg prometheus.Registerer, tp trace.TracerProvider, extra ...storage.Option) (svc *Service, cleanup func(), err error) {
 	cleanup = func() {}
-	opts := append([]storage.Option{storage.WithRegisterer(reg), storage.WithTracerProvider(tp)}, extra...)
+	opts := append([]storage.Option{storage.WithRegisterer(reg), storage.WithTracerProvider(tp),
+		storage.WithMaxOpenConns(cfg.DatabaseMaxConns), storage.WithLockConns(cfg.DatabaseLockConns)}, extra...)
 	db, err := storage.Open(ctx, cfg.DatabaseURL.Reveal(), opts...)
 	if err != nil {
 		return nil, cleanup, fmt.Errorf("open store: %w", err)
