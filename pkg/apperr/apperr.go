@@ -79,14 +79,6 @@ func Wrap(err error, k Kind, message string) *Error {
 	return e
 }
 
-// New builds an Error from a status and a code chosen by the caller; the
-// kind is the one of status. Product code names a kind instead (E, Wrap or
-// a constructor below): New remains only for pkg/chatkit until it has its
-// own error type (issue 15), then goes.
-func New(status int, code, message string) *Error {
-	return &Error{Kind: KindOfStatus(status), Code: code, Status: status, Message: message}
-}
-
 // As returns the *Error in err's chain, if any.
 func As(err error) (*Error, bool) {
 	return errors.AsType[*Error](err)

@@ -7,7 +7,6 @@ package chatfiber
 
 import (
 	"errors"
-	"net/http"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -81,31 +80,53 @@ func Handler(s *chatkit.Server, opts Options) fiber.Handler {
 }
 
 // ToAppErr turns a *chatkit.Error in err's chain into the product's
-// *apperr.Error (same status, code, message, fields and Retry-After; the
-// original stays the cause); any other error is returned as it is.
+// *apperr.Error of the same kind (the kinds' tables agree on status and
+// code; the original stays the cause); any other error is returned as it
+// is.
 func ToAppErr(err error) error {
 	var ce *chatkit.Error
 	if !errors.As(err, &ce) {
 		return err
 	}
-	return &apperr.Error{Code: ce.Code(), Status: ce.Status(), Message: ce.Message,
-		Fields: ce.Fields, RetryAfter: ce.RetryAfter, Err: err}
+	ae := apperr.Wrap(err, appKinds[ce.Kind], ce.Message)
+	ae.Fields, ae.RetryAfter = ce.Fields, ce.RetryAfter
+	return ae
 }
 
-// kinds maps the product's error codes to chatkit's kinds.
-var kinds = map[string]chatkit.ErrorKind{
-	apperr.CodeInvalidRequest:  chatkit.KindInvalid,
-	apperr.CodeValidation:      chatkit.KindValidation,
-	apperr.CodeUnauthorized:    chatkit.KindUnauthorized,
-	apperr.CodeNotFound:        chatkit.KindNotFound,
-	apperr.CodeConflict:        chatkit.KindConflict,
-	apperr.CodePayloadTooLarge: chatkit.KindTooLarge,
-	apperr.CodeQuotaExceeded:   chatkit.KindQuotaExceeded,
-	apperr.CodeRateLimited:     chatkit.KindRateLimited,
-	apperr.CodeNotConfigured:   chatkit.KindNotConfigured,
-	apperr.CodeUpstream:        chatkit.KindUpstream,
-	apperr.CodeUpstreamTimeout: chatkit.KindUpstream,
-	apperr.CodeUnavailable:     chatkit.KindUnavailable,
+// kinds pairs the product's error kinds with the library's. Both name the
+// same failures and give them the same status and code; the product has a
+// few finer kinds (forbidden, method, unsupported media type, upstream
+// timeout) that the library folds into a broader one.
+var kinds = map[apperr.Kind]chatkit.ErrorKind{
+	apperr.KindInvalid:         chatkit.KindInvalid,
+	apperr.KindValidation:      chatkit.KindValidation,
+	apperr.KindUnauthorized:    chatkit.KindUnauthorized,
+	apperr.KindNotFound:        chatkit.KindNotFound,
+	apperr.KindConflict:        chatkit.KindConflict,
+	apperr.KindTooLarge:        chatkit.KindTooLarge,
+	apperr.KindQuotaExceeded:   chatkit.KindQuotaExceeded,
+	apperr.KindRateLimited:     chatkit.KindRateLimited,
+	apperr.KindNotConfigured:   chatkit.KindNotConfigured,
+	apperr.KindUnsupported:     chatkit.KindUnsupported,
+	apperr.KindUpstream:        chatkit.KindUpstream,
+	apperr.KindUnavailable:     chatkit.KindUnavailable,
+	apperr.KindInternal:        chatkit.KindInternal,
+	apperr.KindForbidden:       chatkit.KindInvalid,
+	apperr.KindMethod:          chatkit.KindInvalid,
+	apperr.KindUnsupportedType: chatkit.KindInvalid,
+	apperr.KindUpstreamTimeout: chatkit.KindUpstream,
+}
+
+// appKinds is kinds the other way round, for the library's kinds (each has
+// exactly one product kind of the same status and code).
+var appKinds = map[chatkit.ErrorKind]apperr.Kind{}
+
+func init() {
+	for ak, ck := range kinds {
+		if apperr.WireOf(ak).Code == ck.Code() {
+			appKinds[ck] = ak
+		}
+	}
 }
 
 // ClassifyError is chatkit.Options.ClassifyError for this product: an
@@ -118,18 +139,9 @@ func ClassifyError(err error) *chatkit.Error {
 	if !ok {
 		return nil
 	}
-	kind, known := kinds[ae.Code]
-	if !known || kind.Status() != ae.Status { // e.g. apperr's 503 not_configured
-		switch {
-		case apperr.ClientFault(ae.Status):
-			kind = chatkit.KindInvalid
-		case ae.Status == http.StatusServiceUnavailable:
-			kind = chatkit.KindUnavailable
-		case ae.Status == http.StatusBadGateway, ae.Status == http.StatusGatewayTimeout:
-			kind = chatkit.KindUpstream
-		default:
-			kind = chatkit.KindInternal
-		}
+	kind, known := kinds[ae.Kind]
+	if !known {
+		kind = chatkit.KindInternal
 	}
 	return &chatkit.Error{Kind: kind, Message: ae.Message, Fields: ae.Fields, RetryAfter: ae.RetryAfter, Err: err}
 }

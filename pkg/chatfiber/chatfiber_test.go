@@ -98,18 +98,31 @@ func TestToAppErr(t *testing.T) {
 	assert.Same(t, plain, chatfiber.ToAppErr(plain))
 }
 
+// Every library kind becomes the product kind of the same status and code,
+// and back: one status per code across both tables.
+func TestKindsAgree(t *testing.T) {
+	for k := chatkit.KindInternal; k <= chatkit.KindUnsupported; k++ {
+		ae, ok := apperr.As(chatfiber.ToAppErr(&chatkit.Error{Kind: k, Message: "m"}))
+		require.True(t, ok, k.Code())
+		assert.Equal(t, k.Status(), ae.Status, k.Code())
+		assert.Equal(t, k.Code(), ae.Code)
+		assert.Equal(t, k, chatfiber.ClassifyError(ae).Kind, k.Code())
+	}
+}
+
 func TestClassifyError(t *testing.T) {
 	for name, tc := range map[string]struct {
 		err  error
 		want chatkit.ErrorKind
 	}{
-		"invalid":                {apperr.Invalid("bad"), chatkit.KindInvalid},
-		"wrapped not found":      {fmt.Errorf("task: %w", apperr.NotFound("task")), chatkit.KindNotFound},
-		"rate limited":           {apperr.RateLimited(time.Second), chatkit.KindRateLimited},
-		"forbidden (no kind)":    {apperr.New(http.StatusForbidden, apperr.CodeForbidden, "no"), chatkit.KindInvalid},
-		"503 not_configured":     {apperr.NotConfigured("no key"), chatkit.KindUnavailable},
-		"upstream":               {apperr.New(http.StatusBadGateway, apperr.CodeUpstream, "model"), chatkit.KindUpstream},
-		"unknown server failure": {apperr.New(http.StatusInternalServerError, "boom", "x"), chatkit.KindInternal},
+		"invalid":            {apperr.Invalid("bad"), chatkit.KindInvalid},
+		"wrapped not found":  {fmt.Errorf("task: %w", apperr.NotFound("task")), chatkit.KindNotFound},
+		"rate limited":       {apperr.RateLimited(time.Second), chatkit.KindRateLimited},
+		"forbidden (folded)": {apperr.E(apperr.KindForbidden, "no"), chatkit.KindInvalid},
+		"503 not_configured": {apperr.NotConfigured("no key"), chatkit.KindNotConfigured},
+		"501 unsupported":    {apperr.Unsupported("no attachments"), chatkit.KindUnsupported},
+		"upstream timeout":   {apperr.E(apperr.KindUpstreamTimeout, "model"), chatkit.KindUpstream},
+		"unknown kind":       {apperr.E(apperr.Kind("boom"), "x"), chatkit.KindInternal},
 	} {
 		t.Run(name, func(t *testing.T) {
 			ce := chatfiber.ClassifyError(tc.err)

@@ -64,7 +64,7 @@
 // params answer 400 (invalid_request), missing or foreign threads, items and
 // attachments 404 (not_found), a wrong item kind 400, a tool output without
 // a pending tool call or an already answered structured input 409,
-// unconfigured features 501 (not_configured). Streams are SSE ("data:
+// features the Server was built without 501 (unsupported). Streams are SSE ("data:
 // <compact json>\n\n", flushed per event, Content-Type text/event-stream,
 // Cache-Control no-cache, X-Accel-Buffering no; ": keep-alive" comments
 // only when Options.KeepAlive > 0) in the reference's order:
@@ -116,8 +116,8 @@
 //   - A failure after the stream opened but before the responder ran (e.g.
 //     the store failing) is an error event (stream.error, allow_retry
 //     false) instead of a dropped connection.
-//   - Unconfigured attachments, dictation and actions answer 501
-//     not_configured (the reference: 500).
+//   - Attachments, dictation and actions without their handler answer 501
+//     unsupported (the reference: 500).
 //   - Untitled threads get a derived title (above); the reference leaves
 //     them untitled.
 //   - Turns on a thread are serialized (above); the reference has no lock.

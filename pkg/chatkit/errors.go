@@ -23,9 +23,10 @@ const (
 	KindTooLarge                       // 413 payload_too_large: a field over its limit
 	KindQuotaExceeded                  // 422 quota_exceeded: a per-user quota is full
 	KindRateLimited                    // 429 rate_limited: RetryAfter says when to retry
-	KindNotConfigured                  // 501 not_configured: the server does not offer the feature
+	KindNotConfigured                  // 503 not_configured: the server lacks a setting the feature needs (an operator's fix)
 	KindUnavailable                    // 503 unavailable: a backing service is unreachable
 	KindUpstream                       // 502 upstream_error: a model or API this server calls failed
+	KindUnsupported                    // 501 unsupported: the server does not offer the feature at all
 )
 
 var kindInfo = [...]struct {
@@ -41,9 +42,10 @@ var kindInfo = [...]struct {
 	KindTooLarge:      {http.StatusRequestEntityTooLarge, "payload_too_large"},
 	KindQuotaExceeded: {http.StatusUnprocessableEntity, "quota_exceeded"},
 	KindRateLimited:   {http.StatusTooManyRequests, "rate_limited"},
-	KindNotConfigured: {http.StatusNotImplemented, "not_configured"},
+	KindNotConfigured: {http.StatusServiceUnavailable, "not_configured"},
 	KindUnavailable:   {http.StatusServiceUnavailable, "unavailable"},
 	KindUpstream:      {http.StatusBadGateway, "upstream_error"},
+	KindUnsupported:   {http.StatusNotImplemented, "unsupported"},
 }
 
 // Status is the HTTP status of the kind.

@@ -31,7 +31,7 @@ func TestFaultLevel(t *testing.T) {
 		"message to the user":  {CustomError("This button's action is malformed.", false), slog.LevelWarn},
 		"wrapped message":      {fmt.Errorf("widget action: %w", CustomError("Unknown action.", false)), slog.LevelWarn},
 		"client-fault Error":   {errInvalid("bad task id"), slog.LevelWarn},
-		"not offered (501)":    {&Error{Kind: KindNotConfigured, Message: "no"}, slog.LevelWarn},
+		"not offered (501)":    {&Error{Kind: KindUnsupported, Message: "no"}, slog.LevelWarn},
 		"classified foreign":   {fmt.Errorf("tool: %w", foreignErr{client: true}), slog.LevelWarn},
 		"foreign server fault": {foreignErr{client: false}, slog.LevelError},
 		"upstream failure":     {&StreamError{Code: ErrorCodeCustom, Message: "The model is busy.", Err: errors.New("429")}, slog.LevelError},

@@ -18,6 +18,9 @@ type handler struct {
 	decode func(t RequestType, raw json.RawMessage) (any, error)
 	// respond answers a JSON request.
 	respond func(s *Server, ctx context.Context, user string, req *Request) (any, error)
+	// limit applies the per-request size Limits to the decoded params
+	// (nil: none apply), before anything is read or written.
+	limit func(l Limits, params any) error
 	// creates: the turn starts a new thread (saved and announced with
 	// thread.created in the stream) instead of continuing one.
 	creates bool
@@ -36,22 +39,28 @@ var handlers map[RequestType]*handler
 
 func init() {
 	handlers = map[RequestType]*handler{
-		ReqThreadsCreate:              {creates: true, decode: decodeThreadsCreate, plan: (*turnPlan).planThreadsCreate, begin: (*turnPlan).beginThreadsCreate},
-		ReqThreadsAddUserMessage:      {decode: decodeThreadsAddUserMessage, plan: (*turnPlan).planThreadsAddUserMessage, begin: (*turnPlan).beginThreadsAddUserMessage},
+		ReqThreadsCreate: {creates: true, decode: decodeThreadsCreate, plan: (*turnPlan).planThreadsCreate,
+			limit: func(l Limits, p any) error { return l.checkMessage(&p.(*ThreadCreateParams).Input) },
+			begin: beginUserMessage(func(p any) UserMessageInput { return p.(*ThreadCreateParams).Input })},
+		ReqThreadsAddUserMessage: {decode: decodeThreadsAddUserMessage, plan: (*turnPlan).planThreadsAddUserMessage,
+			limit: func(l Limits, p any) error { return l.checkMessage(&p.(*ThreadAddUserMessageParams).Input) },
+			begin: beginUserMessage(func(p any) UserMessageInput { return p.(*ThreadAddUserMessageParams).Input })},
 		ReqThreadsAddClientToolOutput: {decode: decodeThreadsAddClientToolOutput, plan: (*turnPlan).planThreadsAddClientToolOutput, begin: (*turnPlan).beginThreadsAddClientToolOutput},
 		ReqThreadsAddStructuredInput:  {decode: decodeThreadsAddStructuredInput, plan: (*turnPlan).planThreadsAddStructuredInput, begin: (*turnPlan).beginThreadsAddStructuredInput},
 		ReqThreadsRetryAfterItem:      {decode: decodeThreadsRetryAfterItem, plan: (*turnPlan).planThreadsRetryAfterItem, begin: (*turnPlan).beginThreadsRetryAfterItem},
 		ReqThreadsCustomAction:        {decode: decodeCustomActionParams, plan: (*turnPlan).planThreadsCustomAction, begin: (*turnPlan).beginThreadsCustomAction},
 		ReqThreadsGetByID:             {decode: decodeThreadIDParams, respond: (*Server).respondThreadsGetByID},
 		ReqThreadsList:                {decode: decodeListParams, respond: (*Server).respondThreadsList},
-		ReqThreadsUpdate:              {decode: decodeThreadsUpdate, respond: (*Server).respondThreadsUpdate},
-		ReqThreadsDelete:              {decode: decodeThreadIDParams, respond: (*Server).respondThreadsDelete},
-		ReqThreadsSyncCustomAction:    {decode: decodeCustomActionParams, respond: (*Server).respondThreadsSyncCustomAction},
-		ReqItemsList:                  {decode: decodeListParams, respond: (*Server).respondItemsList},
-		ReqItemsFeedback:              {decode: decodeItemsFeedback, respond: (*Server).respondItemsFeedback},
-		ReqAttachmentsCreate:          {decode: decodeAttachmentsCreate, respond: (*Server).respondAttachmentsCreate},
-		ReqAttachmentsDelete:          {decode: decodeAttachmentsDelete, respond: (*Server).respondAttachmentsDelete},
-		ReqInputTranscribe:            {decode: decodeInputTranscribe, respond: (*Server).respondInputTranscribe},
+		ReqThreadsUpdate: {decode: decodeThreadsUpdate, respond: (*Server).respondThreadsUpdate,
+			limit: func(l Limits, p any) error { return l.checkTitle(p.(*ThreadUpdateParams).Title) }},
+		ReqThreadsDelete:           {decode: decodeThreadIDParams, respond: (*Server).respondThreadsDelete},
+		ReqThreadsSyncCustomAction: {decode: decodeCustomActionParams, respond: (*Server).respondThreadsSyncCustomAction},
+		ReqItemsList:               {decode: decodeListParams, respond: (*Server).respondItemsList},
+		ReqItemsFeedback: {decode: decodeItemsFeedback, respond: (*Server).respondItemsFeedback,
+			limit: func(l Limits, p any) error { return l.checkFeedback(p.(*ItemFeedbackParams).ItemIDs) }},
+		ReqAttachmentsCreate: {decode: decodeAttachmentsCreate, respond: (*Server).respondAttachmentsCreate},
+		ReqAttachmentsDelete: {decode: decodeAttachmentsDelete, respond: (*Server).respondAttachmentsDelete},
+		ReqInputTranscribe:   {decode: decodeInputTranscribe, respond: (*Server).respondInputTranscribe},
 	}
 }
 
@@ -400,7 +409,7 @@ func (s *Server) respondItemsFeedback(ctx context.Context, user string, req *Req
 func (s *Server) respondAttachmentsCreate(ctx context.Context, user string, req *Request) (any, error) {
 	p := req.Params.(*AttachmentCreateParams)
 	if s.attachments == nil {
-		return nil, notConfigured("file upload")
+		return nil, unsupported("file upload")
 	}
 	a, err := s.attachments.CreateAttachment(ctx, user, *p)
 	if err != nil {
@@ -431,7 +440,7 @@ func (s *Server) respondAttachmentsDelete(ctx context.Context, user string, req 
 func (s *Server) respondInputTranscribe(ctx context.Context, user string, req *Request) (any, error) {
 	p := req.Params.(*InputTranscribeParams)
 	if s.transcriber == nil {
-		return nil, notConfigured("dictation (input.transcribe)")
+		return nil, unsupported("dictation (input.transcribe)")
 	}
 	audio, err := base64.StdEncoding.DecodeString(p.AudioBase64)
 	if err != nil {
@@ -514,31 +523,24 @@ func (p *turnPlan) planThreadsCustomAction() error {
 		return err
 	}
 	if s.actions == nil {
-		return notConfigured("widget actions")
+		return unsupported("widget actions")
 	}
 	return nil
 }
 
-func (p *turnPlan) beginThreadsCreate(ctx context.Context, t *turnSink, turn *Turn) (prologue []Event, failMsg string, err error) {
-	q := p.req.Params.(*ThreadCreateParams)
-	um, err := p.addUserMessage(ctx, q.Input)
-	if err != nil {
-		return nil, "save user message failed", err
+// beginUserMessage is the first step of a turn that adds a user message
+// (threads.create, threads.add_user_message): save it, send it, make it
+// the turn's input.
+func beginUserMessage(input func(params any) UserMessageInput) func(p *turnPlan, ctx context.Context, t *turnSink, turn *Turn) ([]Event, string, error) {
+	return func(p *turnPlan, ctx context.Context, t *turnSink, turn *Turn) ([]Event, string, error) {
+		um, err := p.addUserMessage(ctx, input(p.req.Params))
+		if err != nil {
+			return nil, "save user message failed", err
+		}
+		t.send(ThreadItemDoneEvent{Item: um})
+		turn.Input = um
+		return nil, "", nil
 	}
-	t.send(ThreadItemDoneEvent{Item: um})
-	turn.Input = um
-	return prologue, "", nil
-}
-
-func (p *turnPlan) beginThreadsAddUserMessage(ctx context.Context, t *turnSink, turn *Turn) (prologue []Event, failMsg string, err error) {
-	q := p.req.Params.(*ThreadAddUserMessageParams)
-	um, err := p.addUserMessage(ctx, q.Input)
-	if err != nil {
-		return nil, "save user message failed", err
-	}
-	t.send(ThreadItemDoneEvent{Item: um})
-	turn.Input = um
-	return prologue, "", nil
 }
 
 func (p *turnPlan) beginThreadsAddClientToolOutput(ctx context.Context, t *turnSink, turn *Turn) (prologue []Event, failMsg string, err error) {

@@ -50,28 +50,29 @@ func messageChars(in *UserMessageInput) int {
 	return n
 }
 
-// checkLimits applies the per-request size limits to a decoded request.
-func (l Limits) check(req *Request) error {
-	var in *UserMessageInput
-	switch p := req.Params.(type) {
-	case *ThreadCreateParams:
-		in = &p.Input
-	case *ThreadAddUserMessageParams:
-		in = &p.Input
-	case *ThreadUpdateParams:
-		if l.MaxTitleChars > 0 && utf8.RuneCountInString(p.Title) > l.MaxTitleChars {
-			return errValidation(map[string]string{
-				"params.title": fmt.Sprintf("must be at most %d characters", l.MaxTitleChars)})
-		}
-	case *ItemFeedbackParams:
-		if l.MaxFeedbackItems > 0 && len(p.ItemIDs) > l.MaxFeedbackItems {
-			return errTooLarge("params.item_ids", "at most %d item ids per request, got %d", l.MaxFeedbackItems, len(p.ItemIDs))
-		}
-	}
-	if in != nil && l.MaxMessageChars > 0 {
+// checkMessage caps a user message's characters (MaxMessageChars).
+func (l Limits) checkMessage(in *UserMessageInput) error {
+	if l.MaxMessageChars > 0 {
 		if n := messageChars(in); n > l.MaxMessageChars {
 			return errTooLarge("params.input.content", "a message may have at most %d characters, got %d", l.MaxMessageChars, n)
 		}
+	}
+	return nil
+}
+
+// checkTitle caps a title set by threads.update (MaxTitleChars).
+func (l Limits) checkTitle(title string) error {
+	if l.MaxTitleChars > 0 && utf8.RuneCountInString(title) > l.MaxTitleChars {
+		return errValidation(map[string]string{
+			"params.title": fmt.Sprintf("must be at most %d characters", l.MaxTitleChars)})
+	}
+	return nil
+}
+
+// checkFeedback caps the ids of one items.feedback (MaxFeedbackItems).
+func (l Limits) checkFeedback(ids []string) error {
+	if l.MaxFeedbackItems > 0 && len(ids) > l.MaxFeedbackItems {
+		return errTooLarge("params.item_ids", "at most %d item ids per request, got %d", l.MaxFeedbackItems, len(ids))
 	}
 	return nil
 }

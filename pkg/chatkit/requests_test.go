@@ -263,7 +263,9 @@ func TestEveryRequestType(t *testing.T) {
 	}
 }
 
-func TestNotConfiguredFeatures(t *testing.T) {
+// A feature the Server was built without is 501 unsupported: not
+// not_configured, which is 503 (a setting an operator can add).
+func TestUnsupportedFeatures(t *testing.T) {
 	f := newFixture(t, chatkit.EchoResponder{}, nil)
 	threadID, _ := createThread(t, f, "alice", "hi")
 	for _, tc := range []struct {
@@ -277,7 +279,7 @@ func TestNotConfiguredFeatures(t *testing.T) {
 	} {
 		res := f.do(t, "alice", tc.typ, tc.params)
 		assert.Equal(t, http.StatusNotImplemented, res.Status, tc.typ)
-		assert.Equal(t, "not_configured", decode[errBody](t, res.Body).Error.Code, tc.typ)
+		assert.Equal(t, "unsupported", decode[errBody](t, res.Body).Error.Code, tc.typ)
 	}
 }
 

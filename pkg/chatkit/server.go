@@ -18,13 +18,13 @@ type Options struct {
 	Responder Responder
 	// ActionHandler serves threads.custom_action and
 	// threads.sync_custom_action; without one they answer 501
-	// not_configured.
+	// unsupported.
 	ActionHandler ActionHandler
 	// Attachments keeps attachment bytes; without one attachments.create
-	// answers 501 not_configured.
+	// answers 501 unsupported.
 	Attachments AttachmentStore
 	// Transcriber serves input.transcribe; without one it answers 501
-	// not_configured.
+	// unsupported.
 	Transcriber Transcriber
 	// Logger receives error logs; nil discards.
 	Logger *slog.Logger
@@ -159,8 +159,10 @@ func (s *Server) Process(ctx context.Context, userID string, info RequestInfo, b
 		}
 		return nil, errInvalid("invalid request")
 	}
-	if err := s.limits.check(req); err != nil {
-		return nil, err
+	if h := handlers[req.Type]; h != nil && h.limit != nil {
+		if err := h.limit(s.limits, req.Params); err != nil {
+			return nil, err
+		}
 	}
 	info = completeInfo(info, req.Metadata)
 	ctx = WithRequestInfo(ctx, info)
@@ -242,8 +244,10 @@ func notFound(err error, what string) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
-func notConfigured(what string) error {
-	return &Error{Kind: KindNotConfigured, Message: what + " is not configured on this server"}
+// unsupported is a feature this Server was built without (no
+// ActionHandler, AttachmentStore or Transcriber): 501 unsupported.
+func unsupported(what string) error {
+	return &Error{Kind: KindUnsupported, Message: what + " is not offered by this server"}
 }
 
 // wireThread is the client view of a thread: server metadata stripped.
@@ -324,7 +328,7 @@ func (s *Server) syncAction(ctx context.Context, user string, p *ThreadCustomAct
 		return nil, err
 	}
 	if s.actions == nil {
-		return nil, notConfigured("widget actions")
+		return nil, unsupported("widget actions")
 	}
 	action := p.Action
 	turn := &Turn{UserID: user, Request: ReqThreadsSyncCustomAction, Thread: meta, Action: &action,

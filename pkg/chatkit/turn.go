@@ -46,7 +46,7 @@ type turnPlan struct {
 
 // planTurn validates a streaming request before any byte is written:
 // foreign or missing threads/items → 404, wrong item kinds → 400,
-// unconfigured actions → 501.
+// actions without an ActionHandler → 501.
 func (s *Server) planTurn(ctx context.Context, user string, info RequestInfo, req *Request) (*turnPlan, error) {
 	h := handlers[req.Type]
 	if h == nil || h.plan == nil {
