@@ -77,4 +77,3 @@ func TestPoolMetrics(t *testing.T) {
 		})
 	}
 }
-
