@@ -457,20 +457,20 @@ func (s *Server) respondInputTranscribe(ctx context.Context, user string, req *R
 
 func (p *turnPlan) planThreadsCreate() error {
 	q := p.req.Params.(*ThreadCreateParams)
-	s, ctx, user := p.s, p.ctx, p.user
-	if err := s.checkThreadQuota(ctx, user); err != nil {
+	p.threadID = p.s.newID(IDThread)
+	if err := p.loadAttachments(q.Input.Attachments); err != nil {
 		return err
 	}
-	p.threadID = s.newID(IDThread)
-	return p.loadAttachments(q.Input.Attachments)
+	return p.openTurn(true, q.Input)
 }
 
 func (p *turnPlan) planThreadsAddUserMessage() error {
 	q := p.req.Params.(*ThreadAddUserMessageParams)
-	if err := p.loadThread(q.ThreadID); err != nil {
+	p.threadID = q.ThreadID
+	if err := p.loadAttachments(q.Input.Attachments); err != nil {
 		return err
 	}
-	return p.loadAttachments(q.Input.Attachments)
+	return p.openTurn(false, q.Input)
 }
 
 func (p *turnPlan) planThreadsAddClientToolOutput() error {

@@ -77,21 +77,6 @@ func (l Limits) checkFeedback(ids []string) error {
 	return nil
 }
 
-// checkThreadQuota refuses a new thread when user holds MaxThreadsPerUser.
-func (s *Server) checkThreadQuota(ctx context.Context, user string) error {
-	if s.limits.MaxThreadsPerUser <= 0 {
-		return nil
-	}
-	n, err := s.store.CountThreads(ctx, user)
-	if err != nil {
-		return fmt.Errorf("count threads: %w", err)
-	}
-	if n >= s.limits.MaxThreadsPerUser {
-		return Errorf(KindQuotaExceeded, "you have %d conversations, the most allowed; delete one to start another", n)
-	}
-	return nil
-}
-
 // checkItemQuota refuses a turn on a thread that holds MaxItemsPerThread.
 func (s *Server) checkItemQuota(ctx context.Context, user, threadID string) error {
 	if s.limits.MaxItemsPerThread <= 0 {

@@ -1,75 +1,66 @@
 package chatkit
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"reflect"
 )
 
 // turnRecord is the turn engine's persistence step, kept apart from
-// delivery: for each event a responder emits, record writes what the
-// store must hold before the event may be sent (thread.item.done: the
-// item; replaced: the new version; removed: the deletion) and tracks the
-// items still in progress (added/updated, never stored), which a cancelled
-// turn saves. saveThread writes the thread's changed fields. The sink calls
-// record, then sends; sending itself stores nothing.
+// delivery: for each event a responder emits, record queues the write the
+// store must hold before the event may be sent (thread.item.done: the item;
+// replaced: the new version; removed: the deletion) and tracks the items
+// still in progress (added/updated, never stored), which a cancelled turn
+// saves. The sink commits the queued writes (TurnSession.Commit, with the
+// thread's changes) before it sends the events that wait for them.
 type turnRecord struct {
-	store   Store
-	ctx     context.Context // never cancelled: writes complete after a disconnect
-	user    string
 	pending map[string]Item
+	ops     []TurnItemWrite
 }
 
-// record persists ev on threadID. It reports whether ev is sent to the
-// client (hidden items are stored, never sent) or the error that fails the
-// Emit.
-func (r *turnRecord) record(threadID string, ev Event) (send bool, err error) {
-	hidden := false
+// record queues ev's write. It reports whether ev waits for a commit
+// (persisted), whether it is sent to the client (hidden items are stored,
+// never sent), or the error that fails the Emit.
+func (r *turnRecord) record(ev Event) (persisted, send bool, err error) {
 	switch e := ev.(type) {
 	case ThreadItemAddedEvent:
 		if e.Item == nil {
-			return false, errors.New("chatkit: thread.item.added without item")
+			return false, false, errors.New("chatkit: thread.item.added without item")
 		}
 		c, err := CloneItem(e.Item)
 		if err != nil {
-			return false, fmt.Errorf("chatkit: thread.item.added: %w", err)
+			return false, false, fmt.Errorf("chatkit: thread.item.added: %w", err)
 		}
 		r.pending[e.Item.Header().ID] = c
 	case ThreadItemUpdatedEvent:
 		if e.Update == nil {
-			return false, errors.New("chatkit: thread.item.updated without update")
+			return false, false, errors.New("chatkit: thread.item.updated without update")
 		}
 		if it, ok := r.pending[e.ItemID]; ok {
 			applyUpdate(it, e.Update)
 		}
 	case ThreadItemDoneEvent:
 		if e.Item == nil {
-			return false, errors.New("chatkit: thread.item.done without item")
+			return false, false, errors.New("chatkit: thread.item.done without item")
 		}
-		if err := r.store.AddItem(r.ctx, r.user, threadID, e.Item); err != nil {
-			return false, fmt.Errorf("save item %s: %w", e.Item.Header().ID, err)
-		}
+		r.ops = append(r.ops, TurnItemWrite{Item: e.Item})
 		delete(r.pending, e.Item.Header().ID)
-		hidden = IsHidden(e.Item)
+		return true, !IsHidden(e.Item), nil
 	case ThreadItemReplacedEvent:
 		if e.Item == nil {
-			return false, errors.New("chatkit: thread.item.replaced without item")
+			return false, false, errors.New("chatkit: thread.item.replaced without item")
 		}
-		if err := r.store.SaveItem(r.ctx, r.user, threadID, e.Item); err != nil {
-			return false, fmt.Errorf("save item %s: %w", e.Item.Header().ID, err)
-		}
+		r.ops = append(r.ops, TurnItemWrite{Item: e.Item})
 		delete(r.pending, e.Item.Header().ID)
-		hidden = IsHidden(e.Item)
+		return true, !IsHidden(e.Item), nil
 	case ThreadItemRemovedEvent:
-		if err := r.store.DeleteItem(r.ctx, r.user, threadID, e.ItemID); err != nil && !errors.Is(err, ErrNotFound) {
-			return false, fmt.Errorf("delete item %s: %w", e.ItemID, err)
-		}
+		r.ops = append(r.ops, TurnItemWrite{DeleteID: e.ItemID})
 		delete(r.pending, e.ItemID)
+		return true, true, nil
 	case ThreadCreatedEvent, ThreadUpdatedEvent:
-		return false, fmt.Errorf("chatkit: %s is emitted by the server; use UpdateThread", ev.EventType())
+		return false, false, fmt.Errorf("chatkit: %s is emitted by the server; use UpdateThread", ev.EventType())
 	}
-	return !hidden, nil
+	return false, true, nil
 }
 
 // takePending returns the items still in progress and forgets them.
@@ -82,33 +73,32 @@ func (r *turnRecord) takePending() []Item {
 	return out
 }
 
-// saveThread stores the fields of cur that differ from old (the last saved
-// version) over a fresh copy of the thread, so that a concurrent rename is
-// not undone, and returns what it stored.
-func (r *turnRecord) saveThread(cur, old ThreadMetadata) (ThreadMetadata, error) {
-	fresh, err := r.store.LoadThread(r.ctx, r.user, cur.ID)
-	if err != nil {
-		fresh = cur
+// threadChanges returns the fields of cur that differ from old (the last
+// stored version), nil when none do. A title the responder set (a model's,
+// say) has its control characters dropped, as from a typed message
+// (CleanText); the store would refuse them.
+func threadChanges(cur, old ThreadMetadata) *ThreadUpdate {
+	if threadEqual(cur, old) {
+		return nil
 	}
+	u := &ThreadUpdate{ID: cur.ID}
 	if cur.Title != old.Title {
-		// A title the responder set (a model's, say): its control
-		// characters are dropped, as from a typed message (CleanText);
-		// the store would refuse them.
-		fresh.Title = CleanText(cur.Title)
+		title := CleanText(cur.Title)
+		u.Title = &title
 	}
 	if cur.Status != old.Status {
-		fresh.Status = cur.Status
+		st := cur.Status
+		u.Status = &st
 	}
 	if !reflect.DeepEqual(cur.AllowedImageDomains, old.AllowedImageDomains) {
-		fresh.AllowedImageDomains = cur.AllowedImageDomains
+		d := cur.AllowedImageDomains
+		u.AllowedImageDomains = &d
 	}
-	if !reflect.DeepEqual(cur.Metadata, old.Metadata) {
-		fresh.Metadata = cur.Metadata
+	if (len(cur.Metadata) > 0 || len(old.Metadata) > 0) && !reflect.DeepEqual(cur.Metadata, old.Metadata) {
+		m := cur.Metadata
+		u.Metadata = &m
 	}
-	if err := r.store.SaveThread(r.ctx, r.user, fresh); err != nil {
-		return ThreadMetadata{}, err
-	}
-	return fresh, nil
+	return u
 }
 
 func threadEqual(a, b ThreadMetadata) bool {

@@ -68,6 +68,14 @@ type Turn struct {
 	Info RequestInfo
 	// Store gives access to the thread (History, or direct reads).
 	Store Store
+
+	// preload is the thread's newest items read when the turn opened
+	// (newest first, the input first), all of them when preloadAll;
+	// History serves from it while the turn has stored nothing else.
+	preload    []Item
+	preloadAll bool
+	// flush commits what the turn emitted and holds (History reads it).
+	flush func(context.Context) error
 }
 
 // History returns up to limit of the thread's newest items, oldest first,
@@ -76,6 +84,22 @@ type Turn struct {
 func (t *Turn) History(ctx context.Context, limit int) ([]Item, error) {
 	if t.Store == nil {
 		return nil, errors.New("chatkit: turn has no store")
+	}
+	if limit <= 0 {
+		limit = DefaultPageSize
+	}
+	if t.flush != nil {
+		if err := t.flush(ctx); err != nil {
+			return nil, fmt.Errorf("load history of %s: %w", t.Thread.ID, err)
+		}
+	}
+	if t.preload != nil && (limit <= len(t.preload) || t.preloadAll) {
+		n := min(limit, len(t.preload))
+		out := make([]Item, n)
+		for i, it := range t.preload[:n] {
+			out[n-1-i] = it
+		}
+		return out, nil
 	}
 	page, err := t.Store.ListItems(ctx, t.UserID, t.Thread.ID,
 		ListOptions{Limit: limit, Order: OrderDesc, IncludeHidden: true})

@@ -48,6 +48,11 @@ type Options struct {
 	NewID func(IDKind) string
 	// Limits bound request sizes and per-user quotas (zero: none).
 	Limits Limits
+	// TurnHistory is how many of a thread's newest items a user-message
+	// turn reads with the thread's lock, before the responder runs:
+	// Turn.History serves a call for at most that many from them without
+	// a store read. 0 reads none (every History call reads the store).
+	TurnHistory int
 	// Admission gates turns (rate limit, concurrent streams per user);
 	// nil admits every turn.
 	Admission Admission
@@ -63,6 +68,8 @@ type Options struct {
 // that runs the turn. The HTTP binding is Handler.
 type Server struct {
 	store       Store
+	turns       TurnStore
+	turnHistory int
 	responder   Responder
 	actions     ActionHandler
 	attachments AttachmentStore
@@ -88,7 +95,8 @@ func NewServer(opts Options) (*Server, error) {
 		return nil, errors.New("chatkit: Options.Responder is required")
 	}
 	s := &Server{
-		store: opts.Store, responder: opts.Responder, actions: opts.ActionHandler,
+		store: opts.Store, turns: StoreTurns(opts.Store), turnHistory: max(opts.TurnHistory, 0),
+		responder: opts.Responder, actions: opts.ActionHandler,
 		attachments: opts.Attachments, transcriber: opts.Transcriber, log: opts.Logger,
 		obs: opts.Observer, keepAlive: opts.KeepAlive, lockTimeout: opts.LockTimeout,
 		cleanup: opts.CleanupTimeout, clock: NewMonotonicClock(opts.Now), newID: opts.NewID,

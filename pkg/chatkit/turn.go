@@ -39,6 +39,14 @@ type turnPlan struct {
 	respErr     error           // what the responder returned, for the Observer
 	ctx         context.Context // request context (values, span)
 	release     func()          // the Admission hold, released when the stream ends
+	// session is the turn's storage (TurnStore.OpenTurn: the thread's lock
+	// held) and opened what it found, when the plan opened it; busy: the
+	// lock did not come free in time (the stream says so).
+	session TurnSession
+	opened  TurnOpened
+	busy    bool
+	// um is the user message OpenTurn stored (nil: begin stores it).
+	um *UserMessageItem
 	// creates and begin come from the request type's handler.
 	creates bool
 	begin   func(p *turnPlan, ctx context.Context, t *turnSink, turn *Turn) ([]Event, string, error)
@@ -67,6 +75,46 @@ func (p *turnPlan) loadThread(id string) error {
 	}
 	p.threadID = id
 	return p.s.checkItemQuota(p.ctx, p.user, id)
+}
+
+// openTurn opens the turn's storage before the stream starts (the user
+// message turns): the thread's lock, the thread (created with create), the
+// quota checks, the history the responder reads first, and the user
+// message in, committed, in as few store calls as the store can (one
+// pipelined batch on PostgreSQL). A missing thread is a 404 and a reached
+// quota a 422, before any byte is written; a lock that stays busy is the
+// busy error event of the stream.
+func (p *turnPlan) openTurn(create bool, in UserMessageInput) error {
+	s := p.s
+	o := TurnOpen{ThreadID: p.threadID, LockTimeout: s.lockTimeout, MaxItems: s.limits.MaxItemsPerThread, History: s.turnHistory}
+	if create {
+		meta := ThreadMetadata{ID: p.threadID, CreatedAt: s.clock.Now(), Status: ThreadStatus{Type: StatusActive}}
+		o.Create, o.MaxThreads, o.MaxItems, o.History = &meta, s.limits.MaxThreadsPerUser, 0, 0
+	}
+	if len(p.attachments) == 0 {
+		// With attachments, begin stores the message after them.
+		o.Add = func() []Item {
+			p.um = p.newUserMessage(in)
+			return []Item{p.um}
+		}
+	}
+	sess, opened, err := s.turns.OpenTurn(p.ctx, p.user, o)
+	switch {
+	case errors.Is(err, ErrBusy):
+		p.busy, p.um = true, nil
+		return nil
+	case err != nil:
+		return notFound(err, "thread")
+	}
+	if opened.Refused {
+		sess.Close()
+		if create {
+			return Errorf(KindQuotaExceeded, "you have %d conversations, the most allowed; delete one to start another", opened.Threads)
+		}
+		return Errorf(KindQuotaExceeded, "this conversation has reached its length limit (%d items); start a new one", s.limits.MaxItemsPerThread)
+	}
+	p.session, p.opened = sess, opened
+	return nil
 }
 
 // loadAttachments loads the attachments a message refers to.
@@ -123,33 +171,39 @@ func (p *turnPlan) run(ctx context.Context, frames chan<- frame) (outcome string
 	// persist is the context for store writes: they complete even when the
 	// client has gone, so the thread stays consistent.
 	persist := context.WithoutCancel(ctx)
-	t := &turnSink{s: s, ctx: ctx, persist: persist, user: p.user, frames: frames, rec: turnRecord{store: s.store, ctx: persist, user: p.user, pending: map[string]Item{}}}
+	t := &turnSink{s: s, ctx: ctx, persist: persist, user: p.user, frames: frames, rec: turnRecord{pending: map[string]Item{}}, announce: -1}
 
-	lockCtx, cancelLock := context.WithTimeout(ctx, s.lockTimeout)
-	unlock, err := s.store.LockThread(lockCtx, p.user, p.threadID)
-	timedOut := lockCtx.Err() != nil
-	cancelLock()
-	if err != nil {
-		if ctx.Err() != nil {
-			outcome = outcomeCancelled
-			return
-		}
-		if !timedOut {
-			// The store failed (e.g. the database is unreachable): not
-			// another turn, so not the busy message.
-			outcome = outcomeError
-			s.log.LogAttrs(persist, slog.LevelError, "chatkit turn could not lock the thread",
-				slog.String("thread_id", p.threadID), slog.String("error", err.Error()))
-			t.send(ErrorEvent{Code: ErrorCodeStream, AllowRetry: true})
-			return
-		}
-		outcome = outcomeBusy
+	busy := func(err error) string {
 		s.log.LogAttrs(persist, slog.LevelWarn, "chatkit turn gave up waiting for the thread lock",
 			slog.String("thread_id", p.threadID), slog.String("error", err.Error()))
 		t.send(ErrorEvent{Code: ErrorCodeCustom, Message: BusyMessage, AllowRetry: false})
-		return
+		return outcomeBusy
 	}
-	defer unlock()
+	if p.busy {
+		return busy(ErrBusy)
+	}
+	if p.session == nil {
+		// The turns that do not add a user message open here, under the
+		// stream (their plan checked the thread already).
+		sess, opened, err := s.turns.OpenTurn(ctx, p.user, TurnOpen{ThreadID: p.threadID, LockTimeout: s.lockTimeout})
+		switch {
+		case err == nil:
+			p.session, p.opened = sess, opened
+		case ctx.Err() != nil:
+			return outcomeCancelled
+		case errors.Is(err, ErrBusy):
+			return busy(err)
+		default:
+			// The store failed (e.g. the database is unreachable): not
+			// another turn, so not the busy message.
+			s.log.LogAttrs(persist, slog.LevelError, "chatkit turn could not open the thread",
+				slog.String("thread_id", p.threadID), slog.String("error", err.Error()))
+			t.send(ErrorEvent{Code: ErrorCodeStream, AllowRetry: true})
+			return outcomeError
+		}
+	}
+	defer p.session.Close()
+	t.session = p.session
 
 	outcome = p.execute(persist, t)
 	return outcome
@@ -186,21 +240,20 @@ func (p *turnPlan) prologue(ctx context.Context, t *turnSink) (turn *Turn, prolo
 		return nil, nil, outcomeError
 	}
 	turn = &Turn{UserID: p.user, Request: p.req.Type, Info: p.info, Store: s.store}
+	meta := p.opened.Thread
+	t.setThread(meta)
 	if p.creates {
-		meta := ThreadMetadata{ID: p.threadID, CreatedAt: s.clock.Now(), Status: ThreadStatus{Type: StatusActive}}
-		if err := s.store.SaveThread(ctx, p.user, meta); err != nil {
-			return fail("create thread failed", err)
-		}
-		t.setThread(meta)
 		t.send(ThreadCreatedEvent{Thread: wireThread(meta, Page[Item]{})})
-	} else {
-		meta, err := s.store.LoadThread(ctx, p.user, p.threadID)
-		if err != nil {
-			return fail("load thread failed", err)
-		}
-		t.setThread(meta)
 	}
 	turn.Thread = t.Thread()
+	if p.um != nil {
+		// What the turn reads first was read with the lock: the history
+		// before the message, newest first, then the message.
+		turn.preload = append([]Item{p.um}, p.opened.History...)
+		turn.preloadAll = p.creates || len(p.opened.History) < s.turnHistory
+	}
+	turn.flush = func(context.Context) error { return t.commit(false, true) }
+	t.onCommit = func() { turn.preload = nil }
 
 	prologue, msg, err := p.begin(p, ctx, t, turn)
 	if err != nil {
@@ -209,15 +262,25 @@ func (p *turnPlan) prologue(ctx context.Context, t *turnSink) (turn *Turn, prolo
 	return turn, prologue, ""
 }
 
-func (p *turnPlan) addUserMessage(ctx context.Context, in UserMessageInput) (*UserMessageItem, error) {
+// newUserMessage is the turn's user message item.
+func (p *turnPlan) newUserMessage(in UserMessageInput) *UserMessageItem {
 	s := p.s
-	um := &UserMessageItem{
+	return &UserMessageItem{
 		ItemBase:         ItemBase{ID: s.newID(IDMessage), ThreadID: p.threadID, CreatedAt: s.clock.Now()},
 		Content:          in.Content,
 		Attachments:      make([]Attachment, 0, len(p.attachments)),
 		QuotedText:       in.QuotedText,
 		InferenceOptions: in.InferenceOptions,
 	}
+}
+
+// addUserMessage stores the turn's user message, unless OpenTurn did.
+func (p *turnPlan) addUserMessage(ctx context.Context, in UserMessageInput) (*UserMessageItem, error) {
+	if p.um != nil {
+		return p.um, nil
+	}
+	s := p.s
+	um := p.newUserMessage(in)
 	for _, a := range p.attachments {
 		a.ThreadID = p.threadID
 		if err := s.store.SaveAttachment(ctx, p.user, a); err != nil {
@@ -351,9 +414,18 @@ func (p *turnPlan) respond(t *turnSink, turn *Turn, prologue []Event) string {
 			slog.String("thread_id", p.threadID), slog.String("request_type", string(p.req.Type)),
 			slog.String("error", err.Error()))
 		p.respErr = err
-		t.send(ev)
+		// What the responder emitted before it failed goes first.
+		if t.commit(false, false) == nil {
+			t.send(ev)
+		}
 	}
-	t.flushThread(true)
+	// The last commit: the items still held, the thread's changes (a
+	// derived title), and the thread's lock released.
+	if cerr := t.commit(true, true); cerr != nil && err == nil {
+		outcome = outcomeError
+		p.respErr = cerr
+		t.send(ErrorEvent{Code: ErrorCodeStream, AllowRetry: true})
+	}
 	return outcome
 }
 
@@ -363,31 +435,22 @@ func (p *turnPlan) respond(t *turnSink, turn *Turn, prologue []Event) string {
 // tells the model the user stopped the reply.
 func (p *turnPlan) cleanupCancelled(t *turnSink) {
 	s := p.s
-	ctx, cancel := context.WithTimeout(t.persist, s.cleanup)
-	defer cancel()
-	logErr := func(msg string, err error) {
-		s.log.LogAttrs(ctx, slog.LevelError, msg, slog.String("thread_id", p.threadID), slog.String("error", err.Error()))
-	}
 	t.mu.Lock()
-	pending := t.rec.takePending()
-	t.mu.Unlock()
-	for _, it := range pending {
+	for _, it := range t.rec.takePending() {
 		am, ok := it.(*AssistantMessageItem)
 		if !ok || strings.TrimSpace(am.Text()) == "" {
 			continue
 		}
-		if err := s.store.AddItem(ctx, p.user, p.threadID, am); err != nil {
-			logErr("save partial assistant message failed", err)
-		}
+		t.rec.ops = append(t.rec.ops, TurnItemWrite{Item: am})
 	}
 	note := &SDKHiddenContextItem{
 		ItemBase: ItemBase{ID: s.newID(IDSDKHiddenContext), ThreadID: p.threadID, CreatedAt: s.clock.Now()},
 		Content:  CancelledContent,
 	}
-	if err := s.store.AddItem(ctx, p.user, p.threadID, note); err != nil {
-		logErr("save cancellation note failed", err)
-	}
-	t.flushThread(false)
+	t.rec.ops = append(t.rec.ops, TurnItemWrite{Item: note})
+	t.mu.Unlock()
+	// Errors are logged by commit; the client is gone.
+	_ = t.commit(true, false)
 }
 
 // faultLevel is the log level of a failed turn, by the one rule of

@@ -3,7 +3,8 @@
 // and item CRUD and upserts, keyset pagination in both orders, hidden-item
 // filtering, cascading deletes, attachments, feedback (only on items of the
 // thread), the counts quotas read, the control-character rule (CheckText),
-// per-user isolation on every method and per-thread lock exclusion.
+// per-user isolation on every method and per-thread lock exclusion, and the
+// turn storage steps (chatkit.TurnStore, or PlainTurns over the store).
 package storetest
 
 import (
@@ -49,6 +50,11 @@ func Run(t *testing.T, newStore func(t *testing.T) chatkit.Store) {
 		{"LockMutualExclusion", testLockExclusion},
 		{"LockHonoursContext", testLockContext},
 		{"ConcurrentAddItem", testConcurrentAddItem},
+		{"TurnOpenCreate", testTurnOpenCreate},
+		{"TurnOpenExisting", testTurnOpenExisting},
+		{"TurnCommit", testTurnCommit},
+		{"TurnHoldsLock", testTurnHoldsLock},
+		{"TurnSerialization", testTurnSerialization},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
@@ -63,6 +69,10 @@ const (
 var base = time.Date(2026, 11, 28, 16, 45, 54, 321457000, time.UTC)
 
 func ctx(t *testing.T) context.Context { return t.Context() }
+
+func contextWithTimeout(t *testing.T, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(t.Context(), d)
+}
 
 // thread builds thread metadata created n seconds after base.
 func thread(id string, n int) chatkit.ThreadMetadata {
