@@ -80,28 +80,9 @@ func (s *Store) SaveThread(ctx context.Context, userID string, t chatkit.ThreadM
 		return fmt.Errorf("save thread: %w", err)
 	}
 
-	type plainStatus chatkit.ThreadStatus // stored as given, without the wire default
-	status, err := json.Marshal(plainStatus(t.Status))
+	title, status, meta, domains, err := threadArgs(t)
 	if err != nil {
-		return fmt.Errorf("save thread %s: encode status: %w", t.ID, err)
-	}
-	meta := []byte("{}")
-	if len(t.Metadata) > 0 {
-		if meta, err = json.Marshal(t.Metadata); err != nil {
-			return fmt.Errorf("save thread %s: encode metadata: %w", t.ID, err)
-		}
-	}
-	var domains any // NULL when there are none
-	if len(t.AllowedImageDomains) > 0 {
-		b, err := json.Marshal(t.AllowedImageDomains)
-		if err != nil {
-			return fmt.Errorf("save thread %s: encode allowed_image_domains: %w", t.ID, err)
-		}
-		domains = string(b)
-	}
-	var title any
-	if t.Title != "" {
-		title = t.Title
+		return fmt.Errorf("save thread %s: %w", t.ID, err)
 	}
 	n, err := s.db.ExecWrite(ctx, s.db.Rebind(`
 INSERT INTO chat_threads (user_id, id, title, status, metadata, allowed_image_domains, created_at, updated_at)
@@ -111,7 +92,7 @@ ON CONFLICT (id) DO UPDATE SET
     allowed_image_domains = excluded.allowed_image_domains,
     created_at = excluded.created_at, updated_at = excluded.updated_at
 WHERE chat_threads.user_id = excluded.user_id`),
-		userID, t.ID, title, string(status), string(meta), domains, micros(t.CreatedAt), micros(time.Now()))
+		userID, t.ID, title, status, meta, domains, micros(t.CreatedAt), micros(time.Now()))
 	if err != nil {
 		return fmt.Errorf("save thread %s: %w", t.ID, err)
 	}
@@ -119,6 +100,50 @@ WHERE chat_threads.user_id = excluded.user_id`),
 		return notFound("thread", t.ID) // the id is another user's
 	}
 	return nil
+}
+
+// threadArgs are the stored forms of a thread's title (NULL when empty),
+// status, metadata and allowed image domains (NULL when none).
+func threadArgs(t chatkit.ThreadMetadata) (title any, status, meta string, domains any, err error) {
+	st, err := statusArg(t.Status)
+	if err != nil {
+		return nil, "", "", nil, err
+	}
+	meta = "{}"
+	if len(t.Metadata) > 0 {
+		b, err := json.Marshal(t.Metadata)
+		if err != nil {
+			return nil, "", "", nil, fmt.Errorf("encode metadata: %w", err)
+		}
+		meta = string(b)
+	}
+	if domains, err = domainsArg(t.AllowedImageDomains); err != nil {
+		return nil, "", "", nil, err
+	}
+	if t.Title != "" {
+		title = t.Title
+	}
+	return title, st, meta, domains, nil
+}
+
+func statusArg(st chatkit.ThreadStatus) (string, error) {
+	type plainStatus chatkit.ThreadStatus // stored as given, without the wire default
+	b, err := json.Marshal(plainStatus(st))
+	if err != nil {
+		return "", fmt.Errorf("encode status: %w", err)
+	}
+	return string(b), nil
+}
+
+func domainsArg(d []string) (any, error) {
+	if len(d) == 0 {
+		return nil, nil // NULL when there are none
+	}
+	b, err := json.Marshal(d)
+	if err != nil {
+		return nil, fmt.Errorf("encode allowed_image_domains: %w", err)
+	}
+	return string(b), nil
 }
 
 const threadColumns = `id, title, status, metadata, allowed_image_domains, created_at`
@@ -268,25 +293,37 @@ func (s *Store) SaveItem(ctx context.Context, userID, threadID string, item chat
 	return s.upsertItem(ctx, userID, threadID, item)
 }
 
+// upsertItemSQL stores an item (itemArgs), overwriting one with its id.
+const upsertItemSQL = `
+INSERT INTO chat_items (user_id, id, thread_id, type, hidden, created_at, payload)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (user_id, thread_id, id) DO UPDATE SET
+    type = excluded.type, hidden = excluded.hidden, created_at = excluded.created_at, payload = excluded.payload`
+
+// itemArgs are upsertItemSQL's arguments. The payload is chatkit.Marshal's
+// output, the wire encoding, so ListItemsJSON can serve it as is.
+func itemArgs(userID, threadID string, item chatkit.Item) ([]any, error) {
+	h := item.Header()
+	if err := chatkit.CheckText("item id", h.ID); err != nil {
+		return nil, fmt.Errorf("save item: %w", err)
+	}
+	payload, err := chatkit.Marshal(item)
+	if err != nil {
+		return nil, fmt.Errorf("save item %s: encode: %w", h.ID, err)
+	}
+	return []any{userID, h.ID, threadID, item.ItemType(), chatkit.IsHidden(item), micros(h.CreatedAt), string(payload)}, nil
+}
+
 func (s *Store) upsertItem(ctx context.Context, userID, threadID string, item chatkit.Item) error {
 	h := item.Header()
 	if !chatkit.ValidText(threadID) {
 		return notFound("thread", threadID)
 	}
-	if err := chatkit.CheckText("item id", h.ID); err != nil {
-		return fmt.Errorf("save item: %w", err)
-	}
-	// chatkit.Marshal: the wire encoding, so ListItemsJSON can serve it as is.
-	payload, err := chatkit.Marshal(item)
+	args, err := itemArgs(userID, threadID, item)
 	if err != nil {
-		return fmt.Errorf("save item %s: encode: %w", h.ID, err)
+		return err
 	}
-	_, err = s.db.ExecWrite(ctx, s.db.Rebind(`
-INSERT INTO chat_items (user_id, id, thread_id, type, hidden, created_at, payload)
-VALUES (?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (user_id, thread_id, id) DO UPDATE SET
-    type = excluded.type, hidden = excluded.hidden, created_at = excluded.created_at, payload = excluded.payload`),
-		userID, h.ID, threadID, item.ItemType(), chatkit.IsHidden(item), micros(h.CreatedAt), string(payload))
+	_, err = s.db.ExecWrite(ctx, s.db.Rebind(upsertItemSQL), args...)
 	if storage.IsForeignKeyViolation(err) {
 		return notFound("thread", threadID) // missing, or another user's
 	}

@@ -61,9 +61,13 @@ func (db *DB) advisoryLock(ctx context.Context, key int64) (func(), error) {
 
 // discard closes conn's underlying connection instead of pooling it.
 func discard(conn *sql.Conn) {
-	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	_ = conn.Raw(func(any) error { return driverBadConn })
 	_ = conn.Close()
 }
+
+// driverBadConn, returned from sql.Conn.Raw, makes database/sql close the
+// connection instead of pooling it.
+var driverBadConn = driver.ErrBadConn
 
 // namedLocks is an in-process lock per key; entries are dropped when no one
 // holds or waits for them.

@@ -42,6 +42,10 @@ const (
 	recentItems         = 12
 )
 
+// FirstHistory is how many items a turn reads first (Turn.History), for a
+// Server that reads them when the turn opens (chatkit.Options.TurnHistory).
+const FirstHistory = recentItems
+
 // Options configure New.
 type Options struct {
 	// Tools runs every task operation (required): the same tools the LLM

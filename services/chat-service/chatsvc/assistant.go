@@ -19,6 +19,15 @@ import (
 // OPENAI_API_KEY is set, the offline agent otherwise; widget actions go to
 // the task-list widget handler. New threads are titled from what their first
 // turn did (agent.Titled).
+// turnHistory is how many items the assistant reads first in a turn, so
+// that the turn's opening step reads them with the thread's lock.
+func turnHistory(cfg *config.Config) int {
+	if cfg.OpenAIAPIKey.IsSet() {
+		return openaiagent.DefaultHistoryLimit
+	}
+	return offline.FirstHistory
+}
+
 func newAssistant(cfg *config.Config, tools *tasks.Tools, svc *tasks.Service, logger *slog.Logger,
 	reg prometheus.Registerer, httpClient *http.Client) (chatkit.Responder, chatkit.ActionHandler, error) {
 	metrics, err := agent.NewMetrics(reg)

@@ -94,8 +94,9 @@ func Build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pro
 			MaxFeedbackItems: lim.MaxFeedbackItems, MaxThreadsPerUser: lim.MaxThreadsPerUser,
 			MaxItemsPerThread: lim.MaxItemsPerThread,
 		},
-		Admission: gate,
-		ClientIP:  func(c *fiber.Ctx) string { return proxies.FromFiber(c).String() },
+		Admission:   gate,
+		TurnHistory: turnHistory(cfg),
+		ClientIP:    func(c *fiber.Ctx) string { return proxies.FromFiber(c).String() },
 	})
 	if err != nil {
 		return fail(err)

@@ -80,13 +80,13 @@ func TestPostgresRoundTripsPerRequest(t *testing.T) {
 			}
 		}
 
-		check("threads.create turn (add a task)", budget{14, 11}, func() {
+		check("threads.create turn (add a task)", budget{7, 4}, func() {
 			r.thread = r.turn(chatkit.ReqThreadsCreate, map[string]any{"input": chatkittest.Input("add buy milk tomorrow")})
 		})
-		check("threads.add_user_message turn (list tasks)", budget{11, 11}, func() {
+		check("threads.add_user_message turn (list tasks)", budget{4, 3}, func() {
 			r.turn(chatkit.ReqThreadsAddUserMessage, map[string]any{"thread_id": r.thread, "input": chatkittest.Input("show my tasks")})
 		})
-		check("threads.add_user_message turn (complete a task)", budget{13, 13}, func() {
+		check("threads.add_user_message turn (complete a task)", budget{6, 5}, func() {
 			r.turn(chatkit.ReqThreadsAddUserMessage, map[string]any{"thread_id": r.thread, "input": chatkittest.Input("mark the first one as done")})
 		})
 		check("threads.list", budget{1, 1}, func() {

@@ -58,6 +58,9 @@ type Deps struct {
 	// concurrent streams). Zero values: none.
 	Limits    chatkit.Limits
 	Admission chatkit.Admission
+	// TurnHistory is how many of a thread's newest items a turn reads with
+	// its lock (chatkit.Options.TurnHistory): what the assistant reads first.
+	TurnHistory int
 	// ClientIP is the caller's address for Admission (TRUSTED_PROXIES);
 	// nil uses the connection's peer.
 	ClientIP func(c *fiber.Ctx) string
@@ -87,6 +90,7 @@ func New(d Deps) (*Service, error) {
 		Attachments: d.Attachments, Transcriber: d.Transcriber, Logger: d.Logger,
 		Observer: obs, KeepAlive: d.KeepAlive,
 		Limits: d.Limits, Admission: d.Admission, ClassifyError: chatfiber.ClassifyError,
+		TurnHistory: d.TurnHistory,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("chatsvc: %w", err)

@@ -1,0 +1,56 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// Session is one connection of the PostgreSQL lock pool, kept by its caller
+// for a while (a turn: it takes the thread's advisory lock on it and runs the
+// turn's statements there, pipelined in pgx batches). Release gives it back.
+type Session struct {
+	conn *sql.Conn
+}
+
+// ErrNotPostgres is returned by LockSession on SQLite.
+var ErrNotPostgres = errors.New("storage: a lock session needs PostgreSQL")
+
+// LockSession takes a connection of the lock pool (PostgreSQL only),
+// waiting for one while the pool is full until ctx ends.
+func (db *DB) LockSession(ctx context.Context) (*Session, error) {
+	if db.locks == nil {
+		return nil, ErrNotPostgres
+	}
+	conn, err := db.locks.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("take a lock connection: %w", err)
+	}
+	return &Session{conn: conn}, nil
+}
+
+// Run calls fn with the session's pgx connection. fn must not keep it.
+func (s *Session) Run(fn func(*pgx.Conn) error) error {
+	return s.conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("storage: lock connection is a %T, not pgx", dc)
+		}
+		return fn(c.Conn())
+	})
+}
+
+// Release gives the connection back to the pool; with discard it is closed
+// instead, which ends its session and so releases any lock it holds and
+// rolls back any transaction it has open (use it when a statement failed
+// half-way).
+func (s *Session) Release(discard bool) {
+	if discard {
+		_ = s.conn.Raw(func(any) error { return driverBadConn })
+	}
+	_ = s.conn.Close()
+}
