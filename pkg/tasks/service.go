@@ -36,6 +36,14 @@ type Store interface {
 	Count(ctx context.Context, user string) (int, error)
 }
 
+// CappedCreator is a Store that creates a task only while the user holds
+// fewer than max, counting and creating in one step; Service.Add uses it
+// when its store has it and a cap is set. held is the user's task count
+// before: at max or more, nothing was created.
+type CappedCreator interface {
+	CreateCapped(ctx context.Context, user string, t Task, max int) (out Task, held int, err error)
+}
+
 // StatusFilter selects tasks by status in List.
 type StatusFilter string
 
@@ -243,6 +251,18 @@ func (s *Service) Add(ctx context.Context, user string, in NewTask) (Task, error
 	if len(fields) > 0 {
 		return Task{}, apperr.Validation(fields)
 	}
+	t := Task{Title: title, Description: desc, Status: StatusPending, Priority: prio,
+		DueAt: due, DueAllDay: in.DueAllDay, Tags: tags, CreatedAt: now, UpdatedAt: now, Recurrence: rec}
+	if cc, ok := s.store.(CappedCreator); ok && s.maxTasks > 0 {
+		out, held, err := cc.CreateCapped(ctx, user, t, s.maxTasks)
+		if err != nil {
+			return Task{}, fmt.Errorf("add task: %w", err)
+		}
+		if held >= s.maxTasks {
+			return Task{}, apperr.QuotaExceeded("you have %d tasks, the most allowed; delete some to add more", held)
+		}
+		return out, nil
+	}
 	if s.maxTasks > 0 {
 		n, err := s.store.Count(ctx, user)
 		if err != nil {
@@ -252,8 +272,6 @@ func (s *Service) Add(ctx context.Context, user string, in NewTask) (Task, error
 			return Task{}, apperr.QuotaExceeded("you have %d tasks, the most allowed; delete some to add more", n)
 		}
 	}
-	t := Task{Title: title, Description: desc, Status: StatusPending, Priority: prio,
-		DueAt: due, DueAllDay: in.DueAllDay, Tags: tags, CreatedAt: now, UpdatedAt: now, Recurrence: rec}
 	out, err := s.store.Create(ctx, user, t)
 	if err != nil {
 		return Task{}, fmt.Errorf("add task: %w", err)

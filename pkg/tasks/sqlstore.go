@@ -194,6 +194,71 @@ RETURNING `+taskColumns), s.rowArgs(user, row)...))
 	return out, nil
 }
 
+var _ CappedCreator = (*SQLStore)(nil)
+
+// CreateCapped implements CappedCreator. On PostgreSQL it is one statement
+// (one round trip, atomic): the count, the counter bump and the insert, the
+// latter two only under the cap. On SQLite it is Count then Create (the
+// count stays off the single writer).
+func (s *SQLStore) CreateCapped(ctx context.Context, user string, t Task, limit int) (out Task, held int, err error) {
+	if s.db.Dialect != storage.Postgres {
+		if held, err = s.Count(ctx, user); err != nil || held >= limit {
+			return Task{}, held, err
+		}
+		out, err = s.Create(ctx, user, t)
+		return out, held, err
+	}
+	ctx, done := s.observe(ctx, "create")
+	defer func() { done(err) }()
+	if err := checkStored(t); err != nil {
+		return Task{}, 0, err
+	}
+	args := s.rowArgs(user, t)
+	// rowArgs: user, id (allocated here instead), then the columns.
+	args = append([]any{user, limit}, args[2:]...)
+	var n int64
+	var row Task
+	err = s.db.WriteStmt(ctx, func(ctx context.Context, tx storage.Tx) error {
+		r := tx.QueryRowContext(ctx, `WITH n AS (SELECT COUNT(*) AS n FROM tasks WHERE user_id = $1),
+c AS (
+  INSERT INTO task_counters (user_id, last_id) SELECT $1, 1 FROM n WHERE n.n < $2
+  ON CONFLICT (user_id) DO UPDATE SET last_id = task_counters.last_id + 1
+  RETURNING last_id
+),
+ins AS (
+  INSERT INTO tasks (user_id, id, title, description, status, priority, due_at, tags, search, created_at, updated_at,
+    completed_at, recur_rule, recur_zone, recur_start, due_all_day)
+  SELECT $1, c.last_id, $3, $4, $5, $6, $7::timestamptz, $8, $9, $10::timestamptz, $11::timestamptz,
+    $12::timestamptz, $13, $14, $15::timestamptz, $16::boolean FROM c
+  RETURNING `+taskColumns+`
+)
+SELECT n.n, ins.* FROM n LEFT JOIN ins ON true`, args...)
+		var (
+			id                                 *int64
+			title, desc, status, prio, tags    *string
+			rule, zone                         *string
+			due, created, updated, done, start dbTime
+			allDay                             *bool
+		)
+		if err := r.Scan(&n, &id, &title, &desc, &status, &prio, &due, &tags, &created, &updated, &done, &rule, &zone, &start, &allDay); err != nil {
+			return err
+		}
+		if id == nil {
+			return nil // at the cap: nothing created
+		}
+		row = Task{ID: *id, Title: *title, Description: *desc, Status: Status(*status), Priority: Priority(*prio),
+			DueAt: due.ptr(), Tags: decodeTags(*tags), CreatedAt: created.t, UpdatedAt: updated.t, CompletedAt: done.ptr(), DueAllDay: *allDay}
+		if *rule != "" {
+			row.Recurrence = &Recurrence{Rule: *rule, TimeZone: *zone, Start: start.t}
+		}
+		return nil
+	})
+	if err != nil {
+		return Task{}, 0, fmt.Errorf("create task: %w", err)
+	}
+	return row, int(n), nil
+}
+
 // checkStored is the store's backstop of the input-hygiene rule
 // (textcheck; Service rejects first with a 422): a control character in a
 // stored text field is the same 400 on SQLite and PostgreSQL, where

@@ -80,10 +80,10 @@ func TestPostgresRoundTripsPerRequest(t *testing.T) {
 			}
 		}
 
-		check("threads.create turn (add a task)", budget{7, 4}, func() {
+		check("threads.create turn (add a task)", budget{5, 3}, func() {
 			r.thread = r.turn(chatkit.ReqThreadsCreate, map[string]any{"input": chatkittest.Input("add buy milk tomorrow")})
 		})
-		check("threads.add_user_message turn (list tasks)", budget{4, 3}, func() {
+		check("threads.add_user_message turn (list tasks)", budget{5, 3}, func() {
 			r.turn(chatkit.ReqThreadsAddUserMessage, map[string]any{"thread_id": r.thread, "input": chatkittest.Input("show my tasks")})
 		})
 		check("threads.add_user_message turn (complete a task)", budget{6, 5}, func() {
@@ -106,7 +106,7 @@ func TestPostgresRoundTripsPerRequest(t *testing.T) {
 		})
 		check("GET /api/v1/tasks", budget{1, 1}, func() { r.rest(http.MethodGet, "/api/v1/tasks", "") })
 		check("GET /api/v1/tasks/1", budget{1, 1}, func() { r.rest(http.MethodGet, "/api/v1/tasks/1", "") })
-		check("POST /api/v1/tasks", budget{5, 2}, func() {
+		check("POST /api/v1/tasks", budget{1, 1}, func() {
 			r.rest(http.MethodPost, "/api/v1/tasks", `{"title":"Call mom","due_at":"2030-01-02T15:00:00Z"}`)
 		})
 		check("PATCH /api/v1/tasks/2", budget{2, 2}, func() {
