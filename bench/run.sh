@@ -116,6 +116,31 @@ if [ -n "$peer" ]; then
   run -scenario history -label node-peer -target "$peer" -no-auth -c 16 -items "$items"
 fi
 
+# PostgreSQL rows (issue 13): the same binary, turn and history scenarios on
+# a fresh schema of a PostgreSQL server (BENCH_PG_URL, default the test
+# server), labelled taskpilot-postgres; the ratio to the SQLite rows above
+# is printed here and in the table (taskpilot÷target). PG=0 skips them.
+pg_url=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
+if [ "${PG:-1}" != 0 ] && command -v psql >/dev/null && psql "$pg_url" -qAtc 'SELECT 1' >/dev/null 2>&1; then
+  pg_schema=taskpilot_bench_$(date -u +%Y%m%d%H%M%S)_$$
+  psql "$pg_url" -qc "CREATE SCHEMA $pg_schema"
+  sep='?'; case $pg_url in *\?*) sep='&' ;; esac
+  start_taskpilot 18105 "$work/tp-pg" DATABASE_URL="$pg_url${sep}search_path=$pg_schema"
+  pg_pid=${pids[-1]}
+  run -scenario turn -label taskpilot-postgres -target http://127.0.0.1:18105 -c "$tconc" -pid "$pg_pid"
+  run -scenario history -label taskpilot-postgres -target http://127.0.0.1:18105 -c 16 -items "$items" -pid "$pg_pid"
+  kill "$pg_pid" 2>/dev/null || true
+  wait "$pg_pid" 2>/dev/null || true
+  psql "$pg_url" -qc "DROP SCHEMA $pg_schema CASCADE"
+  for s in turn history; do
+    awk -v pg="$(sed -nE 's/.*"throughput_per_s": *([0-9.eE+-]+).*/\1/p' "$out/$s-taskpilot-postgres.json" | head -1)" \
+      -v lite="$(sed -nE 's/.*"throughput_per_s": *([0-9.eE+-]+).*/\1/p' "$out/$s-taskpilot.json" | head -1)" -v s="$s" \
+      'BEGIN { printf "postgres %s: %.0f/s, %.2f× SQLite'"'"'s %.0f/s\n", s, pg, (lite > 0 ? pg / lite : 0), lite }'
+  done
+else
+  echo "postgres rows skipped (PG=0, or no PostgreSQL at \$BENCH_PG_URL)"
+fi
+
 # Fixed-rate rows: a share of taskpilot's closed-loop throughput above.
 throughput() { # result file → its throughput_per_s
   sed -nE 's/.*"throughput_per_s": *([0-9.eE+-]+).*/\1/p' "$1" | head -1
