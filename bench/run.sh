@@ -125,10 +125,10 @@ if [ "${PG:-1}" != 0 ] && command -v psql >/dev/null && psql "$pg_url" -qAtc 'SE
   pg_schema=taskpilot_bench_$(date -u +%Y%m%d%H%M%S)_$$
   psql "$pg_url" -qc "CREATE SCHEMA $pg_schema"
   sep='?'; case $pg_url in *\?*) sep='&' ;; esac
-  start_taskpilot 18105 "$work/tp-pg" DATABASE_URL="$pg_url${sep}search_path=$pg_schema"
+  start_taskpilot 18120 "$work/tp-pg" DATABASE_URL="$pg_url${sep}search_path=$pg_schema"
   pg_pid=${pids[-1]}
-  run -scenario turn -label taskpilot-postgres -target http://127.0.0.1:18105 -c "$tconc" -pid "$pg_pid"
-  run -scenario history -label taskpilot-postgres -target http://127.0.0.1:18105 -c 16 -items "$items" -pid "$pg_pid"
+  run -scenario turn -label taskpilot-postgres -target http://127.0.0.1:18120 -c "$tconc" -pid "$pg_pid"
+  run -scenario history -label taskpilot-postgres -target http://127.0.0.1:18120 -c 16 -items "$items" -pid "$pg_pid"
   kill "$pg_pid" 2>/dev/null || true
   wait "$pg_pid" 2>/dev/null || true
   psql "$pg_url" -qc "DROP SCHEMA $pg_schema CASCADE"

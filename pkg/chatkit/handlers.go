@@ -331,11 +331,7 @@ func decodeInputTranscribe(t RequestType, raw json.RawMessage) (any, error) {
 
 func (s *Server) respondThreadsGetByID(ctx context.Context, user string, req *Request) (any, error) {
 	p := req.Params.(*ThreadIDParams)
-	meta, err := s.store.LoadThread(ctx, user, p.ThreadID)
-	if err != nil {
-		return nil, notFound(err, "thread")
-	}
-	items, err := s.store.ListItems(ctx, user, p.ThreadID, ListOptions{Limit: DefaultPageSize, Order: OrderAsc})
+	meta, items, err := LoadThreadPage(ctx, s.store, user, p.ThreadID, ListOptions{Limit: DefaultPageSize, Order: OrderAsc})
 	if err != nil {
 		return nil, notFound(err, "thread")
 	}
@@ -379,12 +375,9 @@ func (s *Server) respondThreadsList(ctx context.Context, user string, req *Reque
 
 func (s *Server) respondThreadsUpdate(ctx context.Context, user string, req *Request) (any, error) {
 	p := req.Params.(*ThreadUpdateParams)
-	meta, err := s.store.LoadThread(ctx, user, p.ThreadID)
+	title := strings.TrimSpace(p.Title)
+	meta, err := UpdateThread(ctx, s.store, user, ThreadUpdate{ID: p.ThreadID, Title: &title})
 	if err != nil {
-		return nil, notFound(err, "thread")
-	}
-	meta.Title = strings.TrimSpace(p.Title)
-	if err := s.store.SaveThread(ctx, user, meta); err != nil {
 		return nil, notFound(err, "thread")
 	}
 	return wireThread(meta, Page[Item]{}), nil

@@ -135,3 +135,53 @@ type AttachmentStore interface {
 type RawItemLister interface {
 	ListItemsJSON(ctx context.Context, userID, threadID string, opts ListOptions) (Page[json.RawMessage], error)
 }
+
+// ThreadPageLoader is implemented by stores that read a thread and a page
+// of its items together (threads.get_by_id; one round trip on PostgreSQL).
+// The page must be exactly what ListItems would return; a missing or
+// foreign thread is ErrNotFound.
+type ThreadPageLoader interface {
+	LoadThreadPage(ctx context.Context, userID, threadID string, opts ListOptions) (ThreadMetadata, Page[Item], error)
+}
+
+// LoadThreadPage reads a thread and a page of its items: through the
+// store's ThreadPageLoader when it has one, else LoadThread then ListItems.
+func LoadThreadPage(ctx context.Context, store Store, userID, threadID string, opts ListOptions) (ThreadMetadata, Page[Item], error) {
+	if l, ok := store.(ThreadPageLoader); ok {
+		return l.LoadThreadPage(ctx, userID, threadID, opts)
+	}
+	meta, err := store.LoadThread(ctx, userID, threadID)
+	if err != nil {
+		return ThreadMetadata{}, Page[Item]{}, err
+	}
+	items, err := store.ListItems(ctx, userID, threadID, opts)
+	if err != nil {
+		return ThreadMetadata{}, Page[Item]{}, err
+	}
+	return meta, items, nil
+}
+
+// ThreadUpdater is implemented by stores that set a thread's changed
+// fields in one step (threads.update, a turn's thread changes) and return
+// the thread as stored; the other fields keep their stored values. A
+// missing or foreign thread is ErrNotFound.
+type ThreadUpdater interface {
+	UpdateThread(ctx context.Context, userID string, u ThreadUpdate) (ThreadMetadata, error)
+}
+
+// UpdateThread sets u's fields on the stored thread: through the store's
+// ThreadUpdater when it has one, else LoadThread then SaveThread.
+func UpdateThread(ctx context.Context, store Store, userID string, u ThreadUpdate) (ThreadMetadata, error) {
+	if up, ok := store.(ThreadUpdater); ok {
+		return up.UpdateThread(ctx, userID, u)
+	}
+	fresh, err := store.LoadThread(ctx, userID, u.ID)
+	if err != nil {
+		return ThreadMetadata{}, err
+	}
+	u.Apply(&fresh)
+	if err := store.SaveThread(ctx, userID, fresh); err != nil {
+		return ThreadMetadata{}, err
+	}
+	return fresh, nil
+}

@@ -241,11 +241,7 @@ func (s *plainSession) Commit(ctx context.Context, w TurnWrites) (fresh ThreadMe
 	if w.Thread == nil {
 		return fresh, nil
 	}
-	if fresh, err = s.store.LoadThread(ctx, s.user, s.thread); err != nil {
-		return ThreadMetadata{}, fmt.Errorf("save thread: %w", err)
-	}
-	w.Thread.Apply(&fresh)
-	if err := s.store.SaveThread(ctx, s.user, fresh); err != nil {
+	if fresh, err = UpdateThread(ctx, s.store, s.user, *w.Thread); err != nil {
 		return ThreadMetadata{}, fmt.Errorf("save thread: %w", err)
 	}
 	return fresh, nil

@@ -258,6 +258,20 @@ func (s *Store) DeleteThread(ctx context.Context, userID, threadID string) (err 
 	if !chatkit.ValidText(threadID) {
 		return notFound("thread", threadID)
 	}
+	if s.db.Dialect == storage.Postgres {
+		// One statement, atomic: one round trip.
+		var n int
+		err = s.db.SQL.QueryRowContext(ctx, `WITH d AS (DELETE FROM chat_threads WHERE user_id = $1 AND id = $2 RETURNING id),
+a AS (DELETE FROM chat_attachments WHERE user_id = $1 AND thread_id = $2 AND EXISTS (SELECT 1 FROM d))
+SELECT COUNT(*) FROM d`, userID, threadID).Scan(&n)
+		if err != nil {
+			return fmt.Errorf("delete thread %s: %w", threadID, err)
+		}
+		if n == 0 {
+			return notFound("thread", threadID)
+		}
+		return nil
+	}
 	err = s.db.WriteTx(ctx, func(ctx context.Context, tx storage.Tx) error {
 		res, err := tx.ExecContext(ctx, s.db.Rebind(`DELETE FROM chat_threads WHERE user_id = ? AND id = ?`), userID, threadID)
 		if err != nil {
@@ -423,19 +437,7 @@ func (s *Store) listItems(ctx context.Context, userID, threadID string, opts cha
 		}
 		return chatkit.Page[json.RawMessage]{Data: []json.RawMessage{}}, nil
 	}
-	dir, cmp := keyset(opts.Order)
-	q := `SELECT id, payload FROM chat_items WHERE user_id = ? AND thread_id = ?`
-	args := []any{userID, threadID}
-	if !opts.IncludeHidden {
-		q += ` AND hidden = ?`
-		args = append(args, false)
-	}
-	if opts.After != "" {
-		q += ` AND (created_at, seq) ` + cmp + ` (SELECT c.created_at, c.seq FROM chat_items c WHERE c.user_id = ? AND c.thread_id = ? AND c.id = ?)`
-		args = append(args, userID, threadID, opts.After)
-	}
-	q += ` ORDER BY created_at ` + dir + `, seq ` + dir + ` LIMIT ?`
-	args = append(args, opts.Limit+1)
+	q, args := s.itemsQuery(userID, threadID, opts)
 	rows, err := s.db.Read.QueryContext(ctx, s.db.Rebind(q), args...)
 	if err != nil {
 		return page, fmt.Errorf("list items of %s: %w", threadID, err)
@@ -468,6 +470,24 @@ func (s *Store) listItems(ctx context.Context, userID, threadID string, opts cha
 		page.After = ids[opts.Limit-1]
 	}
 	return page, nil
+}
+
+// itemsQuery is the keyset query of a page of items (opts normalized):
+// (id, payload) rows, Limit+1 of them to tell whether more follow.
+func (s *Store) itemsQuery(userID, threadID string, opts chatkit.ListOptions) (string, []any) {
+	dir, cmp := keyset(opts.Order)
+	q := `SELECT id, payload FROM chat_items WHERE user_id = ? AND thread_id = ?`
+	args := []any{userID, threadID}
+	if !opts.IncludeHidden {
+		q += ` AND hidden = ?`
+		args = append(args, false)
+	}
+	if opts.After != "" {
+		q += ` AND (created_at, seq) ` + cmp + ` (SELECT c.created_at, c.seq FROM chat_items c WHERE c.user_id = ? AND c.thread_id = ? AND c.id = ?)`
+		args = append(args, userID, threadID, opts.After)
+	}
+	q += ` ORDER BY created_at ` + dir + `, seq ` + dir + ` LIMIT ?`
+	return q, append(args, opts.Limit+1)
 }
 
 type queryer interface {

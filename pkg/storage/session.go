@@ -17,7 +17,7 @@ type Session struct {
 	conn *sql.Conn
 }
 
-// ErrNotPostgres is returned by LockSession on SQLite.
+// ErrNotPostgres is returned by LockSession and Batch on SQLite.
 var ErrNotPostgres = errors.New("storage: a lock session needs PostgreSQL")
 
 // LockSession takes a connection of the lock pool (PostgreSQL only),
@@ -53,4 +53,27 @@ func (s *Session) Release(discard bool) {
 		_ = s.conn.Raw(func(any) error { return driverBadConn })
 	}
 	_ = s.conn.Close()
+}
+
+// Batch sends b on a connection of the query pool (PostgreSQL only) and
+// hands each queued statement's results to read, in order: one round trip,
+// one implicit transaction unless b holds BEGIN and COMMIT.
+func (db *DB) Batch(ctx context.Context, b *pgx.Batch, read func(pgx.BatchResults) error) error {
+	if db.Dialect != Postgres {
+		return ErrNotPostgres
+	}
+	conn, err := db.SQL.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("take a connection: %w", err)
+	}
+	defer func() { _ = conn.Close() }()
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("storage: connection is a %T, not pgx", dc)
+		}
+		br := c.Conn().SendBatch(ctx, b)
+		err := read(br)
+		return errors.Join(err, br.Close())
+	})
 }

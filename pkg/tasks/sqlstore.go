@@ -458,6 +458,12 @@ WHERE user_id = ? AND task_id = ? ORDER BY due_at DESC LIMIT ?`), user, id, limi
 func (s *SQLStore) Delete(ctx context.Context, user string, id int64) (out Task, err error) {
 	ctx, done := s.observe(ctx, "delete")
 	defer func() { done(err) }()
+	if s.db.Dialect == storage.Postgres {
+		// One statement, atomic: one round trip.
+		return s.writeRow(ctx, `WITH d AS (DELETE FROM tasks WHERE user_id = $1 AND id = $2 RETURNING `+taskColumns+`),
+o AS (DELETE FROM task_occurrences WHERE user_id = $1 AND task_id = $2 AND EXISTS (SELECT 1 FROM d))
+SELECT `+taskColumns+` FROM d`, []any{user, id})
+	}
 	err = s.db.WriteTx(ctx, func(ctx context.Context, tx storage.Tx) error {
 		row, err := scanTask(tx.QueryRowContext(ctx, s.db.Rebind(
 			`DELETE FROM tasks WHERE user_id = ? AND id = ? RETURNING `+taskColumns), user, id))

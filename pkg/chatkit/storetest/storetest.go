@@ -50,6 +50,8 @@ func Run(t *testing.T, newStore func(t *testing.T) chatkit.Store) {
 		{"LockMutualExclusion", testLockExclusion},
 		{"LockHonoursContext", testLockContext},
 		{"ConcurrentAddItem", testConcurrentAddItem},
+		{"ThreadWithItemsPage", testThreadPage},
+		{"UpdateThreadFields", testUpdateThread},
 		{"TurnOpenCreate", testTurnOpenCreate},
 		{"TurnOpenExisting", testTurnOpenExisting},
 		{"TurnCommit", testTurnCommit},

@@ -95,10 +95,10 @@ func TestPostgresRoundTripsPerRequest(t *testing.T) {
 		check("items.list", budget{1, 1}, func() {
 			r.json(chatkit.ReqItemsList, map[string]any{"thread_id": r.thread, "limit": 20})
 		})
-		check("threads.get_by_id", budget{2, 2}, func() {
+		check("threads.get_by_id", budget{1, 1}, func() {
 			r.json(chatkit.ReqThreadsGetByID, map[string]any{"thread_id": r.thread})
 		})
-		check("threads.update", budget{2, 2}, func() {
+		check("threads.update", budget{1, 1}, func() {
 			r.json(chatkit.ReqThreadsUpdate, map[string]any{"thread_id": r.thread, "title": "Groceries"})
 		})
 		check("items.feedback", budget{6, 2}, func() {
@@ -112,8 +112,8 @@ func TestPostgresRoundTripsPerRequest(t *testing.T) {
 		check("PATCH /api/v1/tasks/2", budget{2, 2}, func() {
 			r.rest(http.MethodPatch, "/api/v1/tasks/2", `{"title":"Call mom tonight"}`)
 		})
-		check("DELETE /api/v1/tasks/2", budget{4, 1}, func() { r.rest(http.MethodDelete, "/api/v1/tasks/2", "") })
-		check("threads.delete", budget{4, 1}, func() {
+		check("DELETE /api/v1/tasks/2", budget{1, 1}, func() { r.rest(http.MethodDelete, "/api/v1/tasks/2", "") })
+		check("threads.delete", budget{1, 1}, func() {
 			r.json(chatkit.ReqThreadsDelete, map[string]any{"thread_id": r.thread})
 		})
 	}
