@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -390,10 +391,11 @@ func (s *Server) respondThreadsSyncCustomAction(ctx context.Context, user string
 
 func (s *Server) respondItemsFeedback(ctx context.Context, user string, req *Request) (any, error) {
 	p := req.Params.(*ItemFeedbackParams)
-	if _, err := s.store.LoadThread(ctx, user, p.ThreadID); err != nil {
+	err := SaveThreadFeedback(ctx, s.store, user, Feedback{ThreadID: p.ThreadID, ItemIDs: p.ItemIDs, Kind: p.Kind})
+	if errors.Is(err, ErrNotFound) && !errors.Is(err, ErrUnknownItem) {
 		return nil, notFound(err, "thread")
 	}
-	if err := s.store.SaveFeedback(ctx, user, Feedback{ThreadID: p.ThreadID, ItemIDs: p.ItemIDs, Kind: p.Kind}); err != nil {
+	if err != nil {
 		return nil, feedbackErr(err)
 	}
 	return struct{}{}, nil

@@ -92,10 +92,10 @@ func (s *Server) checkItemQuota(ctx context.Context, user, threadID string) erro
 	return nil
 }
 
-// feedbackErr maps SaveFeedback's errors: the thread was loaded just
-// before, so a missing id is one of the items.
+// feedbackErr maps SaveThreadFeedback's errors but a missing thread's: an
+// id that is not an item of the thread is a 422.
 func feedbackErr(err error) error {
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, ErrUnknownItem) || errors.Is(err, ErrNotFound) {
 		return errValidation(map[string]string{"params.item_ids": "every id must be an item of this thread"})
 	}
 	if _, ok := AsError(err); ok {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 )
 
 // ErrNotFound is returned (wrapped) by a Store for a thread, item or
@@ -184,4 +185,36 @@ func UpdateThread(ctx context.Context, store Store, userID string, u ThreadUpdat
 		return ThreadMetadata{}, err
 	}
 	return fresh, nil
+}
+
+// ErrUnknownItem is returned (wrapped) by SaveThreadFeedback when the thread
+// exists but an id is not one of its items (nothing is written). It does not
+// match ErrNotFound, which is the thread's.
+var ErrUnknownItem = errors.New("chatkit: not an item of the thread")
+
+// FeedbackStore is implemented by stores that check the thread and record
+// feedback in one step (items.feedback; one round trip on PostgreSQL):
+// ErrNotFound when the thread is missing or another user's, ErrUnknownItem
+// when an id is not an item of it, and then nothing is written.
+type FeedbackStore interface {
+	SaveThreadFeedback(ctx context.Context, userID string, f Feedback) error
+}
+
+// SaveThreadFeedback records f: through the store's FeedbackStore when it
+// has one, else LoadThread then SaveFeedback (whose ErrNotFound, the thread
+// being there, is an unknown item).
+func SaveThreadFeedback(ctx context.Context, store Store, userID string, f Feedback) error {
+	if fs, ok := store.(FeedbackStore); ok {
+		return fs.SaveThreadFeedback(ctx, userID, f)
+	}
+	if _, err := store.LoadThread(ctx, userID, f.ThreadID); err != nil {
+		return err
+	}
+	if err := store.SaveFeedback(ctx, userID, f); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("%w: %w", ErrUnknownItem, err)
+		}
+		return err
+	}
+	return nil
 }

@@ -577,6 +577,12 @@ func (s *Store) DeleteAttachment(ctx context.Context, userID, attachmentID strin
 // SaveFeedback implements chatkit.Store (later feedback on an item replaces
 // earlier).
 func (s *Store) SaveFeedback(ctx context.Context, userID string, f chatkit.Feedback) (err error) {
+	return s.saveFeedback(ctx, userID, f, false)
+}
+
+// saveFeedback is SaveFeedback; with tell, an unknown item's error also
+// matches chatkit.ErrUnknownItem (SaveThreadFeedback).
+func (s *Store) saveFeedback(ctx context.Context, userID string, f chatkit.Feedback, tell bool) (err error) {
 	ctx, done := s.db.Observe(ctx, storeName, "save_feedback")
 	defer func() { done(err) }()
 	if !chatkit.ValidText(f.ThreadID) {
@@ -585,6 +591,9 @@ func (s *Store) SaveFeedback(ctx context.Context, userID string, f chatkit.Feedb
 	ids := uniqueIDs(f.ItemIDs)
 	for _, id := range ids {
 		if !chatkit.ValidText(id) {
+			if tell {
+				return fmt.Errorf("%w: %w", chatkit.ErrUnknownItem, notFound("item", id))
+			}
 			return notFound("item", id)
 		}
 	}
@@ -593,6 +602,9 @@ func (s *Store) SaveFeedback(ctx context.Context, userID string, f chatkit.Feedb
 			return err
 		}
 		if err := s.itemsExist(ctx, tx, userID, f.ThreadID, ids); err != nil {
+			if tell && errors.Is(err, chatkit.ErrNotFound) {
+				return fmt.Errorf("%w: %w", chatkit.ErrUnknownItem, err)
+			}
 			return err
 		}
 		q := s.db.Rebind(`

@@ -135,3 +135,50 @@ func (s *Store) UpdateThread(ctx context.Context, userID string, u chatkit.Threa
 	}
 	return t, nil
 }
+
+var _ chatkit.FeedbackStore = (*Store)(nil)
+
+// SaveThreadFeedback implements chatkit.FeedbackStore. On PostgreSQL it is
+// one statement (one round trip, atomic): the thread's check, the items'
+// check and the upserts, written only when both pass. On SQLite it is
+// SaveFeedback's transaction, telling the thread's absence from an item's.
+func (s *Store) SaveThreadFeedback(ctx context.Context, userID string, f chatkit.Feedback) (err error) {
+	if s.db.Dialect != storage.Postgres {
+		return s.saveFeedback(ctx, userID, f, true)
+	}
+	ctx, done := s.db.Observe(ctx, storeName, "save_feedback")
+	defer func() { done(err) }()
+	if !chatkit.ValidText(f.ThreadID) {
+		return notFound("thread", f.ThreadID)
+	}
+	ids := uniqueIDs(f.ItemIDs)
+	for _, id := range ids {
+		if !chatkit.ValidText(id) {
+			return fmt.Errorf("%w: %w", chatkit.ErrUnknownItem, notFound("item", id))
+		}
+	}
+	var (
+		thread      bool
+		found, made int
+	)
+	err = s.db.SQL.QueryRowContext(ctx, `WITH th AS (SELECT 1 FROM chat_threads WHERE user_id = $1 AND id = $2),
+found AS (SELECT id FROM chat_items WHERE user_id = $1 AND thread_id = $2 AND id = ANY($3::text[])),
+ins AS (
+  INSERT INTO chat_feedback (user_id, thread_id, item_id, kind, created_at)
+  SELECT $1, $2, id, $4, $5::bigint FROM found
+  WHERE (SELECT COUNT(*) FROM found) = $6::int AND EXISTS (SELECT 1 FROM th)
+  ON CONFLICT (user_id, thread_id, item_id) DO UPDATE SET kind = excluded.kind, created_at = excluded.created_at
+  RETURNING 1
+)
+SELECT EXISTS (SELECT 1 FROM th), (SELECT COUNT(*) FROM found), (SELECT COUNT(*) FROM ins)`,
+		userID, f.ThreadID, ids, f.Kind, micros(time.Now()), len(ids)).Scan(&thread, &found, &made)
+	switch {
+	case err != nil:
+		return fmt.Errorf("save feedback on %s: %w", f.ThreadID, err)
+	case !thread:
+		return notFound("thread", f.ThreadID)
+	case found < len(ids):
+		return fmt.Errorf("%w: %w", chatkit.ErrUnknownItem, notFound("item", "of the feedback"))
+	}
+	return nil
+}

@@ -52,6 +52,7 @@ func Run(t *testing.T, newStore func(t *testing.T) chatkit.Store) {
 		{"ConcurrentAddItem", testConcurrentAddItem},
 		{"ThreadWithItemsPage", testThreadPage},
 		{"UpdateThreadFields", testUpdateThread},
+		{"ThreadFeedback", testThreadFeedback},
 		{"TurnOpenCreate", testTurnOpenCreate},
 		{"TurnOpenExisting", testTurnOpenExisting},
 		{"TurnCommit", testTurnCommit},

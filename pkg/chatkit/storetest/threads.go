@@ -85,3 +85,30 @@ func testUpdateThread(t *testing.T, s chatkit.Store) {
 	require.NoError(t, err)
 	assert.Empty(t, stored.Title, "another user's update changed nothing")
 }
+
+func testThreadFeedback(t *testing.T, s chatkit.Store) {
+	mustSaveThread(t, s, alice, thread("thr_1", 0))
+	mustAdd(t, s, alice, "thr_1", assistantMsg("thr_1", "msg_1", 1, "one"))
+	mustAdd(t, s, alice, "thr_1", assistantMsg("thr_1", "msg_2", 2, "two"))
+
+	require.NoError(t, chatkit.SaveThreadFeedback(ctx(t), s, alice, chatkit.Feedback{ThreadID: "thr_1", ItemIDs: []string{"msg_1", "msg_2", "msg_1"}, Kind: chatkit.FeedbackPositive}))
+	require.NoError(t, chatkit.SaveThreadFeedback(ctx(t), s, alice, chatkit.Feedback{ThreadID: "thr_1", ItemIDs: []string{"msg_2"}, Kind: chatkit.FeedbackNegative}))
+	if fb := feedbackOf(t, s, alice, "thr_1"); fb != nil {
+		assert.Equal(t, map[string]string{"msg_1": chatkit.FeedbackPositive, "msg_2": chatkit.FeedbackNegative}, fb)
+	}
+
+	// An id that is not an item of the thread: ErrUnknownItem, nothing written.
+	err := chatkit.SaveThreadFeedback(ctx(t), s, alice, chatkit.Feedback{ThreadID: "thr_1", ItemIDs: []string{"msg_1", "msg_other"}, Kind: chatkit.FeedbackNegative})
+	require.Error(t, err)
+	assert.ErrorIs(t, err, chatkit.ErrUnknownItem)
+	if fb := feedbackOf(t, s, alice, "thr_1"); fb != nil {
+		assert.Equal(t, chatkit.FeedbackPositive, fb["msg_1"], "nothing written")
+	}
+
+	// A missing or another user's thread: ErrNotFound, not an unknown item.
+	for _, tc := range []struct{ user, thread string }{{alice, "thr_missing"}, {bob, "thr_1"}} {
+		err := chatkit.SaveThreadFeedback(ctx(t), s, tc.user, chatkit.Feedback{ThreadID: tc.thread, ItemIDs: []string{"msg_1"}, Kind: chatkit.FeedbackPositive})
+		requireNotFound(t, err, tc.user+" "+tc.thread)
+		assert.NotErrorIs(t, err, chatkit.ErrUnknownItem)
+	}
+}

@@ -101,7 +101,7 @@ func TestPostgresRoundTripsPerRequest(t *testing.T) {
 		check("threads.update", budget{1, 1}, func() {
 			r.json(chatkit.ReqThreadsUpdate, map[string]any{"thread_id": r.thread, "title": "Groceries"})
 		})
-		check("items.feedback", budget{6, 2}, func() {
+		check("items.feedback", budget{1, 1}, func() {
 			r.json(chatkit.ReqItemsFeedback, map[string]any{"thread_id": r.thread, "item_ids": []string{r.assistant}, "kind": "positive"})
 		})
 		check("GET /api/v1/tasks", budget{1, 1}, func() { r.rest(http.MethodGet, "/api/v1/tasks", "") })
