@@ -20,20 +20,22 @@ import (
 // statements in a pgx batch, so a turn costs few round trips:
 //
 //   - OpenTurn on an existing thread: [BEGIN, pg_advisory_lock, the thread
-//     FOR UPDATE with its item count, the newest items], then the user
+//     FOR NO KEY UPDATE with its item count, the newest items], then the user
 //     message (stamped once the lock is held) with [INSERT, COMMIT]: two
 //     round trips, one transaction, the message committed before the model
 //     runs. On a new thread: [pg_advisory_lock, the thread count, the
 //     conditional INSERTs of the thread and the message]: one.
-//   - Commit: [UPDATE the thread, the items' upserts and deletions,
+//   - Commit: [UPDATE the thread when it changed (else, ending the turn,
+//     lock its row FOR NO KEY UPDATE), the items' upserts and deletions,
 //     pg_advisory_unlock when it ends the turn]: one round trip, one
 //     (implicit) transaction.
 //
 // The unlock runs inside the last commit's transaction, so the next turn may
 // take the lock a moment before that transaction commits. It cannot read
-// before it, though: every last commit updates the thread's row first, and
-// OpenTurn reads the thread FOR UPDATE right after taking the lock, which
-// waits for that commit; its later statements then see it.
+// before it, though: every last commit locks the thread's row first (its
+// UPDATE, or FOR NO KEY UPDATE), and OpenTurn reads the thread FOR NO KEY
+// UPDATE right after taking the lock, which waits for that commit; its
+// later statements then see it.
 //
 // On SQLite (one process; the lock is in-process and writes group-commit)
 // the steps are chatkit.PlainTurns.
@@ -125,8 +127,9 @@ func (ps *pgSession) openExisting(ctx context.Context, o chatkit.TurnOpen) (open
 	if o.MaxItems > 0 {
 		args = append(args, ps.user, ps.thread)
 	}
-	// FOR UPDATE waits for the commit of the turn that released the lock.
-	b.Queue(ps.q(`SELECT `+threadColumns+`, `+count+` FROM chat_threads WHERE user_id = ? AND id = ? FOR UPDATE`), append(args, ps.user, ps.thread)...)
+	// The row lock waits for the commit of the turn that released the lock
+	// (NO KEY: the items' foreign-key checks are not blocked by it).
+	b.Queue(ps.q(`SELECT `+threadColumns+`, `+count+` FROM chat_threads WHERE user_id = ? AND id = ? FOR NO KEY UPDATE`), append(args, ps.user, ps.thread)...)
 	if o.History > 0 {
 		b.Queue(ps.q(`SELECT payload FROM chat_items WHERE user_id = ? AND thread_id = ? ORDER BY created_at DESC, seq DESC LIMIT ?`), ps.user, ps.thread, o.History)
 	}
@@ -327,13 +330,18 @@ func (ps *pgSession) Commit(ctx context.Context, w chatkit.TurnWrites) (fresh ch
 	}
 	b := &pgx.Batch{}
 	touch := w.Thread != nil || w.End
-	if touch {
+	switch {
+	case w.Thread != nil:
 		set, args, err := threadSet(w.Thread)
 		if err != nil {
 			return fresh, fmt.Errorf("save thread %s: %w", ps.thread, err)
 		}
 		args = append([]any{micros(time.Now())}, args...)
 		b.Queue(ps.q(`UPDATE chat_threads SET updated_at = ?`+set+` WHERE user_id = ? AND id = ? RETURNING `+threadColumns), append(args, ps.user, ps.thread)...)
+	case w.End:
+		// The row lock the next turn's OpenTurn waits for (see above),
+		// without writing a new version of the row.
+		b.Queue(ps.q(`SELECT `+threadColumns+` FROM chat_threads WHERE user_id = ? AND id = ? FOR NO KEY UPDATE`), ps.user, ps.thread)
 	}
 	for _, op := range w.Items {
 		if op.Item == nil {
