@@ -72,10 +72,16 @@
 // responder's events, thread.updated when the title/status changed. The user
 // message is stored before the responder runs. Items are stored on
 // thread.item.done/replaced and deleted on removed, never on added/updated;
-// hidden items are stored and never sent.
+// hidden items are stored and never sent. Persistence is an explicit step
+// (TurnStore): those writes are queued and committed together before the
+// events that wait for them are sent (before the next streamed
+// added/updated/progress event, a Turn.History read, and at the end of the
+// turn), so nothing reaches the client that the store does not hold. Do not
+// change an item after emitting it.
 //
-// Turns on one thread never interleave: each takes Store.LockThread (an
-// advisory lock on PostgreSQL). A turn waits up to Options.LockTimeout
+// Turns on one thread never interleave: each holds the thread's lock
+// (TurnStore.OpenTurn; Store.LockThread through PlainTurns; an advisory
+// lock on PostgreSQL). A turn waits up to Options.LockTimeout
 // (60s) for the previous one, then gets an error event (code "custom",
 // BusyMessage, allow_retry false) and nothing is stored.
 //

@@ -186,7 +186,12 @@ func (s *Server) Process(ctx context.Context, userID string, info RequestInfo, b
 			release()
 			return nil, err
 		}
-		plan.release = release
+		plan.release = func() {
+			release()
+			if plan.session != nil {
+				plan.session.Close() // the turn closed it already, unless it never ran
+			}
+		}
 		return &Response{turn: plan}, nil
 	}
 	out, err := s.processJSON(ctx, userID, req)

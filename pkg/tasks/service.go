@@ -37,9 +37,9 @@ type Store interface {
 }
 
 // CappedCreator is a Store that creates a task only while the user holds
-// fewer than max, counting and creating in one step; Service.Add uses it
-// when its store has it and a cap is set. held is the user's task count
-// before: at max or more, nothing was created.
+// fewer than max (max ≤ 0: no cap), counting and creating in one step;
+// Service.Add uses it when its store has it. held is the user's task count
+// before (0 without a cap): at max or more, nothing was created.
 type CappedCreator interface {
 	CreateCapped(ctx context.Context, user string, t Task, max int) (out Task, held int, err error)
 }
@@ -253,12 +253,12 @@ func (s *Service) Add(ctx context.Context, user string, in NewTask) (Task, error
 	}
 	t := Task{Title: title, Description: desc, Status: StatusPending, Priority: prio,
 		DueAt: due, DueAllDay: in.DueAllDay, Tags: tags, CreatedAt: now, UpdatedAt: now, Recurrence: rec}
-	if cc, ok := s.store.(CappedCreator); ok && s.maxTasks > 0 {
+	if cc, ok := s.store.(CappedCreator); ok {
 		out, held, err := cc.CreateCapped(ctx, user, t, s.maxTasks)
 		if err != nil {
 			return Task{}, fmt.Errorf("add task: %w", err)
 		}
-		if held >= s.maxTasks {
+		if s.maxTasks > 0 && held >= s.maxTasks {
 			return Task{}, apperr.QuotaExceeded("you have %d tasks, the most allowed; delete some to add more", held)
 		}
 		return out, nil

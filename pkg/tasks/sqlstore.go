@@ -202,8 +202,10 @@ var _ CappedCreator = (*SQLStore)(nil)
 // count stays off the single writer).
 func (s *SQLStore) CreateCapped(ctx context.Context, user string, t Task, limit int) (out Task, held int, err error) {
 	if s.db.Dialect != storage.Postgres {
-		if held, err = s.Count(ctx, user); err != nil || held >= limit {
-			return Task{}, held, err
+		if limit > 0 {
+			if held, err = s.Count(ctx, user); err != nil || held >= limit {
+				return Task{}, held, err
+			}
 		}
 		out, err = s.Create(ctx, user, t)
 		return out, held, err
@@ -216,12 +218,17 @@ func (s *SQLStore) CreateCapped(ctx context.Context, user string, t Task, limit 
 	args := s.rowArgs(user, t)
 	// rowArgs: user, id (allocated here instead), then the columns.
 	args = append([]any{user, limit}, args[2:]...)
+	count, under := `SELECT COUNT(*) AS n FROM tasks WHERE user_id = $1`, `n.n < $2`
+	if limit <= 0 {
+		// No cap: nothing to count ($2 unused but typed).
+		count, under = `SELECT 0::bigint AS n`, `$2::int <= 0`
+	}
 	var n int64
 	var row Task
 	err = s.db.WriteStmt(ctx, func(ctx context.Context, tx storage.Tx) error {
-		r := tx.QueryRowContext(ctx, `WITH n AS (SELECT COUNT(*) AS n FROM tasks WHERE user_id = $1),
+		r := tx.QueryRowContext(ctx, `WITH n AS (`+count+`),
 c AS (
-  INSERT INTO task_counters (user_id, last_id) SELECT $1, 1 FROM n WHERE n.n < $2
+  INSERT INTO task_counters (user_id, last_id) SELECT $1, 1 FROM n WHERE `+under+`
   ON CONFLICT (user_id) DO UPDATE SET last_id = task_counters.last_id + 1
   RETURNING last_id
 ),

@@ -27,7 +27,7 @@ import (
 
 // postgresConfig is testConfig on a fresh PostgreSQL schema (skipped when
 // PostgreSQL is unreachable, failed with CI=true).
-func postgresConfig(t *testing.T) *config.Config {
+func postgresConfig(t *testing.T, extra ...string) *config.Config {
 	t.Helper()
 	schema := storagetest.NewPostgresSchema(t)
 	u, err := url.Parse(storagetest.PostgresURL())
@@ -36,12 +36,16 @@ func postgresConfig(t *testing.T) *config.Config {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	dir := t.TempDir()
-	cfg, err := config.Load(config.MapLookup(map[string]string{
+	env := map[string]string{
 		"DATABASE_URL":        u.String(),
 		"DATA_DIR":            dir,
 		"SESSION_SIGNING_KEY": signingKey,
 		"FRONTEND_URL":        "http://localhost:3000",
-	}), config.ChatService)
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		env[extra[i]] = extra[i+1]
+	}
+	cfg, err := config.Load(config.MapLookup(env), config.ChatService)
 	require.NoError(t, err)
 	return cfg
 }
@@ -175,4 +179,31 @@ func (r *conversation) rest(method, path, body string) {
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
 	require.True(r.t, resp.StatusCode/100 == 2, "%s %s: %d %s", method, path, resp.StatusCode, out)
+}
+
+// With the quotas off (as bench/run.sh runs), a turn has nothing to count:
+// the same budget.
+func TestPostgresRoundTripsWithoutQuotas(t *testing.T) {
+	cfg := postgresConfig(t, "MAX_THREADS_PER_USER", "0", "MAX_TASKS_PER_USER", "0", "MAX_ITEMS_PER_THREAD", "0")
+	counter := &storagetest.RoundTrips{}
+	base, _ := serve(t, cfg, storage.WithPostgresTracer(counter))
+	for _, user := range []string{"warm", "alice"} {
+		token := mint(t, user, time.Now)
+		r := &conversation{t: t, c: client(base, token), base: base, token: token}
+		counter.Take()
+		r.thread = r.turn(chatkit.ReqThreadsCreate, map[string]any{"input": chatkittest.Input("add a task to buy milk tomorrow")})
+		create := counter.Take()
+		r.turn(chatkit.ReqThreadsAddUserMessage, map[string]any{"thread_id": r.thread, "input": chatkittest.Input("show my tasks")})
+		list := counter.Take()
+		if user == "warm" {
+			continue
+		}
+		for name, got := range map[string]storagetest.Counts{"create turn": create, "list turn": list} {
+			if got.RoundTrips > 5 || got.Transactions > 3 {
+				t.Errorf("%s: %s; budget 5 round trips, 3 transactions", name, got)
+			} else {
+				t.Logf("%s: %s", name, got)
+			}
+		}
+	}
 }
