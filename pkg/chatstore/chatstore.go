@@ -472,6 +472,14 @@ func (s *Store) listItems(ctx context.Context, userID, threadID string, opts cha
 	return page, nil
 }
 
+// anyCreatedAt is always true, and a range on the thread index's third
+// column: with it PostgreSQL walks chat_items_thread_created in order and
+// stops at the LIMIT even when its statistics are cold (a fresh or
+// unanalyzed table, a thread far larger than the typical one: it then
+// estimates a row or two for the thread and, without it, reads the whole
+// thread to sort it: 1.6 ms instead of 0.02 ms for 3,000 items).
+const anyCreatedAt = ` AND created_at > -9223372036854775807`
+
 // itemsQuery is the keyset query of a page of items (opts normalized):
 // (id, payload) rows, Limit+1 of them to tell whether more follow.
 func (s *Store) itemsQuery(userID, threadID string, opts chatkit.ListOptions) (string, []any) {
@@ -485,6 +493,8 @@ func (s *Store) itemsQuery(userID, threadID string, opts chatkit.ListOptions) (s
 	if opts.After != "" {
 		q += ` AND (created_at, seq) ` + cmp + ` (SELECT c.created_at, c.seq FROM chat_items c WHERE c.user_id = ? AND c.thread_id = ? AND c.id = ?)`
 		args = append(args, userID, threadID, opts.After)
+	} else if s.db.Dialect == storage.Postgres {
+		q += anyCreatedAt
 	}
 	q += ` ORDER BY created_at ` + dir + `, seq ` + dir + ` LIMIT ?`
 	return q, append(args, opts.Limit+1)

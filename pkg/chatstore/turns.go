@@ -131,7 +131,7 @@ func (ps *pgSession) openExisting(ctx context.Context, o chatkit.TurnOpen) (open
 	// (NO KEY: the items' foreign-key checks are not blocked by it).
 	b.Queue(ps.q(`SELECT `+threadColumns+`, `+count+` FROM chat_threads WHERE user_id = ? AND id = ? FOR NO KEY UPDATE`), append(args, ps.user, ps.thread)...)
 	if o.History > 0 {
-		b.Queue(ps.q(`SELECT payload FROM chat_items WHERE user_id = ? AND thread_id = ? ORDER BY created_at DESC, seq DESC LIMIT ?`), ps.user, ps.thread, o.History)
+		b.Queue(ps.q(`SELECT payload FROM chat_items WHERE user_id = ? AND thread_id = ?`+anyCreatedAt+` ORDER BY created_at DESC, seq DESC LIMIT ?`), ps.user, ps.thread, o.History)
 	}
 	found := true
 	err = ps.batch(ctx, b, func(br pgx.BatchResults) error {
