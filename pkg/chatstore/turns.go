@@ -67,7 +67,8 @@ func (s *Store) OpenTurn(ctx context.Context, userID string, o chatkit.TurnOpen)
 	if err != nil {
 		return nil, opened, busy(err)
 	}
-	ps := &pgSession{s: s, conn: conn, user: userID, thread: o.ThreadID, key: storage.LockKey(lockName(userID, o.ThreadID)), held: true}
+	ps := &pgSession{s: s, conn: conn, user: userID, thread: o.ThreadID, key: storage.LockKey(lockName(userID, o.ThreadID)), held: true,
+		ctx: context.WithoutCancel(ctx)}
 	if o.Create != nil {
 		opened, err = ps.openNew(lockCtx, o)
 	} else {
@@ -94,6 +95,9 @@ type pgSession struct {
 	user   string
 	thread string
 	key    int64
+	// ctx is OpenTurn's, without its cancellation: Close releases the
+	// lock even after the request has ended.
+	ctx context.Context
 
 	mu   sync.Mutex
 	held bool // the lock is held (the connection not released)
@@ -463,7 +467,7 @@ func (ps *pgSession) Close() {
 	if !ps.held {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(ps.ctx, 5*time.Second)
 	defer cancel()
 	var released bool
 	err := ps.conn.Run(func(c *pgx.Conn) error {
