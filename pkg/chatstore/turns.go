@@ -296,6 +296,17 @@ SELECT ?, ?, ?, ?, ?::boolean, ?::bigint, ? WHERE EXISTS (SELECT 1 FROM chat_thr
 	return opened, nil
 }
 
+// upsertItemsSQL is upsertItemSQL for n items (distinct ids: one row may
+// not be upserted twice in a statement).
+func upsertItemsSQL(n int) string {
+	values := strings.Repeat(", (?, ?, ?, ?, ?, ?, ?)", n)[2:]
+	return `
+INSERT INTO chat_items (user_id, id, thread_id, type, hidden, created_at, payload)
+VALUES ` + values + `
+ON CONFLICT (user_id, thread_id, id) DO UPDATE SET
+    type = excluded.type, hidden = excluded.hidden, created_at = excluded.created_at, payload = excluded.payload`
+}
+
 // scanFunc adapts a func to scanThread's row.
 type scanFunc func(dest ...any) error
 
@@ -347,17 +358,33 @@ func (ps *pgSession) Commit(ctx context.Context, w chatkit.TurnWrites) (fresh ch
 		// without writing a new version of the row.
 		b.Queue(ps.q(`SELECT `+threadColumns+` FROM chat_threads WHERE user_id = ? AND id = ? FOR NO KEY UPDATE`), ps.user, ps.thread)
 	}
-	for _, op := range w.Items {
+	// The writes in order: a run of upserts of distinct items is one
+	// multi-row INSERT (one statement for a turn's reply), a deletion two.
+	var steps []string // what each queued statement is, for its error
+	for i := 0; i < len(w.Items); {
+		op := w.Items[i]
 		if op.Item == nil {
 			b.Queue(ps.q(`DELETE FROM chat_items WHERE user_id = ? AND thread_id = ? AND id = ?`), ps.user, ps.thread, op.DeleteID)
 			b.Queue(ps.q(`DELETE FROM chat_feedback WHERE user_id = ? AND thread_id = ? AND item_id = ?`), ps.user, ps.thread, op.DeleteID)
+			steps = append(steps, "delete item "+op.DeleteID, "delete item "+op.DeleteID)
+			i++
 			continue
 		}
-		args, err := itemArgs(ps.user, ps.thread, op.Item)
-		if err != nil {
-			return fresh, err
+		seen := map[string]bool{}
+		var args []any
+		j := i
+		for ; j < len(w.Items) && w.Items[j].Item != nil && !seen[w.Items[j].Item.Header().ID]; j++ {
+			it := w.Items[j].Item
+			seen[it.Header().ID] = true
+			a, err := itemArgs(ps.user, ps.thread, it)
+			if err != nil {
+				return fresh, err
+			}
+			args = append(args, a...)
 		}
-		b.Queue(ps.q(upsertItemSQL), args...)
+		b.Queue(ps.q(upsertItemsSQL(j-i)), args...)
+		steps = append(steps, "save item "+op.Item.Header().ID)
+		i = j
 	}
 	if w.End {
 		b.Queue("SELECT pg_advisory_unlock($1)", ps.key)
@@ -373,20 +400,12 @@ func (ps *pgSession) Commit(ctx context.Context, w chatkit.TurnWrites) (fresh ch
 			}
 			fresh = t
 		}
-		for _, op := range w.Items {
-			if op.Item == nil {
-				for range 2 {
-					if _, err := br.Exec(); err != nil {
-						return fmt.Errorf("delete item %s: %w", op.DeleteID, err)
-					}
-				}
-				continue
-			}
+		for _, step := range steps {
 			if _, err := br.Exec(); err != nil {
 				if storage.IsForeignKeyViolation(err) {
 					return notFound("thread", ps.thread)
 				}
-				return fmt.Errorf("save item %s: %w", op.Item.Header().ID, err)
+				return fmt.Errorf("%s: %w", step, err)
 			}
 		}
 		if w.End {
