@@ -7,14 +7,12 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/prometheus/client_golang/prometheus"
-	"go.opentelemetry.io/otel/trace"
 
 	"github.com/taskpilotai/taskpilot/pkg/auth"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
 	"github.com/taskpilotai/taskpilot/pkg/chatstore"
-	"github.com/taskpilotai/taskpilot/pkg/config"
 	"github.com/taskpilotai/taskpilot/pkg/ratelimit"
+	"github.com/taskpilotai/taskpilot/pkg/startup"
 	"github.com/taskpilotai/taskpilot/pkg/storage"
 	"github.com/taskpilotai/taskpilot/pkg/tasks"
 	"github.com/taskpilotai/taskpilot/pkg/telemetry"
@@ -23,22 +21,24 @@ import (
 // Build composes chat-service from configuration: the store
 // (storage.Open(DATABASE_URL), migrations applied), authentication
 // (session secrets, or host JWTs with AUTH_MODE=jwt), the task service and
-// tools, and the assistant (see newAssistant). chat-service's main and the
-// all-in-one both call it. cleanup closes the store.
-func Build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg prometheus.Registerer, tp trace.TracerProvider) (svc *Service, cleanup func(), err error) {
-	cleanup = func() {}
+// tools, and the assistant (see newAssistant). It is the startup.Builder of
+// chat-service and of the all-in-one; Close closes the store and the rate
+// limiter's Redis client.
+func Build(ctx context.Context, env startup.Env) (startup.Service, error) {
+	cfg, logger, reg, tp := env.Config, env.Logger, env.Registry, env.TracerProvider
+	cleanup := func() {}
 	db, err := storage.Open(ctx, cfg.DatabaseURL.Reveal(), storage.WithRegisterer(reg), storage.WithTracerProvider(tp))
 	if err != nil {
-		return nil, cleanup, fmt.Errorf("open store: %w", err)
+		return nil, fmt.Errorf("open store: %w", err)
 	}
 	cleanup = func() {
 		if err := db.Close(); err != nil {
 			logger.LogAttrs(context.WithoutCancel(ctx), slog.LevelError, "close store", slog.String("error", err.Error()))
 		}
 	}
-	fail := func(err error) (*Service, func(), error) {
+	fail := func(err error) (startup.Service, error) {
 		cleanup()
-		return nil, func() {}, err
+		return nil, err
 	}
 	httpClient := telemetry.NewHTTPClient(telemetry.ClientOptions{TracerProvider: tp})
 	kit, err := auth.FromConfig(ctx, cfg, httpClient, logger)
@@ -74,7 +74,7 @@ func Build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pro
 	if err != nil {
 		return fail(fmt.Errorf("assistant: %w", err))
 	}
-	svc, err = New(Deps{
+	svc, err := New(Deps{
 		Store:          chatstore.New(db),
 		Responder:      responder,
 		ActionHandler:  actions,
@@ -97,5 +97,6 @@ func Build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pro
 	if err != nil {
 		return fail(err)
 	}
-	return svc, cleanup, nil
+	svc.close = cleanup
+	return svc, nil
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/taskpilotai/taskpilot/pkg/chatfiber"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
+	"github.com/taskpilotai/taskpilot/pkg/httpserver"
 	"github.com/taskpilotai/taskpilot/pkg/tasks"
 	"github.com/taskpilotai/taskpilot/services/chat-service/internal/mcpapi"
 	"github.com/taskpilotai/taskpilot/services/chat-service/internal/taskapi"
@@ -71,6 +72,8 @@ type Service struct {
 	tasks *taskapi.Handlers
 	mcp   *mcpapi.Handler
 	ready func(ctx context.Context) error
+	// close releases what Build opened (the store, the Redis client).
+	close func()
 }
 
 // New builds the service.
@@ -103,11 +106,12 @@ func New(d Deps) (*Service, error) {
 	return s, nil
 }
 
-// Routes mounts the service on r (the app root): POST /api/v1/chatkit and,
-// when configured, /api/v1/tasks and /api/v1/mcp, all authenticated.
-func (s *Service) Routes(r fiber.Router) {
-	api := r.Group(APIPrefix, s.auth)
-	api.Post("/chatkit", chatfiber.Handler(s.chat, chatfiber.Options{ClientIP: s.ip}))
+// Mount adds the service to srv's app: POST /api/v1/chatkit and, when
+// configured, /api/v1/tasks and /api/v1/mcp, all authenticated. Open
+// streams end with srv's stop context.
+func (s *Service) Mount(srv *httpserver.Server) {
+	api := srv.App.Group(APIPrefix, s.auth)
+	api.Post("/chatkit", chatfiber.Handler(s.chat, chatfiber.Options{ClientIP: s.ip, Stop: srv.StopContext()}))
 	if s.tasks != nil {
 		s.tasks.Routes(api)
 	}
@@ -122,6 +126,13 @@ func (s *Service) Ready(ctx context.Context) error {
 		return nil
 	}
 	return s.ready(ctx)
+}
+
+// Close releases what Build opened; a Service from New holds nothing.
+func (s *Service) Close() {
+	if s.close != nil {
+		s.close()
+	}
 }
 
 // ChatKit returns the ChatKit server (for tests and benchmarks).
