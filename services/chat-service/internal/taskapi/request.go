@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -134,14 +135,7 @@ const timeMessage = "must be an RFC 3339 date-time with an offset, e.g. 2026-12-
 // only marks every body property not in known as an unknown field.
 func (r *request) only(known ...string) {
 	for k := range r.body {
-		found := false
-		for _, kn := range known {
-			if k == kn {
-				found = true
-				break
-			}
-		}
-		if !found {
+		if !slices.Contains(known, k) {
 			r.fields[k] = "unknown field"
 		}
 	}
