@@ -23,6 +23,11 @@ const (
 	DefaultMaxTasksPerUser         = 5000
 	DefaultMaxItemsPerThread       = 2000
 	DefaultRateLimitRedisKeyPrefix = "taskpilot:ratelimit:"
+	// A turn of the OpenAI agent with its 30-item history, the system
+	// prompt and the tool definitions reads about 3–6k tokens per model
+	// call: 500k a day is some hundred turns for one person.
+	DefaultTokensPerUserPerDay = 500_000
+	DefaultTokensPerIPPerDay   = 2_000_000
 )
 
 // Limits bound what one client may do (issue 11): rates, concurrency, sizes
@@ -47,6 +52,16 @@ type Limits struct {
 	// TrustedProxies (TRUSTED_PROXIES, comma-separated CIDRs or
 	// addresses) are the peers whose X-Forwarded-For names the client.
 	TrustedProxies []string
+	// TokensPerUserPerDay (OPENAI_TOKENS_PER_USER_PER_DAY),
+	// TokensPerIPPerDay (OPENAI_TOKENS_PER_IP_PER_DAY) and TokensPerDay
+	// (OPENAI_TOKENS_PER_DAY, off by default) are daily budgets of model
+	// tokens (input + output, as the upstream reports them) per user, per
+	// client address and for the whole deployment; a spent budget refuses
+	// turns (429) until midnight UTC. They bound the OpenAI bill one client,
+	// or everyone, can run up; the offline agent spends none.
+	TokensPerUserPerDay int
+	TokensPerIPPerDay   int
+	TokensPerDay        int
 	// RedisKeyPrefix (RATE_LIMIT_REDIS_PREFIX) prefixes every rate-limit
 	// key in Redis (releases sharing one Redis, tests).
 	RedisKeyPrefix string
@@ -62,17 +77,20 @@ type Limits struct {
 // ints names each integer limit's variable, for validation in one place.
 func (lim *Limits) ints() map[string]int {
 	return map[string]int{
-		"CHAT_TURNS_PER_MINUTE":        lim.ChatTurnsPerMinute,
-		"CHAT_TURN_BURST":              lim.ChatTurnBurst,
-		"CHAT_STREAMS_PER_USER":        lim.ChatStreamsPerUser,
-		"CHAT_TURNS_PER_IP_PER_MINUTE": lim.ChatTurnsPerIPPerMinute,
-		"SESSIONS_PER_IP_PER_MINUTE":   lim.SessionsPerIPPerMinute,
-		"MAX_MESSAGE_CHARS":            lim.MaxMessageChars,
-		"MAX_THREAD_TITLE_CHARS":       lim.MaxThreadTitleChars,
-		"MAX_FEEDBACK_ITEMS":           lim.MaxFeedbackItems,
-		"MAX_THREADS_PER_USER":         lim.MaxThreadsPerUser,
-		"MAX_TASKS_PER_USER":           lim.MaxTasksPerUser,
-		"MAX_ITEMS_PER_THREAD":         lim.MaxItemsPerThread,
+		"CHAT_TURNS_PER_MINUTE":          lim.ChatTurnsPerMinute,
+		"CHAT_TURN_BURST":                lim.ChatTurnBurst,
+		"CHAT_STREAMS_PER_USER":          lim.ChatStreamsPerUser,
+		"CHAT_TURNS_PER_IP_PER_MINUTE":   lim.ChatTurnsPerIPPerMinute,
+		"SESSIONS_PER_IP_PER_MINUTE":     lim.SessionsPerIPPerMinute,
+		"MAX_MESSAGE_CHARS":              lim.MaxMessageChars,
+		"MAX_THREAD_TITLE_CHARS":         lim.MaxThreadTitleChars,
+		"MAX_FEEDBACK_ITEMS":             lim.MaxFeedbackItems,
+		"MAX_THREADS_PER_USER":           lim.MaxThreadsPerUser,
+		"MAX_TASKS_PER_USER":             lim.MaxTasksPerUser,
+		"MAX_ITEMS_PER_THREAD":           lim.MaxItemsPerThread,
+		"OPENAI_TOKENS_PER_USER_PER_DAY": lim.TokensPerUserPerDay,
+		"OPENAI_TOKENS_PER_IP_PER_DAY":   lim.TokensPerIPPerDay,
+		"OPENAI_TOKENS_PER_DAY":          lim.TokensPerDay,
 	}
 }
 
@@ -91,6 +109,9 @@ func loadLimits(l *loader) Limits {
 		MaxThreadsPerUser:       l.integer("MAX_THREADS_PER_USER", DefaultMaxThreadsPerUser),
 		MaxTasksPerUser:         l.integer("MAX_TASKS_PER_USER", DefaultMaxTasksPerUser),
 		MaxItemsPerThread:       l.integer("MAX_ITEMS_PER_THREAD", DefaultMaxItemsPerThread),
+		TokensPerUserPerDay:     l.integer("OPENAI_TOKENS_PER_USER_PER_DAY", DefaultTokensPerUserPerDay),
+		TokensPerIPPerDay:       l.integer("OPENAI_TOKENS_PER_IP_PER_DAY", DefaultTokensPerIPPerDay),
+		TokensPerDay:            l.integer("OPENAI_TOKENS_PER_DAY", 0),
 	}
 }
 

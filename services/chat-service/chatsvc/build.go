@@ -61,6 +61,13 @@ func Build(ctx context.Context, env startup.Env) (startup.Service, error) {
 			Rate: lim.ChatTurnsPerIPPerMinute, Per: time.Minute, Burst: lim.ChatTurnsPerIPPerMinute}),
 			reg, cfg.Target.ServiceName(), logger),
 	}
+	budget := func(name string, limit int) *ratelimit.Budget {
+		return backend.DailyBudget(int64(limit), ratelimit.BudgetOptions{Name: name, Registry: reg,
+			Service: cfg.Target.ServiceName(), Logger: logger})
+	}
+	gate.UserTokens = budget("tokens-user:", lim.TokensPerUserPerDay)
+	gate.IPTokens = budget("tokens-ip:", lim.TokensPerIPPerDay)
+	gate.AllTokens = budget("tokens-all:", lim.TokensPerDay)
 	proxies, err := ratelimit.ParseTrustedProxies(lim.TrustedProxies)
 	if err != nil {
 		return fail(fmt.Errorf("TRUSTED_PROXIES: %w", err))
@@ -70,7 +77,7 @@ func Build(ctx context.Context, env startup.Env) (startup.Service, error) {
 	if err != nil {
 		return fail(fmt.Errorf("task tools: %w", err))
 	}
-	responder, actions, err := newAssistant(cfg, tools, taskSvc, logger, reg, httpClient)
+	responder, actions, err := newAssistant(cfg, tools, taskSvc, logger, reg, httpClient, gate)
 	if err != nil {
 		return fail(fmt.Errorf("assistant: %w", err))
 	}
