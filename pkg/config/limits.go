@@ -16,6 +16,7 @@ const (
 	DefaultChatStreamsPerUser      = 3
 	DefaultChatTurnsPerIPPerMinute = 120
 	DefaultSessionsPerIPPerMinute  = 60
+	DefaultAPIRequestsPerMinute    = 600
 	DefaultMaxMessageChars         = 4000
 	DefaultMaxThreadTitleChars     = 200
 	DefaultMaxFeedbackItems        = 100
@@ -46,6 +47,11 @@ type Limits struct {
 	// ChatStreamsPerUser (CHAT_STREAMS_PER_USER) caps one user's
 	// concurrent turn streams on one replica: 429.
 	ChatStreamsPerUser int
+	// APIRequestsPerMinute (API_REQUESTS_PER_MINUTE) is a token bucket of
+	// chat-service requests per user (ChatKit JSON requests and turns, the
+	// task REST API, MCP), a minute's worth deep: the reads and writes that
+	// are not turns are cheap, but not free. 429 with Retry-After.
+	APIRequestsPerMinute int
 	// SessionsPerIPPerMinute (SESSIONS_PER_IP_PER_MINUTE) caps session
 	// requests per client address: 429.
 	SessionsPerIPPerMinute int
@@ -82,6 +88,7 @@ func (lim *Limits) ints() map[string]int {
 		"CHAT_STREAMS_PER_USER":          lim.ChatStreamsPerUser,
 		"CHAT_TURNS_PER_IP_PER_MINUTE":   lim.ChatTurnsPerIPPerMinute,
 		"SESSIONS_PER_IP_PER_MINUTE":     lim.SessionsPerIPPerMinute,
+		"API_REQUESTS_PER_MINUTE":        lim.APIRequestsPerMinute,
 		"MAX_MESSAGE_CHARS":              lim.MaxMessageChars,
 		"MAX_THREAD_TITLE_CHARS":         lim.MaxThreadTitleChars,
 		"MAX_FEEDBACK_ITEMS":             lim.MaxFeedbackItems,
@@ -101,6 +108,7 @@ func loadLimits(l *loader) Limits {
 		ChatStreamsPerUser:      l.integer("CHAT_STREAMS_PER_USER", DefaultChatStreamsPerUser),
 		ChatTurnsPerIPPerMinute: l.integer("CHAT_TURNS_PER_IP_PER_MINUTE", DefaultChatTurnsPerIPPerMinute),
 		SessionsPerIPPerMinute:  l.integer("SESSIONS_PER_IP_PER_MINUTE", DefaultSessionsPerIPPerMinute),
+		APIRequestsPerMinute:    l.integer("API_REQUESTS_PER_MINUTE", DefaultAPIRequestsPerMinute),
 		TrustedProxies:          splitList(l.str("TRUSTED_PROXIES", "")),
 		RedisKeyPrefix:          l.str("RATE_LIMIT_REDIS_PREFIX", DefaultRateLimitRedisKeyPrefix),
 		MaxMessageChars:         l.integer("MAX_MESSAGE_CHARS", DefaultMaxMessageChars),

@@ -60,6 +60,7 @@ func baseEnv(t *testing.T) map[string]string {
 		"CHAT_STREAMS_PER_USER":        "0",
 		"CHAT_TURNS_PER_IP_PER_MINUTE": "0",
 		"SESSIONS_PER_IP_PER_MINUTE":   "0",
+		"API_REQUESTS_PER_MINUTE":      "0",
 		"SHUTDOWN_DRAIN_DELAY":         "0s",
 		"SHUTDOWN_TIMEOUT":             "10s",
 	}

@@ -85,3 +85,44 @@ func TestModelTokenBudgets(t *testing.T) {
 		})
 	}
 }
+
+// Every authenticated request counts against the user's request rate
+// (API_REQUESTS_PER_MINUTE): ChatKit JSON requests and REST reads alike;
+// past it a 429 with Retry-After, other users unaffected.
+func TestRequestRatePerUser(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	cfg, err := config.Load(config.MapLookup(map[string]string{
+		"DATABASE_URL":            "sqlite://" + filepath.Join(dir, "chat.db"),
+		"DATA_DIR":                dir,
+		"SESSION_SIGNING_KEY":     signingKey,
+		"API_REQUESTS_PER_MINUTE": "4",
+	}), config.ChatService)
+	require.NoError(t, err)
+	url, _ := serve(t, cfg)
+	get := func(token string) *http.Response {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/api/v1/tasks", nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		require.NoError(t, resp.Body.Close())
+		return resp
+	}
+	alice := mint(t, "alice", nil)
+	for range 2 {
+		assert.Equal(t, http.StatusOK, get(alice).StatusCode)
+	}
+	for range 2 {
+		res, err := client(url, alice).Do(ctx, chatkittest.Request(chatkit.ReqThreadsList, map[string]any{}))
+		require.NoError(t, err)
+		assert.Equal(t, http.StatusOK, res.Status)
+	}
+	refused := get(alice)
+	assert.Equal(t, http.StatusTooManyRequests, refused.StatusCode)
+	assert.NotEmpty(t, refused.Header.Get("Retry-After"))
+	res, err := client(url, alice).Do(ctx, chatkittest.Request(chatkit.ReqThreadsList, map[string]any{}))
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusTooManyRequests, res.Status, "ChatKit requests share the rate")
+	assert.Equal(t, http.StatusOK, get(mint(t, "bob", nil)).StatusCode, "bob has his own")
+}

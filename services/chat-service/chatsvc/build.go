@@ -82,10 +82,16 @@ func Build(ctx context.Context, env startup.Env) (startup.Service, error) {
 		return fail(fmt.Errorf("assistant: %w", err))
 	}
 	svc, err := New(Deps{
-		Store:          chatstore.New(db),
-		Responder:      responder,
-		ActionHandler:  actions,
-		Auth:           auth.RequireUser(kit.Authenticator),
+		Store:         chatstore.New(db),
+		Responder:     responder,
+		ActionHandler: actions,
+		Auth:          auth.RequireUser(kit.Authenticator),
+		RequestLimit: ratelimit.NewEnforcer(backend.Bucket("api:", ratelimit.Rate{
+			Rate: lim.APIRequestsPerMinute, Per: time.Minute, Burst: lim.APIRequestsPerMinute}),
+			reg, cfg.Target.ServiceName(), logger).Middleware(func(c *fiber.Ctx) string {
+			user, _ := auth.UserFrom(c.UserContext())
+			return user
+		}),
 		Tasks:          taskSvc,
 		Toolbox:        tools,
 		Ready:          db.Ping,

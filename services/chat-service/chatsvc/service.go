@@ -44,6 +44,9 @@ type Deps struct {
 	// Auth authenticates every route and puts the user into the context
 	// (auth.RequireUser) (required).
 	Auth fiber.Handler
+	// RequestLimit, when set, runs after Auth on every route (the per-user
+	// request rate: API_REQUESTS_PER_MINUTE).
+	RequestLimit fiber.Handler
 	// Tasks and Toolbox, when set, mount /api/v1/tasks and /api/v1/mcp.
 	Tasks   *tasks.Service
 	Toolbox tasks.Toolbox
@@ -68,7 +71,7 @@ type Deps struct {
 type Service struct {
 	chat  *chatkit.Server
 	ip    func(c *fiber.Ctx) string
-	auth  fiber.Handler
+	auth  []fiber.Handler
 	tasks *taskapi.Handlers
 	mcp   *mcpapi.Handler
 	ready func(ctx context.Context) error
@@ -94,7 +97,10 @@ func New(d Deps) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chatsvc: %w", err)
 	}
-	s := &Service{chat: chat, ip: d.ClientIP, auth: d.Auth, ready: d.Ready}
+	s := &Service{chat: chat, ip: d.ClientIP, auth: []fiber.Handler{d.Auth}, ready: d.Ready}
+	if d.RequestLimit != nil {
+		s.auth = append(s.auth, d.RequestLimit)
+	}
 	if d.Tasks != nil {
 		s.tasks = taskapi.New(d.Tasks)
 	}
@@ -110,7 +116,7 @@ func New(d Deps) (*Service, error) {
 // configured, /api/v1/tasks and /api/v1/mcp, all authenticated. Open
 // streams end with srv's stop context.
 func (s *Service) Mount(srv *httpserver.Server) {
-	api := srv.App.Group(APIPrefix, s.auth)
+	api := srv.App.Group(APIPrefix, s.auth...)
 	api.Post("/chatkit", chatfiber.Handler(s.chat, chatfiber.Options{ClientIP: s.ip, Stop: srv.StopContext()}))
 	if s.tasks != nil {
 		s.tasks.Routes(api)
