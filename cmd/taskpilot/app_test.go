@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/taskpilotai/taskpilot/pkg/config"
+	"github.com/taskpilotai/taskpilot/pkg/startup"
 	"github.com/taskpilotai/taskpilot/pkg/telemetry"
 )
 
@@ -50,13 +51,13 @@ func newApp(t *testing.T, env map[string]string) *fiber.App {
 	}
 	cfg, err := config.Load(config.MapLookup(full), config.AllInOne)
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
 	lastRegistry = telemetry.NewRegistry()
-	srv, cleanup, err := build(ctx, cfg, slog.New(slog.DiscardHandler), lastRegistry, noop.NewTracerProvider())
+	composed, err := startup.Compose(context.Background(), startup.Env{Config: cfg, Logger: slog.New(slog.DiscardHandler),
+		Registry: lastRegistry, TracerProvider: noop.NewTracerProvider()},
+		startup.Options{BodyLimit: binary.BodyLimit}, binary.Services...)
 	require.NoError(t, err)
-	t.Cleanup(cleanup)
-	return srv.App
+	t.Cleanup(composed.Close)
+	return composed.Server.App
 }
 
 // lastRegistry is the registry of the app newApp built last.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/taskpilotai/taskpilot/pkg/httpserver"
+	"github.com/taskpilotai/taskpilot/pkg/startup"
 )
 
 // CSPFile is the Content-Security-Policy of the built front end, written
@@ -49,6 +51,24 @@ func loadSite(dir string, logger *slog.Logger) site {
 	}
 	return site{root: root, policy: policy}
 }
+
+// buildFrontend is the front end's startup.Builder: the export found in
+// STATIC_DIR, served at / under its own Content-Security-Policy.
+func buildFrontend(_ context.Context, env startup.Env) (startup.Service, error) {
+	return loadSite(env.Config.StaticDir, env.Logger), nil
+}
+
+// Mount serves the site (see mountFrontend).
+func (s site) Mount(srv *httpserver.Server) { mountFrontend(srv.App, s) }
+
+// ContentSecurityPolicy is the policy of every response (startup.PolicySetter).
+func (s site) ContentSecurityPolicy() string { return s.policy }
+
+// Ready: files on disk need nothing to be ready.
+func (site) Ready(context.Context) error { return nil }
+
+// Close: a site holds nothing open.
+func (site) Close() {}
 
 // mountFrontend serves the Next.js static export of s at /, when it has
 // been built. A path is looked up as a file, then as <path>.html, then as

@@ -4,66 +4,37 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"net"
 	"os"
-	"os/signal"
-	"syscall"
-
-	"go.opentelemetry.io/otel"
 
 	"github.com/taskpilotai/taskpilot/pkg/config"
 	"github.com/taskpilotai/taskpilot/pkg/startup"
 	"github.com/taskpilotai/taskpilot/pkg/telemetry"
+	"github.com/taskpilotai/taskpilot/services/chat-service/chatsvc"
+	"github.com/taskpilotai/taskpilot/services/session-service/sessionsvc"
 )
 
-func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "taskpilot:", err)
-		os.Exit(1)
-	}
+// allInOneBodyLimit leaves room for chat requests carrying attachments.
+const allInOneBodyLimit = 8 << 20
+
+// binary is the all-in-one: both services, then the front end (its
+// catch-all must not shadow API routes). Its log goes to stderr; stdout
+// tells the person who started it where to look.
+var binary = startup.Binary{
+	Target:    config.AllInOne,
+	Services:  []startup.Builder{sessionsvc.Build, chatsvc.Build, buildFrontend},
+	LogOut:    os.Stderr,
+	BodyLimit: allInOneBodyLimit,
+	Announce: func(app net.Addr, metrics string) {
+		if metrics != "" {
+			fmt.Printf("Metrics at http://%s%s\n", metrics, telemetry.MetricsPath)
+		}
+		fmt.Printf("TaskPilotAI is running at %s (Ctrl-C to stop)\n", publicURL(app))
+	},
 }
 
-func run() error {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
-	p, err := startup.Begin(ctx, os.LookupEnv, config.AllInOne, os.Stderr)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = p.Shutdown(context.WithoutCancel(ctx)) }()
-	cfg, logger := p.Config, p.Logger
-	if cfg.PprofAddr != "" {
-		if _, err := startPprof(ctx, cfg.PprofAddr, logger); err != nil {
-			return err
-		}
-	}
-
-	reg := telemetry.NewRegistry()
-	srv, cleanup, err := build(ctx, cfg, logger, reg, otel.GetTracerProvider())
-	if err != nil {
-		return err
-	}
-	defer cleanup()
-	if cfg.MetricsAddr != config.MetricsOff {
-		addr, err := telemetry.ServeMetrics(ctx, cfg.MetricsAddr, reg, logger)
-		if err != nil {
-			return err
-		}
-		fmt.Printf("Metrics at http://%s%s\n", addr, telemetry.MetricsPath)
-	}
-
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", cfg.ListenAddr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.ListenAddr, err)
-	}
-	logger.Info("listening", slog.String("addr", ln.Addr().String()), slog.Any("config", cfg))
-	fmt.Printf("TaskPilotAI is running at %s (Ctrl-C to stop)\n", publicURL(ln.Addr()))
-	return srv.RunListener(ctx, ln, cfg.DrainDelay, cfg.ShutdownTimeout)
-}
+func main() { startup.Main(binary) }
 
 // publicURL is the address to open in a browser.
 func publicURL(addr net.Addr) string {

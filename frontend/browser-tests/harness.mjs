@@ -121,6 +121,7 @@ export async function startBackend(extraEnv = {}) {
     CHAT_STREAMS_PER_USER: "0",
     CHAT_TURNS_PER_IP_PER_MINUTE: "0",
     SESSIONS_PER_IP_PER_MINUTE: "0",
+    API_REQUESTS_PER_MINUTE: "0",
   };
   delete env.OPENAI_API_KEY;
   delete env.OPENAI_BASE_URL;

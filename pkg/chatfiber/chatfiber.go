@@ -1,11 +1,12 @@
 // Package chatfiber binds the chatkit library to this product: its Fiber
 // endpoint (the user from auth.WithUser, errors for httpserver's error
-// handler, streams ended by httpserver's shutdown) and the mapping between
+// handler, streams ended by the server's stop context) and the mapping between
 // the product's *apperr.Error and chatkit's *Error. The library itself
 // knows neither Fiber nor the product.
 package chatfiber
 
 import (
+	"context"
 	"errors"
 	"strings"
 
@@ -14,7 +15,6 @@ import (
 	"github.com/taskpilotai/taskpilot/pkg/apperr"
 	"github.com/taskpilotai/taskpilot/pkg/auth"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
-	"github.com/taskpilotai/taskpilot/pkg/httpserver"
 )
 
 // Options configures Handler.
@@ -22,6 +22,11 @@ type Options struct {
 	// ClientIP tells the Server the caller's address (for Admission); nil
 	// uses the connection's peer.
 	ClientIP func(c *fiber.Ctx) string
+	// Stop ends open streams when it is cancelled: the server's
+	// httpserver.Server.StopContext, cancelled near the end of a graceful
+	// shutdown so a stream still ends with its final events. Nil: streams
+	// end only with their turn or their connection.
+	Stop context.Context
 }
 
 // Handler returns the Fiber handler for the ChatKit endpoint (POST). It
@@ -35,6 +40,10 @@ type Options struct {
 // fasthttpadaptor: the adaptor buffers a whole response (a stream would
 // only reach the client when the turn ends) and copies every request.
 func Handler(s *chatkit.Server, opts Options) fiber.Handler {
+	stop := opts.Stop
+	if stop == nil {
+		stop = context.Background()
+	}
 	return func(c *fiber.Ctx) error {
 		ctx := c.UserContext()
 		user, ok := auth.UserFrom(ctx)
@@ -74,7 +83,7 @@ func Handler(s *chatkit.Server, opts Options) fiber.Handler {
 		// early. fasthttp reads it on the connection's own goroutine and
 		// flushes every chunk, so a stream costs no extra goroutine or
 		// buffer (SetBodyStreamWriter would add both, and a pipe).
-		c.Context().SetBodyStream(resp.Reader(httpserver.StopContext(c.App())), -1)
+		c.Context().SetBodyStream(resp.Reader(stop), -1)
 		return nil
 	}
 }

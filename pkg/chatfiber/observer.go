@@ -2,7 +2,6 @@ package chatfiber
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -12,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
+	"github.com/taskpilotai/taskpilot/pkg/telemetry"
 )
 
 // Observer is the product's chatkit.Observer: the taskpilot_chatkit_*
@@ -55,38 +55,20 @@ func NewObserver(reg prometheus.Registerer, tp trace.TracerProvider) (*Observer,
 			Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 40, 80, 160},
 		}, []string{"outcome"}),
 	}
-	if reg == nil {
-		return o, nil
-	}
 	var err error
-	if o.requests, err = register(reg, o.requests); err != nil {
+	if o.requests, err = telemetry.Register(reg, o.requests); err != nil {
 		return nil, fmt.Errorf("chatkit metrics: %w", err)
 	}
-	if o.activeStreams, err = register(reg, o.activeStreams); err != nil {
+	if o.activeStreams, err = telemetry.Register(reg, o.activeStreams); err != nil {
 		return nil, fmt.Errorf("chatkit metrics: %w", err)
 	}
-	if o.eventsSent, err = register(reg, o.eventsSent); err != nil {
+	if o.eventsSent, err = telemetry.Register(reg, o.eventsSent); err != nil {
 		return nil, fmt.Errorf("chatkit metrics: %w", err)
 	}
-	if o.turnDuration, err = register(reg, o.turnDuration); err != nil {
+	if o.turnDuration, err = telemetry.Register(reg, o.turnDuration); err != nil {
 		return nil, fmt.Errorf("chatkit metrics: %w", err)
 	}
 	return o, nil
-}
-
-// register registers c, or returns the identical collector already
-// registered (two Servers sharing one registry share the metrics).
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(C); ok {
-				return existing, nil
-			}
-		}
-		return c, err
-	}
-	return c, nil
 }
 
 // Request implements chatkit.Observer.

@@ -15,10 +15,11 @@ func TestLimitDefaults(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, config.Limits{
 		ChatTurnsPerMinute: 20, ChatTurnBurst: 10, ChatStreamsPerUser: 3, SessionsPerIPPerMinute: 60,
-		ChatTurnsPerIPPerMinute: 120,
-		RedisKeyPrefix:          "taskpilot:ratelimit:",
-		MaxMessageChars:         4000, MaxThreadTitleChars: 200, MaxFeedbackItems: 100,
+		ChatTurnsPerIPPerMinute: 120, APIRequestsPerMinute: 600,
+		RedisKeyPrefix:  "taskpilot:ratelimit:",
+		MaxMessageChars: 4000, MaxThreadTitleChars: 200, MaxFeedbackItems: 100,
 		MaxThreadsPerUser: 1000, MaxTasksPerUser: 5000, MaxItemsPerThread: 2000,
+		TokensPerUserPerDay: 500_000, TokensPerIPPerDay: 2_000_000,
 	}, c.Limits)
 }
 
@@ -26,7 +27,8 @@ func TestLimitsOffRaisedAndInvalid(t *testing.T) {
 	off := map[string]string{}
 	for _, v := range []string{"CHAT_TURNS_PER_MINUTE", "CHAT_TURN_BURST", "CHAT_STREAMS_PER_USER", "CHAT_TURNS_PER_IP_PER_MINUTE",
 		"SESSIONS_PER_IP_PER_MINUTE", "MAX_MESSAGE_CHARS", "MAX_THREAD_TITLE_CHARS", "MAX_FEEDBACK_ITEMS",
-		"MAX_THREADS_PER_USER", "MAX_TASKS_PER_USER", "MAX_ITEMS_PER_THREAD"} {
+		"MAX_THREADS_PER_USER", "MAX_TASKS_PER_USER", "MAX_ITEMS_PER_THREAD",
+		"OPENAI_TOKENS_PER_USER_PER_DAY", "OPENAI_TOKENS_PER_IP_PER_DAY", "API_REQUESTS_PER_MINUTE"} {
 		off[v] = "0"
 	}
 	off["TRUSTED_PROXIES"] = " 10.0.0.0/8 , 192.168.1.7,fd00::/8 "

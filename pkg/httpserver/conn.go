@@ -172,7 +172,7 @@ type limitConn struct {
 // connection (a stream's reader is closed as on a disconnect).
 func (c *limitConn) Write(p []byte) (int, error) {
 	if c.stall > 0 {
-		if err := c.Conn.SetWriteDeadline(time.Now().Add(c.stall)); err != nil {
+		if err := c.SetWriteDeadline(time.Now().Add(c.stall)); err != nil {
 			return 0, err
 		}
 	}

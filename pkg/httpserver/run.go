@@ -5,12 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"runtime"
-	"sync"
 	"time"
-	"weak"
-
-	"github.com/gofiber/fiber/v2"
 )
 
 // Run listens on addr and serves until ctx is cancelled (main passes a
@@ -83,42 +78,3 @@ func (s *Server) StopContext() context.Context { return s.stop }
 // MarkNotReady makes /readyz answer 503 from now on, as RunListener does
 // when shutdown starts.
 func (s *Server) MarkNotReady() { s.draining.Store(true) }
-
-// StopContext returns the stop context (Server.StopContext) of the server
-// whose app is app, for code that holds only a request's app: the chatkit
-// Fiber adapter. It goes when the chatkit library takes the stop context
-// as an option (issue 15); until then this table, keyed weakly so that it
-// keeps no app alive, is all the package-level state left.
-func StopContext(app *fiber.App) context.Context {
-	if ctx := appStops.get(app); ctx != nil {
-		return ctx
-	}
-	return context.Background()
-}
-
-type stopTable struct {
-	mu sync.Mutex
-	m  map[weak.Pointer[fiber.App]]context.Context
-}
-
-var appStops = &stopTable{m: map[weak.Pointer[fiber.App]]context.Context{}}
-
-func (t *stopTable) put(app *fiber.App, ctx context.Context) {
-	key := weak.Make(app)
-	t.mu.Lock()
-	t.m[key] = ctx
-	t.mu.Unlock()
-	runtime.AddCleanup(app, t.remove, key)
-}
-
-func (t *stopTable) get(app *fiber.App) context.Context {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.m[weak.Make(app)]
-}
-
-func (t *stopTable) remove(key weak.Pointer[fiber.App]) {
-	t.mu.Lock()
-	delete(t.m, key)
-	t.mu.Unlock()
-}

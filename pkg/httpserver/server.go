@@ -160,8 +160,7 @@ func New(opts Options) *Server {
 		rejected: newConnMetrics(opts.Registry, opts.Service)}
 	// Cancelled by RunListener near the end of a shutdown; a server that is
 	// never run holds nothing (Background is never done).
-	srv.stop, srv.stopCancel = context.WithCancel(context.Background()) //nolint:gosec // cancelled in RunListener
-	appStops.put(app, srv.stop)
+	srv.stop, srv.stopCancel = context.WithCancel(context.Background())
 
 	m := newHTTPMetrics(opts.Registry, opts.Service)
 	if len(opts.Headers) > 0 {

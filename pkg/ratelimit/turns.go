@@ -23,7 +23,15 @@ type TurnGate struct {
 	// limit) brings a fresh per-user bucket, so only the address bounds what
 	// one client spends.
 	IPTurns *Enforcer
+	// UserTokens, IPTokens and AllTokens are daily model-token budgets per
+	// user, per client address and for the whole deployment: a turn is
+	// refused once one is spent (nil: no budget). The assistant reports
+	// what each model call spent through SpendTokens.
+	UserTokens, IPTokens, AllTokens *Budget
 }
+
+// allKey is the one key of the deployment-wide budget.
+const allKey = "all"
 
 // AdmitTurn returns a release func to call when the turn's stream ends, or
 // a 429 *apperr.Error with RetryAfter.
@@ -49,5 +57,22 @@ func (g *TurnGate) AdmitTurn(ctx context.Context, user, clientIP string) (func()
 			return nil, err
 		}
 	}
+	for _, b := range []struct {
+		budget *Budget
+		key    string
+	}{{g.UserTokens, user}, {g.IPTokens, clientIP}, {g.AllTokens, allKey}} {
+		if err := b.budget.Check(ctx, b.key); err != nil {
+			release()
+			return nil, err
+		}
+	}
 	return release, nil
+}
+
+// SpendTokens records n model tokens spent on a turn of user from
+// clientIP against the budgets.
+func (g *TurnGate) SpendTokens(ctx context.Context, user, clientIP string, n int64) {
+	g.UserTokens.Spend(ctx, user, n)
+	g.IPTokens.Spend(ctx, clientIP, n)
+	g.AllTokens.Spend(ctx, allKey, n)
 }

@@ -21,17 +21,17 @@ func ConnLimits(cfg *config.Config) *httpserver.ConnLimits {
 	}
 }
 
-// ServeMetrics serves reg on METRICS_ADDR until ctx ends (nothing when it
-// is "off") and logs where.
-func ServeMetrics(ctx context.Context, cfg *config.Config, reg *prometheus.Registry, logger *slog.Logger) error {
+// ServeMetrics serves reg on METRICS_ADDR until ctx ends, logs where and
+// returns the bound address ("" when METRICS_ADDR is "off").
+func ServeMetrics(ctx context.Context, cfg *config.Config, reg *prometheus.Registry, logger *slog.Logger) (string, error) {
 	if cfg.MetricsAddr == config.MetricsOff {
-		return nil
+		return "", nil
 	}
 	addr, err := telemetry.ServeMetrics(ctx, cfg.MetricsAddr, reg, logger)
 	if err != nil {
-		return err
+		return "", err
 	}
 	logger.LogAttrs(ctx, slog.LevelInfo, "metrics listening", slog.String("addr", addr),
 		slog.String("path", telemetry.MetricsPath))
-	return nil
+	return addr, nil
 }

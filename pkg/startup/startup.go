@@ -1,6 +1,13 @@
-// Package startup is the first half of every binary's main: load and
-// validate the configuration, build the JSON logger, report configuration
-// warnings and start tracing. Each main then builds its service and runs it.
+// Package startup is the composition root of every binary, in the manner of
+// Tempo's -target: a main names its target and its services (Binary) and
+// calls Main. Run loads and validates the configuration, builds the JSON
+// logger, reports configuration warnings, starts tracing (Begin) and
+// pprof (PPROF_ADDR), owns the metrics registry, builds the services and
+// one server for them (Compose: readiness is every service's, security
+// headers follow the front end's policy when it is served), serves
+// /metrics on METRICS_ADDR and runs the server until SIGTERM with a
+// graceful shutdown. Nothing else composes a binary: in-process tests call
+// Compose with the same builders.
 package startup
 
 import (

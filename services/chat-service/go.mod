@@ -8,9 +8,10 @@ require (
 	github.com/prometheus/client_golang v1.25.0
 	github.com/stretchr/testify v1.12.1
 	github.com/taskpilotai/taskpilot/pkg v0.0.0
-	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/trace v1.47.0
 )
+
+require go.opentelemetry.io/otel v1.47.0 // indirect
 
 require (
 	github.com/AlekSi/pointer v1.0.0 // indirect

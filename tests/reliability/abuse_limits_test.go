@@ -48,6 +48,7 @@ var limitsOff = map[string]string{
 	"CHAT_STREAMS_PER_USER":        "0",
 	"CHAT_TURNS_PER_IP_PER_MINUTE": "0",
 	"SESSIONS_PER_IP_PER_MINUTE":   "0",
+	"API_REQUESTS_PER_MINUTE":      "0",
 	"MAX_FEEDBACK_ITEMS":           "0",
 	"MAX_THREADS_PER_USER":         "0",
 	"MAX_TASKS_PER_USER":           "0",

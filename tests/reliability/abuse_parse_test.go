@@ -51,6 +51,7 @@ func TestFaultAbuseParseFiller(t *testing.T) {
 		"MAX_MESSAGE_CHARS":            "0",
 		"CHAT_TURNS_PER_MINUTE":        "0",
 		"CHAT_TURNS_PER_IP_PER_MINUTE": "0",
+		"API_REQUESTS_PER_MINUTE":      "0",
 	})
 	pid := p.cmd.Process.Pid
 	u := newUser(t, p.URL)

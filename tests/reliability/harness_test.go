@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -24,7 +23,7 @@ import (
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit/chatkittest"
 	"github.com/taskpilotai/taskpilot/pkg/config"
-	"github.com/taskpilotai/taskpilot/pkg/httpserver"
+	"github.com/taskpilotai/taskpilot/pkg/startup"
 	"github.com/taskpilotai/taskpilot/pkg/telemetry"
 	"github.com/taskpilotai/taskpilot/services/chat-service/chatsvc"
 	"github.com/taskpilotai/taskpilot/services/session-service/sessionsvc"
@@ -36,8 +35,8 @@ const (
 )
 
 // app is the all-in-one application composed in process exactly as
-// cmd/taskpilot composes it (sessionsvc.Build + chatsvc.Build on one
-// httpserver server), served on a 127.0.0.1 port by its RunListener.
+// cmd/taskpilot composes it (startup.Compose of sessionsvc.Build and
+// chatsvc.Build), served on a 127.0.0.1 port by its RunListener.
 type app struct {
 	URL string
 	Reg *prometheus.Registry
@@ -61,6 +60,7 @@ func baseEnv(t *testing.T) map[string]string {
 		"CHAT_STREAMS_PER_USER":        "0",
 		"CHAT_TURNS_PER_IP_PER_MINUTE": "0",
 		"SESSIONS_PER_IP_PER_MINUTE":   "0",
+		"API_REQUESTS_PER_MINUTE":      "0",
 		"SHUTDOWN_DRAIN_DELAY":         "0s",
 		"SHUTDOWN_TIMEOUT":             "10s",
 	}
@@ -84,19 +84,10 @@ func startApp(t *testing.T, env map[string]string) *app {
 	ctx, cancel := context.WithCancel(context.Background())
 	tp := noop.NewTracerProvider()
 
-	sessions, closeSessions, err := sessionsvc.Build(ctx, cfg, logger, reg)
+	composed, err := startup.Compose(ctx, startup.Env{Config: cfg, Logger: logger, Registry: reg, TracerProvider: tp},
+		startup.Options{BodyLimit: 8 << 20, MetricsOnApp: true}, sessionsvc.Build, chatsvc.Build)
 	require.NoError(t, err)
-	chat, closeChat, err := chatsvc.Build(ctx, cfg, logger, reg, tp)
-	require.NoError(t, err)
-	fa := httpserver.New(httpserver.Options{
-		Service: cfg.Target.ServiceName(), Logger: logger, Registry: reg,
-		AllowOrigins: cfg.FrontendURLs, BodyLimit: 8 << 20, TracerProvider: tp, MetricsOnApp: true,
-		Ready: func(ctx context.Context) error {
-			return errors.Join(sessions.Ready(ctx), chat.Ready(ctx))
-		},
-	})
-	sessions.Routes(fa.App)
-	chat.Routes(fa.App)
+	fa := composed.Server
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -111,8 +102,7 @@ func startApp(t *testing.T, env map[string]string) *app {
 		stopped = true
 		cancel()
 		runErr = <-done
-		closeChat()
-		closeSessions()
+		composed.Close()
 		return runErr
 	}
 	t.Cleanup(func() { _ = stop() })

@@ -48,6 +48,7 @@ func TestFaultKill9DuringWritesLosesNothingAcknowledged(t *testing.T) {
 		"CHAT_TURNS_PER_MINUTE":        "0",
 		"CHAT_STREAMS_PER_USER":        "0",
 		"CHAT_TURNS_PER_IP_PER_MINUTE": "0",
+		"API_REQUESTS_PER_MINUTE":      "0",
 	}
 	p := startBinary(t, env)
 	users := []*user{newUser(t, p.URL), newUser(t, p.URL), newUser(t, p.URL)}

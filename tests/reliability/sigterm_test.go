@@ -65,6 +65,7 @@ func TestFaultSIGTERMDuringOpenStreams(t *testing.T) {
 				"CHAT_TURNS_PER_MINUTE":        "0",
 				"CHAT_STREAMS_PER_USER":        "0",
 				"CHAT_TURNS_PER_IP_PER_MINUTE": "0",
+				"API_REQUESTS_PER_MINUTE":      "0",
 				"SHUTDOWN_DRAIN_DELAY":         "1s",
 				"SHUTDOWN_TIMEOUT":             tc.shutdownTimeout.String(),
 			}

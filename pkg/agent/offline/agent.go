@@ -338,13 +338,16 @@ func (a *Agent) do(ctx context.Context, st *turnState, in Intent) (*reply, error
 
 const helpText = "Here's what I can do with your tasks:\n" +
 	"- **Add**: “add a task to buy groceries”, “remind me to call mom tomorrow at 5pm”, " +
-	"“create a high priority task to submit the report by Friday #work”\n" +
+	"“create a high priority task to submit the report by Friday #work”, several at once: " +
+	"“add apples, pears and a melon”\n" +
+	"- **Repeat**: “water the plants every Monday”, “pay rent monthly on the 1st”\n" +
 	"- **List**: “show my tasks”, “what's pending?”, “what's due this week?”, “show overdue tasks”, " +
 	"“what have I completed?”\n" +
-	"- **Complete**: “mark task 3 as done”, “I finished buying groceries”, “mark the first one as done”\n" +
+	"- **Complete**: “mark task 3 as done”, “I finished buying groceries”, “mark the first one as done”, " +
+	"“complete everything due today”\n" +
 	"- **Change**: “rename task 1 to Call mom tonight”, “move task 2 to next Monday”, " +
 	"“set task 4 to high priority”, “tag task 3 with #home”\n" +
-	"- **Delete**: “delete the meeting task”, “remove task 2”\n" +
+	"- **Delete**: “delete the meeting task”, “remove task 2”, “delete all completed tasks”\n" +
 	"- **Undo**: “undo” reverses the last change I made here."
 
 func (a *Agent) greet(ctx context.Context, st *turnState) (*reply, error) {

@@ -207,6 +207,10 @@ func extraRules() []rules.Rule {
 		rule(`next\s+week`, func(ref time.Time, _ string) time.Time {
 			return startOfWeek(ref).AddDate(0, 0, 7)
 		}),
+		// "next month" starts it, as "next week" is its Monday.
+		rule(`next\s+month`, func(ref time.Time, _ string) time.Time {
+			return time.Date(ref.Year(), ref.Month()+1, 1, 0, 0, 0, 0, ref.Location())
+		}),
 		rule(`eod|(?:the\s+)?end\s+of\s+(?:the\s+)?day`, func(ref time.Time, _ string) time.Time { return ref }),
 		// (rules.F ends a match at its last non-empty capture group, so every
 		// part of a phrase is inside a group.)

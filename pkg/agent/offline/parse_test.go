@@ -204,6 +204,7 @@ func TestParseExtraDateRules(t *testing.T) {
 		"add pay rent end of month":           ny(2026, 11, 30, 23, 59),
 		"add call grandma day after tomorrow": ny(2026, 11, 27, 23, 59),
 		"add plan the offsite next week":      ny(2026, 11, 30, 23, 59),
+		"add renew the lease next month":      ny(2026, 12, 1, 23, 59),
 		"add send the summary by eod":         ny(2026, 11, 25, 23, 59),
 		"add stand-up day after tomorrow 9am": ny(2026, 11, 27, 9, 0),
 		"add call mom tomorrow at 9":          ny(2026, 11, 26, 9, 0),

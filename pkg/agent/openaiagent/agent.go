@@ -18,6 +18,7 @@
 package openaiagent
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -80,6 +81,14 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Spender, when set, is told the tokens (input + output) each model
+	// call spent, against the user's daily budgets (ratelimit.TurnGate).
+	Spender TokenSpender
+}
+
+// TokenSpender records the model tokens a turn spent.
+type TokenSpender interface {
+	SpendTokens(ctx context.Context, user, clientIP string, tokens int64)
 }
 
 // Agent is the OpenAI-backed chatkit.Responder.
@@ -93,6 +102,7 @@ type Agent struct {
 	log          *slog.Logger
 	metrics      *metrics
 	now          func() time.Time
+	spender      TokenSpender
 }
 
 var _ chatkit.Responder = (*Agent)(nil)
@@ -171,6 +181,6 @@ func New(opts Options) (*Agent, error) {
 	return &Agent{
 		stepper: st, tools: opts.Tools, svc: svc,
 		maxSteps: opts.MaxSteps, timeout: opts.RequestTimeout, historyLimit: opts.HistoryLimit,
-		log: opts.Logger, metrics: m, now: opts.Now,
+		log: opts.Logger, metrics: m, now: opts.Now, spender: opts.Spender,
 	}, nil
 }

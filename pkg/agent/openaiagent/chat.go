@@ -2,8 +2,6 @@ package openaiagent
 
 import (
 	"context"
-	"errors"
-	"io"
 	"net/http"
 	"sort"
 
@@ -11,38 +9,33 @@ import (
 	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/shared"
 
-	"github.com/taskpilotai/taskpilot/pkg/chatkit"
 	"github.com/taskpilotai/taskpilot/pkg/tasks"
 )
 
-// chatStepper calls POST /chat/completions with stream:true and
+// chatAPI calls POST /chat/completions with stream:true and
 // stream_options.include_usage, for servers that only offer Chat
 // Completions.
-type chatStepper struct {
-	client      openai.Client
-	model       string
-	temperature float64
-	tools       []openai.ChatCompletionToolUnionParam
+type chatAPI struct {
+	modelParams
+	tools []openai.ChatCompletionToolUnionParam
 }
 
-func newChatStepper(client openai.Client, model string, temperature float64, defs []tasks.Tool) (*chatStepper, error) {
-	s := &chatStepper{client: client, model: model, temperature: temperature}
-	for _, d := range defs {
-		schema, err := toolSchema(d)
-		if err != nil {
-			return nil, err
-		}
-		s.tools = append(s.tools, openai.ChatCompletionFunctionTool(shared.FunctionDefinitionParam{
+func newChatStepper(client openai.Client, model string, temperature float64, defs []tasks.Tool) (stepper, error) {
+	tools, err := toolParams(defs, func(d tasks.Tool, schema map[string]any) openai.ChatCompletionToolUnionParam {
+		return openai.ChatCompletionFunctionTool(shared.FunctionDefinitionParam{
 			Name:        d.Name,
 			Description: openai.String(d.Description),
 			Parameters:  shared.FunctionParameters(schema),
 			Strict:      openai.Bool(true),
-		}))
+		})
+	})
+	if err != nil {
+		return stepper{}, err
 	}
-	return s, nil
+	return stepper{&chatAPI{modelParams: modelParams{client, model, temperature}, tools: tools}}, nil
 }
 
-func (s *chatStepper) operation() string { return StyleChatCompletions }
+func (s *chatAPI) operation() string { return StyleChatCompletions }
 
 // chatMessages converts the system prompt and conversation to messages. A
 // step's calls become one assistant message with tool_calls followed by
@@ -74,35 +67,8 @@ func chatMessages(instructions string, history []entry) []openai.ChatCompletionM
 	return msgs
 }
 
-func (s *chatStepper) step(ctx context.Context, req *stepRequest, out *stepOutput, onText func(string) error) error {
-	var events *eventStream
-	var err error
-	chatkit.OnFreshStack(func() { events, err = s.open(ctx, req) })
-	if err != nil {
-		return err
-	}
-	defer func() { _ = events.Close() }()
-
-	// The loop stays small: the turn's goroutine waits in events.next for
-	// most of its life (see respond.go and sse.go); the request is built
-	// and sent on a fresh stack, and events are decoded in chatChunks.add.
-	acc := &chatChunks{out: out}
-	for {
-		data, err := events.next()
-		if errors.Is(err, io.EOF) {
-			return acc.finish()
-		}
-		if err != nil {
-			return err
-		}
-		if err := acc.add(data, onText); err != nil {
-			return err
-		}
-	}
-}
-
 // open sends the request and returns the response's event stream.
-func (s *chatStepper) open(ctx context.Context, req *stepRequest) (*eventStream, error) {
+func (s *chatAPI) open(ctx context.Context, req *stepRequest) (*eventStream, error) {
 	params := openai.ChatCompletionNewParams{
 		Model:         s.model,
 		Messages:      chatMessages(req.systemPrompt(), req.history),
@@ -142,6 +108,8 @@ type chatChunk struct {
 	} `json:"usage"`
 }
 
+func (s *chatAPI) reader(out *stepOutput) eventReader { return &chatChunks{out: out} }
+
 // chatChunks accumulates a Chat Completions stream.
 type chatChunks struct {
 	out *stepOutput
@@ -151,14 +119,10 @@ type chatChunks struct {
 	finished bool
 }
 
-// add decodes one chunk, passing its text to onText. It is not inlined so
-// that the decoded chunk (several KiB) is off the stack while step waits.
+// add decodes one chunk (see eventReader).
 //
 //go:noinline
 func (a *chatChunks) add(data []byte, onText func(string) error) error {
-	if code, ok := errorEvent(data); ok {
-		return inStreamError(code, "error event")
-	}
 	var chunk chatChunk
 	if err := decodeEvent(data, &chunk); err != nil {
 		return err
@@ -204,7 +168,7 @@ func (a *chatChunks) add(data []byte, onText func(string) error) error {
 	return nil
 }
 
-// finish completes the step's output once the stream ended.
+// finish lists the calls in their index order once the stream ended.
 func (a *chatChunks) finish() error {
 	if !a.finished {
 		return errStreamIncomplete

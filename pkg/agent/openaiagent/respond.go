@@ -203,6 +203,9 @@ func (r *turnRun) stepDone(start time.Time) error {
 	m.upstream.WithLabelValues("openai", op, outcomeOK).Observe(time.Since(start).Seconds())
 	m.tokens.WithLabelValues("input").Add(float64(r.out.usage.input))
 	m.tokens.WithLabelValues("output").Add(float64(r.out.usage.output))
+	if r.a.spender != nil {
+		r.a.spender.SpendTokens(r.ctx, r.turn.UserID, r.turn.Info.ClientIP, r.out.usage.input+r.out.usage.output)
+	}
 	if r.msg != nil {
 		if _, err := r.msg.Finish(r.ctx); err != nil {
 			return err

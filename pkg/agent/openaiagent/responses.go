@@ -3,46 +3,39 @@ package openaiagent
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/responses"
 
-	"github.com/taskpilotai/taskpilot/pkg/chatkit"
 	"github.com/taskpilotai/taskpilot/pkg/tasks"
 )
 
-// responsesStepper calls POST /responses with stream:true. The turn is
+// responsesAPI calls POST /responses with stream:true. The turn is
 // stateless: every call carries the whole conversation as input items and
 // store:false, so nothing is kept upstream between calls.
-type responsesStepper struct {
-	client      openai.Client
-	model       string
-	temperature float64
-	tools       []responses.ToolUnionParam
+type responsesAPI struct {
+	modelParams
+	tools []responses.ToolUnionParam
 }
 
-func newResponsesStepper(client openai.Client, model string, temperature float64, defs []tasks.Tool) (*responsesStepper, error) {
-	s := &responsesStepper{client: client, model: model, temperature: temperature}
-	for _, d := range defs {
-		schema, err := toolSchema(d)
-		if err != nil {
-			return nil, err
-		}
-		s.tools = append(s.tools, responses.ToolUnionParam{OfFunction: &responses.FunctionToolParam{
+func newResponsesStepper(client openai.Client, model string, temperature float64, defs []tasks.Tool) (stepper, error) {
+	tools, err := toolParams(defs, func(d tasks.Tool, schema map[string]any) responses.ToolUnionParam {
+		return responses.ToolUnionParam{OfFunction: &responses.FunctionToolParam{
 			Name:        d.Name,
 			Description: openai.String(d.Description),
 			Parameters:  schema,
 			Strict:      openai.Bool(true),
-		}})
+		}}
+	})
+	if err != nil {
+		return stepper{}, err
 	}
-	return s, nil
+	return stepper{&responsesAPI{modelParams: modelParams{client, model, temperature}, tools: tools}}, nil
 }
 
-func (s *responsesStepper) operation() string { return StyleResponses }
+func (s *responsesAPI) operation() string { return StyleResponses }
 
 // responsesInput converts the conversation to input items.
 func responsesInput(history []entry) responses.ResponseInputParam {
@@ -70,36 +63,8 @@ func responsesInput(history []entry) responses.ResponseInputParam {
 	return in
 }
 
-func (s *responsesStepper) step(ctx context.Context, req *stepRequest, out *stepOutput, onText func(string) error) error {
-	var events *eventStream
-	var err error
-	chatkit.OnFreshStack(func() { events, err = s.open(ctx, req) })
-	if err != nil {
-		return err
-	}
-	defer func() { _ = events.Close() }()
-
-	// As in chatStepper.step: wait in a small frame, decode in add.
-	acc := &responseEvents{out: out}
-	for {
-		data, err := events.next()
-		if errors.Is(err, io.EOF) {
-			if !acc.completed {
-				return errStreamIncomplete
-			}
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if err := acc.add(data, onText); err != nil {
-			return err
-		}
-	}
-}
-
 // open sends the request and returns the response's event stream.
-func (s *responsesStepper) open(ctx context.Context, req *stepRequest) (*eventStream, error) {
+func (s *responsesAPI) open(ctx context.Context, req *stepRequest) (*eventStream, error) {
 	params := responses.ResponseNewParams{
 		Model:        s.model,
 		Instructions: openai.String(req.systemPrompt()),
@@ -112,6 +77,8 @@ func (s *responsesStepper) open(ctx context.Context, req *stepRequest) (*eventSt
 	stream := s.client.Responses.NewStreaming(ctx, params, option.WithResponseInto(&raw))
 	return openStream(raw, stream.Err())
 }
+
+func (s *responsesAPI) reader(out *stepOutput) eventReader { return &responseEvents{out: out} }
 
 // responseEvents accumulates a Responses stream.
 type responseEvents struct {
@@ -131,14 +98,10 @@ func (a *responseEvents) call(fc responses.ResponseFunctionToolCall) {
 	a.out.calls = append(a.out.calls, toolCall{callID: fc.CallID, name: fc.Name, arguments: fc.Arguments})
 }
 
-// add decodes one event, passing its text to onText. It is not inlined so
-// that the decoded event (several KiB) is off the stack while step waits.
+// add decodes one event (see eventReader).
 //
 //go:noinline
 func (a *responseEvents) add(data []byte, onText func(string) error) error {
-	if code, ok := errorEvent(data); ok {
-		return inStreamError(code, "error event")
-	}
 	// Most events are text deltas or ones the agent ignores: their type
 	// and delta are read with encoding/json. openai-go's decoder, at
 	// several times the CPU and garbage, only gets the few that matter.
@@ -185,11 +148,10 @@ func (a *responseEvents) add(data []byte, onText func(string) error) error {
 	return nil
 }
 
-// inStreamError is a failure the upstream reported inside a started stream.
-func inStreamError(code, what string) *upstreamError {
-	ue := &upstreamError{outcome: outcomeUpstreamError, code: code, detail: what}
-	if code == "rate_limit_exceeded" {
-		ue.outcome = outcomeRateLimited
+// finish checks that the stream ended with response.completed.
+func (a *responseEvents) finish() error {
+	if !a.completed {
+		return errStreamIncomplete
 	}
-	return ue
+	return nil
 }

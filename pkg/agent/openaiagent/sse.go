@@ -17,10 +17,10 @@ import (
 // buffer per stream, and Stream.Next has a 3.3 KiB stack frame (its generic
 // body holds a whole decoded event), which keeps every turn goroutine's stack
 // at 32 KiB. eventStream reads with a 1 KiB buffer and returns the raw event
-// data; the steppers decode it in a function that is off the stack while
-// they wait. The request itself still goes through openai-go (auth, retries,
-// error bodies); only the response body is read here, through
-// option.WithResponseInto.
+// data; each style's eventReader decodes it in a function that is off the
+// stack while the step waits (step.go). The request itself still goes
+// through openai-go (auth, retries, error bodies); only the response body is
+// read here, through option.WithResponseInto.
 
 const (
 	// eventBufSize is the read buffer of a stream. Model events are a few

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -13,51 +12,7 @@ import (
 	"time"
 
 	"github.com/openai/openai-go/v3"
-
-	"github.com/taskpilotai/taskpilot/pkg/tasks"
 )
-
-// API styles.
-const (
-	StyleResponses       = "responses"
-	StyleChatCompletions = "chat_completions"
-)
-
-// stepRequest is one model call: the time the system prompt states and the
-// conversation.
-type stepRequest struct {
-	now     time.Time // in the user's zone
-	zone    string    // the user's zone name ("" → now's location)
-	history []entry
-}
-
-// systemPrompt is built for each call rather than kept for the turn: a
-// turn waits on the model far longer than the prompt takes to write.
-func (r *stepRequest) systemPrompt() string { return systemPrompt(r.now, r.zone) }
-
-// toolCall is a function call the model made in a step.
-type toolCall struct {
-	callID, name, arguments string
-}
-
-// stepOutput is what one model call produced.
-type stepOutput struct {
-	text  string
-	calls []toolCall
-	usage tokenUsage
-}
-
-type tokenUsage struct{ input, output int64 }
-
-// stepper runs one streamed model call in one API style, collecting what
-// the model produced into out (also when the call fails part way). onText
-// receives the answer's text deltas as they arrive; an error from it stops
-// the call and is returned as is. Upstream failures are returned as
-// *upstreamError.
-type stepper interface {
-	operation() string
-	step(ctx context.Context, req *stepRequest, out *stepOutput, onText func(string) error) error
-}
 
 // upstreamError is a failed model call, already classified. Its Error text
 // is safe to log: status, API error code and type, never the upstream's
@@ -150,12 +105,3 @@ func retryAfter(h http.Header) time.Duration {
 
 // errStreamIncomplete is a stream that ended without its terminal event.
 var errStreamIncomplete = errors.New("stream ended before the answer was complete")
-
-// toolSchema decodes a tool's JSON schema for the client's parameter types.
-func toolSchema(t tasks.Tool) (map[string]any, error) {
-	var schema map[string]any
-	if err := json.Unmarshal(t.Parameters, &schema); err != nil {
-		return nil, fmt.Errorf("tool %s: parameters schema: %w", t.Name, err)
-	}
-	return schema, nil
-}

@@ -15,10 +15,6 @@ import (
 	"github.com/taskpilotai/taskpilot/pkg/tasks"
 )
 
-// newAssistant picks the task assistant: the OpenAI agent when
-// OPENAI_API_KEY is set, the offline agent otherwise; widget actions go to
-// the task-list widget handler. New threads are titled from what their first
-// turn did (agent.Titled).
 // turnHistory is how many items the assistant reads first in a turn, so
 // that the turn's opening step reads them with the thread's lock.
 func turnHistory(cfg *config.Config) int {
@@ -28,8 +24,14 @@ func turnHistory(cfg *config.Config) int {
 	return offline.FirstHistory
 }
 
+// newAssistant picks the task assistant: the OpenAI agent when
+// OPENAI_API_KEY is set, the offline agent otherwise; widget actions go to
+// the task-list widget handler. New threads are titled from what their first
+// turn did (agent.Titled).
+// The OpenAI agent reports the tokens it spends to spender (the turn
+// gate's daily budgets).
 func newAssistant(cfg *config.Config, tools *tasks.Tools, svc *tasks.Service, logger *slog.Logger,
-	reg prometheus.Registerer, httpClient *http.Client) (chatkit.Responder, chatkit.ActionHandler, error) {
+	reg prometheus.Registerer, httpClient *http.Client, spender openaiagent.TokenSpender) (chatkit.Responder, chatkit.ActionHandler, error) {
 	metrics, err := agent.NewMetrics(reg)
 	if err != nil {
 		return nil, nil, err
@@ -43,7 +45,7 @@ func newAssistant(cfg *config.Config, tools *tasks.Tools, svc *tasks.Service, lo
 		a, err := openaiagent.New(openaiagent.Options{
 			APIKey: cfg.OpenAIAPIKey.Reveal(), BaseURL: cfg.OpenAIBaseURL, Style: cfg.OpenAIAPIStyle,
 			Model: cfg.Model, Temperature: &temp, HTTPClient: httpClient, Tools: tools,
-			Logger: logger, Registerer: reg,
+			Logger: logger, Registerer: reg, Spender: spender,
 		})
 		if err != nil {
 			return nil, nil, err

@@ -7,14 +7,12 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/prometheus/client_golang/prometheus"
-	"go.opentelemetry.io/otel/trace"
 
 	"github.com/taskpilotai/taskpilot/pkg/auth"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
 	"github.com/taskpilotai/taskpilot/pkg/chatstore"
-	"github.com/taskpilotai/taskpilot/pkg/config"
 	"github.com/taskpilotai/taskpilot/pkg/ratelimit"
+	"github.com/taskpilotai/taskpilot/pkg/startup"
 	"github.com/taskpilotai/taskpilot/pkg/storage"
 	"github.com/taskpilotai/taskpilot/pkg/tasks"
 	"github.com/taskpilotai/taskpilot/pkg/telemetry"
@@ -23,25 +21,38 @@ import (
 // Build composes chat-service from configuration: the store
 // (storage.Open(DATABASE_URL), migrations applied), authentication
 // (session secrets, or host JWTs with AUTH_MODE=jwt), the task service and
-// tools, and the assistant (see newAssistant). chat-service's main and the
-// all-in-one both call it. cleanup closes the store. extra are further
-// store options, after the configuration's (tests: a query tracer).
-func Build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg prometheus.Registerer, tp trace.TracerProvider, extra ...storage.Option) (svc *Service, cleanup func(), err error) {
-	cleanup = func() {}
+// tools, and the assistant (see newAssistant). It is the startup.Builder of
+// chat-service and of the all-in-one; Close closes the store and the rate
+// limiter's Redis client.
+func Build(ctx context.Context, env startup.Env) (startup.Service, error) {
+	return build(ctx, env)
+}
+
+// BuildWith is Build with further store options, after the configuration's
+// (tests: a query tracer).
+func BuildWith(extra ...storage.Option) startup.Builder {
+	return func(ctx context.Context, env startup.Env) (startup.Service, error) {
+		return build(ctx, env, extra...)
+	}
+}
+
+func build(ctx context.Context, env startup.Env, extra ...storage.Option) (startup.Service, error) {
+	cfg, logger, reg, tp := env.Config, env.Logger, env.Registry, env.TracerProvider
+	cleanup := func() {}
 	opts := append([]storage.Option{storage.WithRegisterer(reg), storage.WithTracerProvider(tp),
 		storage.WithMaxOpenConns(cfg.DatabaseMaxConns), storage.WithLockConns(cfg.DatabaseLockConns)}, extra...)
 	db, err := storage.Open(ctx, cfg.DatabaseURL.Reveal(), opts...)
 	if err != nil {
-		return nil, cleanup, fmt.Errorf("open store: %w", err)
+		return nil, fmt.Errorf("open store: %w", err)
 	}
 	cleanup = func() {
 		if err := db.Close(); err != nil {
 			logger.LogAttrs(context.WithoutCancel(ctx), slog.LevelError, "close store", slog.String("error", err.Error()))
 		}
 	}
-	fail := func(err error) (*Service, func(), error) {
+	fail := func(err error) (startup.Service, error) {
 		cleanup()
-		return nil, func() {}, err
+		return nil, err
 	}
 	httpClient := telemetry.NewHTTPClient(telemetry.ClientOptions{TracerProvider: tp})
 	kit, err := auth.FromConfig(ctx, cfg, httpClient, logger)
@@ -64,6 +75,13 @@ func Build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pro
 			Rate: lim.ChatTurnsPerIPPerMinute, Per: time.Minute, Burst: lim.ChatTurnsPerIPPerMinute}),
 			reg, cfg.Target.ServiceName(), logger),
 	}
+	budget := func(name string, limit int) *ratelimit.Budget {
+		return backend.DailyBudget(int64(limit), ratelimit.BudgetOptions{Name: name, Registry: reg,
+			Service: cfg.Target.ServiceName(), Logger: logger})
+	}
+	gate.UserTokens = budget("tokens-user:", lim.TokensPerUserPerDay)
+	gate.IPTokens = budget("tokens-ip:", lim.TokensPerIPPerDay)
+	gate.AllTokens = budget("tokens-all:", lim.TokensPerDay)
 	proxies, err := ratelimit.ParseTrustedProxies(lim.TrustedProxies)
 	if err != nil {
 		return fail(fmt.Errorf("TRUSTED_PROXIES: %w", err))
@@ -73,15 +91,21 @@ func Build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pro
 	if err != nil {
 		return fail(fmt.Errorf("task tools: %w", err))
 	}
-	responder, actions, err := newAssistant(cfg, tools, taskSvc, logger, reg, httpClient)
+	responder, actions, err := newAssistant(cfg, tools, taskSvc, logger, reg, httpClient, gate)
 	if err != nil {
 		return fail(fmt.Errorf("assistant: %w", err))
 	}
-	svc, err = New(Deps{
-		Store:          chatstore.New(db),
-		Responder:      responder,
-		ActionHandler:  actions,
-		Auth:           auth.RequireUser(kit.Authenticator),
+	svc, err := New(Deps{
+		Store:         chatstore.New(db),
+		Responder:     responder,
+		ActionHandler: actions,
+		Auth:          auth.RequireUser(kit.Authenticator),
+		RequestLimit: ratelimit.NewEnforcer(backend.Bucket("api:", ratelimit.Rate{
+			Rate: lim.APIRequestsPerMinute, Per: time.Minute, Burst: lim.APIRequestsPerMinute}),
+			reg, cfg.Target.ServiceName(), logger).Middleware(func(c *fiber.Ctx) string {
+			user, _ := auth.UserFrom(c.UserContext())
+			return user
+		}),
 		Tasks:          taskSvc,
 		Toolbox:        tools,
 		Ready:          db.Ping,
@@ -101,5 +125,6 @@ func Build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pro
 	if err != nil {
 		return fail(err)
 	}
-	return svc, cleanup, nil
+	svc.close = cleanup
+	return svc, nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/taskpilotai/taskpilot/pkg/chatkit/chatkittest"
 	"github.com/taskpilotai/taskpilot/pkg/config"
 	"github.com/taskpilotai/taskpilot/pkg/httpserver"
+	"github.com/taskpilotai/taskpilot/pkg/startup"
 	"github.com/taskpilotai/taskpilot/pkg/storage"
 	"github.com/taskpilotai/taskpilot/services/chat-service/chatsvc"
 )
@@ -43,12 +44,11 @@ func testConfig(t *testing.T, dir string) *config.Config {
 // 127.0.0.1:0; stop shuts it down and closes the store.
 func serve(t *testing.T, cfg *config.Config, extra ...storage.Option) (url string, stop func()) {
 	t.Helper()
-	logger := slog.New(slog.DiscardHandler)
-	reg := prometheus.NewRegistry()
-	svc, cleanup, err := chatsvc.Build(context.Background(), cfg, logger, reg, noop.NewTracerProvider(), extra...)
+	composed, err := startup.Compose(context.Background(), startup.Env{Config: cfg, Logger: slog.New(slog.DiscardHandler),
+		Registry: prometheus.NewRegistry(), TracerProvider: noop.NewTracerProvider()},
+		startup.Options{MetricsOnApp: true}, chatsvc.BuildWith(extra...))
 	require.NoError(t, err)
-	app := httpserver.New(httpserver.Options{Service: "chat-service", Logger: logger, Registry: reg, Ready: svc.Ready, MetricsOnApp: true}).App
-	svc.Routes(app)
+	app, cleanup := composed.Server.App, composed.Close
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	go func() { _ = app.Listener(ln) }()

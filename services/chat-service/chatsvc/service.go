@@ -18,6 +18,7 @@ import (
 
 	"github.com/taskpilotai/taskpilot/pkg/chatfiber"
 	"github.com/taskpilotai/taskpilot/pkg/chatkit"
+	"github.com/taskpilotai/taskpilot/pkg/httpserver"
 	"github.com/taskpilotai/taskpilot/pkg/tasks"
 	"github.com/taskpilotai/taskpilot/services/chat-service/internal/mcpapi"
 	"github.com/taskpilotai/taskpilot/services/chat-service/internal/taskapi"
@@ -43,6 +44,9 @@ type Deps struct {
 	// Auth authenticates every route and puts the user into the context
 	// (auth.RequireUser) (required).
 	Auth fiber.Handler
+	// RequestLimit, when set, runs after Auth on every route (the per-user
+	// request rate: API_REQUESTS_PER_MINUTE).
+	RequestLimit fiber.Handler
 	// Tasks and Toolbox, when set, mount /api/v1/tasks and /api/v1/mcp.
 	Tasks   *tasks.Service
 	Toolbox tasks.Toolbox
@@ -70,10 +74,12 @@ type Deps struct {
 type Service struct {
 	chat  *chatkit.Server
 	ip    func(c *fiber.Ctx) string
-	auth  fiber.Handler
+	auth  []fiber.Handler
 	tasks *taskapi.Handlers
 	mcp   *mcpapi.Handler
 	ready func(ctx context.Context) error
+	// close releases what Build opened (the store, the Redis client).
+	close func()
 }
 
 // New builds the service.
@@ -95,7 +101,10 @@ func New(d Deps) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chatsvc: %w", err)
 	}
-	s := &Service{chat: chat, ip: d.ClientIP, auth: d.Auth, ready: d.Ready}
+	s := &Service{chat: chat, ip: d.ClientIP, auth: []fiber.Handler{d.Auth}, ready: d.Ready}
+	if d.RequestLimit != nil {
+		s.auth = append(s.auth, d.RequestLimit)
+	}
 	if d.Tasks != nil {
 		s.tasks = taskapi.New(d.Tasks)
 	}
@@ -107,11 +116,12 @@ func New(d Deps) (*Service, error) {
 	return s, nil
 }
 
-// Routes mounts the service on r (the app root): POST /api/v1/chatkit and,
-// when configured, /api/v1/tasks and /api/v1/mcp, all authenticated.
-func (s *Service) Routes(r fiber.Router) {
-	api := r.Group(APIPrefix, s.auth)
-	api.Post("/chatkit", chatfiber.Handler(s.chat, chatfiber.Options{ClientIP: s.ip}))
+// Mount adds the service to srv's app: POST /api/v1/chatkit and, when
+// configured, /api/v1/tasks and /api/v1/mcp, all authenticated. Open
+// streams end with srv's stop context.
+func (s *Service) Mount(srv *httpserver.Server) {
+	api := srv.App.Group(APIPrefix, s.auth...)
+	api.Post("/chatkit", chatfiber.Handler(s.chat, chatfiber.Options{ClientIP: s.ip, Stop: srv.StopContext()}))
 	if s.tasks != nil {
 		s.tasks.Routes(api)
 	}
@@ -126,6 +136,13 @@ func (s *Service) Ready(ctx context.Context) error {
 		return nil
 	}
 	return s.ready(ctx)
+}
+
+// Close releases what Build opened; a Service from New holds nothing.
+func (s *Service) Close() {
+	if s.close != nil {
+		s.close()
+	}
 }
 
 // ChatKit returns the ChatKit server (for tests and benchmarks).

@@ -3,39 +3,40 @@ package sessionsvc
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/taskpilotai/taskpilot/pkg/auth"
 	"github.com/taskpilotai/taskpilot/pkg/config"
 	"github.com/taskpilotai/taskpilot/pkg/ratelimit"
+	"github.com/taskpilotai/taskpilot/pkg/startup"
 	"github.com/taskpilotai/taskpilot/pkg/telemetry"
 )
 
 // Build composes the service from configuration: the auth kit, the rate
 // limiter (Redis when REDIS_URL is set) and, in hosted mode with a key, the
-// OpenAI upstream. session-service's main and the all-in-one both call it.
-// cleanup releases what Build opened (the Redis client).
-func Build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg prometheus.Registerer) (svc *Service, cleanup func(), err error) {
-	cleanup = func() {}
+// OpenAI upstream. It is the startup.Builder of session-service and of the
+// all-in-one; Close releases what it opened (the Redis client).
+func Build(ctx context.Context, env startup.Env) (startup.Service, error) {
+	cfg, logger, reg := env.Config, env.Logger, env.Registry
 	httpClient := telemetry.NewHTTPClient(telemetry.ClientOptions{})
 	kit, err := auth.FromConfig(ctx, cfg, httpClient, logger)
 	if err != nil {
-		return nil, cleanup, err
+		return nil, err
 	}
 	// Counts in Redis when REDIS_URL is set (shared by replicas), in
 	// memory otherwise; an unreachable Redis fails open.
 	backend, err := ratelimit.NewBackend(ctx, cfg.RedisURL.Reveal(), cfg.Limits.RedisKeyPrefix, logger)
 	if err != nil {
-		return nil, cleanup, fmt.Errorf("rate limiter: %w", err)
+		return nil, fmt.Errorf("rate limiter: %w", err)
 	}
-	cleanup = func() { _ = backend.Close() }
+	fail := func(err error) (startup.Service, error) {
+		_ = backend.Close()
+		return nil, err
+	}
 	limiter := backend.Window("", cfg.RateLimitPerMinute, time.Minute)
 	proxies, err := ratelimit.ParseTrustedProxies(cfg.Limits.TrustedProxies)
 	if err != nil {
-		return nil, cleanup, fmt.Errorf("TRUSTED_PROXIES: %w", err)
+		return fail(fmt.Errorf("TRUSTED_PROXIES: %w", err))
 	}
 	var upstream Upstream
 	if cfg.ChatKitMode == config.ModeHosted && cfg.OpenAIAPIKey.IsSet() {
@@ -49,10 +50,10 @@ func Build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pro
 			Registry:   reg,
 		})
 		if err != nil {
-			return nil, cleanup, fmt.Errorf("openai upstream: %w", err)
+			return fail(fmt.Errorf("openai upstream: %w", err))
 		}
 	}
-	svc, err = New(Deps{
+	svc, err := New(Deps{
 		Mode:       cfg.ChatKitMode,
 		Signer:     kit.Signer,
 		Identifier: kit.Identifier,
@@ -67,8 +68,8 @@ func Build(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg pro
 		AllowedOrigins: cfg.FrontendURLs,
 	})
 	if err != nil {
-		cleanup()
-		return nil, func() {}, err
+		return fail(err)
 	}
-	return svc, cleanup, nil
+	svc.close = func() { _ = backend.Close() }
+	return svc, nil
 }

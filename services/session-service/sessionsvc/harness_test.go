@@ -18,6 +18,7 @@ import (
 
 	"github.com/taskpilotai/taskpilot/pkg/config"
 	"github.com/taskpilotai/taskpilot/pkg/httpserver"
+	"github.com/taskpilotai/taskpilot/pkg/startup"
 	"github.com/taskpilotai/taskpilot/pkg/telemetry"
 	"github.com/taskpilotai/taskpilot/services/session-service/sessionsvc"
 )
@@ -71,12 +72,12 @@ func newHarnessWithLogs(t *testing.T, env map[string]string, logs *logSink) *har
 	require.NoError(t, err)
 	logger := telemetry.NewLogger(logs, cfg.LogLevel)
 	reg := telemetry.NewRegistry()
-	svc, cleanup, err := sessionsvc.Build(context.Background(), cfg, logger, reg)
+	// Composed as main composes it.
+	composed, err := startup.Compose(context.Background(), startup.Env{Config: cfg, Logger: logger, Registry: reg},
+		startup.Options{MetricsOnApp: true}, sessionsvc.Build)
 	require.NoError(t, err)
-	t.Cleanup(cleanup)
-	srv := httpserver.New(httpserver.Options{Service: cfg.Target.ServiceName(), Logger: logger,
-		Registry: reg, AllowOrigins: cfg.FrontendURLs, Ready: svc.Ready, MetricsOnApp: true})
-	svc.Routes(srv.App)
+	t.Cleanup(composed.Close)
+	srv := composed.Server
 	return &harness{srv: srv, app: srv.App, reg: reg, cfg: cfg, logs: logs}
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/taskpilotai/taskpilot/pkg/apperr"
 	"github.com/taskpilotai/taskpilot/pkg/auth"
 	"github.com/taskpilotai/taskpilot/pkg/config"
+	"github.com/taskpilotai/taskpilot/pkg/httpserver"
 	"github.com/taskpilotai/taskpilot/pkg/ratelimit"
 	"github.com/taskpilotai/taskpilot/pkg/telemetry"
 )
@@ -94,6 +95,8 @@ type Service struct {
 	d       Deps
 	created *prometheus.CounterVec
 	origins map[string]struct{}
+	// close releases what Build opened (the Redis client).
+	close func()
 }
 
 // New validates deps and registers the service's metrics.
@@ -128,9 +131,19 @@ func (s *Service) Routes(r fiber.Router) {
 	r.Post(PathSessions, s.createSession)
 }
 
+// Mount adds the service's routes to srv's app.
+func (s *Service) Mount(srv *httpserver.Server) { s.Routes(srv.App) }
+
 // Ready reports readiness: the service holds no connections that could
 // break (a Redis outage fails open), so it is ready once built.
 func (*Service) Ready(context.Context) error { return nil }
+
+// Close releases what Build opened; a Service from New holds nothing.
+func (s *Service) Close() {
+	if s.close != nil {
+		s.close()
+	}
+}
 
 func (s *Service) createSession(c *fiber.Ctx) (err error) {
 	defer func() { s.created.WithLabelValues(string(s.d.Mode), outcome(err)).Inc() }()

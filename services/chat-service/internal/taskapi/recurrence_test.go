@@ -98,3 +98,35 @@ func TestRecurrenceRESTZoneHeader(t *testing.T) {
 	assert.Equal(t, "America/New_York", rec["time_zone"])
 	assert.Equal(t, "repeats every Monday", rec["text"])
 }
+
+// A rule set by PATCH without a zone of its own is made in the X-Timezone
+// zone too; a header that is not an IANA zone is ignored (UTC).
+func TestRecurrenceRESTZoneHeaderOnPatch(t *testing.T) {
+	app := newApp(t, storagetest.SQLite(t))
+	tests := []struct{ name, header, wantZone, wantDue string }{
+		{"IANA zone", "America/New_York", "America/New_York", "2026-11-30T14:00:00Z"},
+		{"not a zone", "Nowhere/Land", "UTC", "2026-11-30T09:00:00Z"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := do(t, app, "rest-zone-patch", http.MethodPost, "/api/v1/tasks", `{"title":"Water the plants"}`)
+			require.Equal(t, http.StatusCreated, r.status, r.raw)
+			req := httptest.NewRequestWithContext(context.Background(), http.MethodPatch, r.header.Get("Location"),
+				strings.NewReader(`{"recurrence":{"rule":"FREQ=WEEKLY;BYDAY=MO"}}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-Test-User", "rest-zone-patch")
+			req.Header.Set("X-Timezone", tc.header)
+			resp, err := app.Test(req, -1)
+			require.NoError(t, err)
+			defer func() { _ = resp.Body.Close() }()
+			raw, err := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+			require.Equal(t, http.StatusOK, resp.StatusCode, string(raw))
+			var body map[string]any
+			require.NoError(t, json.Unmarshal(raw, &body))
+			rec, _ := body["recurrence"].(map[string]any)
+			assert.Equal(t, tc.wantZone, rec["time_zone"])
+			assert.Equal(t, tc.wantDue, body["due_at"], "next Monday at 9:00 in that zone")
+		})
+	}
+}
