@@ -1,0 +1,195 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Checkpoints (SQLite only). In WAL mode a commit appends pages to the -wal
+// file; a checkpoint copies them back into the database file (with an fsync
+// of each) so the WAL can start over. SQLite's automatic checkpoint runs
+// inside the commit that takes the WAL past 1000 pages, on the writer: every
+// write queued behind that commit waited for the copy and both fsyncs. Under
+// load that was one batch in 50–100, 5–120 ms each, and close to half of the
+// writer's busy time (bench/RESULTS.md, issue 13).
+//
+// So the writer runs with wal_autocheckpoint(0) and a checkpointer does the
+// copying beside it:
+//
+//   - every interval it runs a PASSIVE checkpoint on a connection of its own:
+//     it copies what is committed without waiting for, or blocking, readers
+//     and the writer; when it catches up, the writer's next transaction
+//     starts the WAL over from its beginning;
+//   - the WAL file is bounded: when it has grown past the limit (the
+//     PASSIVE checkpoints did not keep up, or a reader kept an old snapshot),
+//     the batcher, between two batches, runs a TRUNCATE checkpoint on the
+//     writer, which waits for readers and empties the file. The writes queued
+//     meanwhile wait, as they did behind every automatic checkpoint.
+//
+// Durability is unchanged: commits are what they were (same connection, same
+// synchronous=NORMAL, a write acknowledged only once committed), and a
+// checkpoint only moves committed pages from one file to the other.
+
+// Defaults of WithCheckpointInterval and WithWALLimit.
+const (
+	defaultCheckpointInterval = 100 * time.Millisecond
+	defaultWALLimit           = 64 << 20
+)
+
+// WithCheckpointInterval sets how often the SQLite background checkpointer
+// copies the WAL into the database file (default 100 ms). Ignored on
+// PostgreSQL.
+func WithCheckpointInterval(d time.Duration) Option {
+	return func(o *options) { o.checkpointEvery = d }
+}
+
+// WithWALLimit bounds the SQLite WAL file (default 64 MiB): past it, the
+// writer stops for a TRUNCATE checkpoint between two group commits. Ignored
+// on PostgreSQL.
+func WithWALLimit(bytes int64) Option {
+	return func(o *options) { o.walLimit = bytes }
+}
+
+// checkpointer runs the background PASSIVE checkpoints and the bounded-WAL
+// fallback of one SQLite database.
+type checkpointer struct {
+	conn    *sql.DB // its own single connection (PASSIVE)
+	writer  *sql.DB // the writer pool (TRUNCATE when over the limit)
+	walPath string
+	limit   int64
+	every   time.Duration
+
+	// mu makes the two kinds take turns: SQLite runs one checkpoint at a
+	// time and answers a second one SQLITE_BUSY at once, without waiting.
+	mu sync.Mutex
+	// warned is when bound last logged a failure (at most one a minute).
+	warned time.Time
+	// The checkpoints' durations (taskpilot_store_operation_duration_seconds
+	// with store "sqlite"); the truncating ones are the writer's stalls.
+	passiveTime, truncateTime prometheus.Observer
+
+	quit chan struct{}
+	once sync.Once
+	wg   sync.WaitGroup
+}
+
+// newCheckpointer opens the checkpointer's connection on dsn and starts its
+// loop.
+func newCheckpointer(ctx context.Context, dsn, path string, writer *sql.DB, o options, inst *instrumentation) (*checkpointer, error) {
+	conn := sql.OpenDB(newCachingConnector(dsn))
+	conn.SetMaxOpenConns(1)
+	conn.SetMaxIdleConns(1)
+	conn.SetConnMaxIdleTime(0)
+	conn.SetConnMaxLifetime(0)
+	if err := conn.PingContext(ctx); err != nil {
+		_ = conn.Close()
+		return nil, fmt.Errorf("checkpointer connection: %w", err)
+	}
+	c := &checkpointer{
+		conn:    conn,
+		writer:  writer,
+		walPath: path + "-wal",
+		limit:   o.walLimit,
+		every:   o.checkpointEvery,
+		quit:    make(chan struct{}),
+	}
+	if inst != nil {
+		c.passiveTime = inst.duration.WithLabelValues("sqlite", "checkpoint_passive")
+		c.truncateTime = inst.duration.WithLabelValues("sqlite", "checkpoint_truncate")
+	}
+	if c.limit <= 0 {
+		c.limit = defaultWALLimit
+	}
+	if c.every <= 0 {
+		c.every = defaultCheckpointInterval
+	}
+	c.wg.Go(c.loop)
+	return c, nil
+}
+
+func (c *checkpointer) loop() {
+	ctx := context.Background()
+	t := time.NewTicker(c.every)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.quit:
+			return
+		case <-t.C:
+		}
+		if _, err := c.passive(ctx); err != nil {
+			slog.WarnContext(ctx, "sqlite background checkpoint failed", slog.Any("err", err))
+		}
+	}
+}
+
+// checkpointResult is what PRAGMA wal_checkpoint answers: whether it could
+// not finish (busy), the WAL's frames and how many of them are copied.
+type checkpointResult struct {
+	busy, log, copied int64
+}
+
+// passive runs one PASSIVE checkpoint on the checkpointer's connection.
+func (c *checkpointer) passive(ctx context.Context) (checkpointResult, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.passiveTime != nil {
+		defer observeSince(c.passiveTime, time.Now())
+	}
+	var r checkpointResult
+	if err := c.conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&r.busy, &r.log, &r.copied); err != nil {
+		return r, fmt.Errorf("passive checkpoint: %w", err)
+	}
+	return r, nil
+}
+
+// bound empties the WAL when its file has grown past the limit: a TRUNCATE
+// checkpoint on the writer, which waits for the readers still on older
+// snapshots (busy_timeout). The batcher calls it between two batches, so the
+// writes queued meanwhile wait for it.
+func (c *checkpointer) bound() {
+	fi, err := os.Stat(c.walPath)
+	if err != nil || fi.Size() <= c.limit {
+		return
+	}
+	ctx := context.Background()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.truncateTime != nil {
+		defer observeSince(c.truncateTime, time.Now())
+	}
+	var r checkpointResult
+	err = c.writer.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&r.busy, &r.log, &r.copied)
+	if err == nil && r.busy == 0 {
+		return
+	}
+	// Another process's checkpoint, or readers on old snapshots for longer
+	// than busy_timeout: the next batch tries again; say so once a minute.
+	if now := time.Now(); now.Sub(c.warned) >= time.Minute {
+		c.warned = now
+		if err != nil {
+			slog.WarnContext(ctx, "sqlite WAL over its limit: truncating checkpoint failed",
+				slog.Int64("wal_bytes", fi.Size()), slog.Any("err", err))
+			return
+		}
+		slog.WarnContext(ctx, "sqlite WAL over its limit: the truncating checkpoint could not finish (busy)",
+			slog.Int64("wal_bytes", fi.Size()), slog.Int64("frames", r.log), slog.Int64("copied", r.copied))
+	}
+}
+
+func observeSince(o prometheus.Observer, start time.Time) { o.Observe(time.Since(start).Seconds()) }
+
+// close stops the loop (waiting for a checkpoint under way) and closes the
+// checkpointer's connection.
+func (c *checkpointer) close() error {
+	c.once.Do(func() { close(c.quit) })
+	c.wg.Wait()
+	return c.conn.Close()
+}
