@@ -83,9 +83,9 @@ start_taskpilot 18100 "$work/tp"
 tp_pid=${pids[-1]}
 
 # Fixtures for the limit server: the real server's session body and one turn.
-curl -fsS -XPOST "$tp/api/chatkit/sessions" -o "$work/session.json"
+curl -fsS -XPOST "$tp/api/chatkit/sessions" -H "Content-Type: application/json" -o "$work/session.json"
 secret=$(sed -E 's/.*"client_secret":"([^"]+)".*/\1/' "$work/session.json")
-curl -fsSN -XPOST "$tp/api/v1/chatkit" -H "Authorization: Bearer $secret" \
+curl -fsSN -XPOST "$tp/api/v1/chatkit" -H "Authorization: Bearer $secret" -H "Content-Type: application/json" \
   -d '{"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":"add a task to buy milk tomorrow"}],"attachments":[],"inference_options":{}}}}' \
   -o "$work/turn.sse"
 "$bin/limit" -addr 127.0.0.1:18101 -session-body "$work/session.json" -turn-body "$work/turn.sse" &
