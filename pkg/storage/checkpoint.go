@@ -27,11 +27,16 @@ import (
 //     it copies what is committed without waiting for, or blocking, readers
 //     and the writer; when it catches up, the writer's next transaction
 //     starts the WAL over from its beginning;
-//   - the WAL file is bounded: when it has grown past the limit (the
-//     PASSIVE checkpoints did not keep up, or a reader kept an old snapshot),
-//     the batcher, between two batches, runs a TRUNCATE checkpoint on the
-//     writer, which waits for readers and empties the file. The writes queued
-//     meanwhile wait, as they did behind every automatic checkpoint.
+//   - the WAL is bounded: when its file has grown past the limit (under
+//     sustained writes the WAL never runs dry, so a PASSIVE checkpoint never
+//     finds it fully copied at the moment a transaction starts, and it is
+//     never started over), the batcher, between two batches, runs a RESTART
+//     checkpoint on the writer: it copies what is left, waits for the readers
+//     on older snapshots, and the next commit writes from the start of the
+//     file again. The writes queued meanwhile wait, as they did behind every
+//     automatic checkpoint. The writer's journal_size_limit is the same
+//     limit, so the first commit after a restart cuts a longer file back to
+//     it (the file is reused, not emptied and grown again).
 //
 // Durability is unchanged: commits are what they were (same connection, same
 // synchronous=NORMAL, a write acknowledged only once committed), and a
@@ -51,17 +56,25 @@ func WithCheckpointInterval(d time.Duration) Option {
 }
 
 // WithWALLimit bounds the SQLite WAL file (default 64 MiB): past it, the
-// writer stops for a TRUNCATE checkpoint between two group commits. Ignored
+// writer stops for a RESTART checkpoint between two group commits. Ignored
 // on PostgreSQL.
 func WithWALLimit(bytes int64) Option {
 	return func(o *options) { o.walLimit = bytes }
+}
+
+// walLimit is the WAL bound in bytes.
+func walLimit(o options) int64 {
+	if o.walLimit > 0 {
+		return o.walLimit
+	}
+	return defaultWALLimit
 }
 
 // checkpointer runs the background PASSIVE checkpoints and the bounded-WAL
 // fallback of one SQLite database.
 type checkpointer struct {
 	conn    *sql.DB // its own single connection (PASSIVE)
-	writer  *sql.DB // the writer pool (TRUNCATE when over the limit)
+	writer  *sql.DB // the writer pool (RESTART when over the limit)
 	walPath string
 	limit   int64
 	every   time.Duration
@@ -72,8 +85,8 @@ type checkpointer struct {
 	// warned is when bound last logged a failure (at most one a minute).
 	warned time.Time
 	// The checkpoints' durations (taskpilot_store_operation_duration_seconds
-	// with store "sqlite"); the truncating ones are the writer's stalls.
-	passiveTime, truncateTime prometheus.Observer
+	// with store "sqlite"); the restarting ones are the writer's stalls.
+	passiveTime, restartTime prometheus.Observer
 
 	quit chan struct{}
 	once sync.Once
@@ -96,16 +109,13 @@ func newCheckpointer(ctx context.Context, dsn, path string, writer *sql.DB, o op
 		conn:    conn,
 		writer:  writer,
 		walPath: path + "-wal",
-		limit:   o.walLimit,
+		limit:   walLimit(o),
 		every:   o.checkpointEvery,
 		quit:    make(chan struct{}),
 	}
 	if inst != nil {
 		c.passiveTime = inst.duration.WithLabelValues("sqlite", "checkpoint_passive")
-		c.truncateTime = inst.duration.WithLabelValues("sqlite", "checkpoint_truncate")
-	}
-	if c.limit <= 0 {
-		c.limit = defaultWALLimit
+		c.restartTime = inst.duration.WithLabelValues("sqlite", "checkpoint_restart")
 	}
 	if c.every <= 0 {
 		c.every = defaultCheckpointInterval
@@ -150,10 +160,12 @@ func (c *checkpointer) passive(ctx context.Context) (checkpointResult, error) {
 	return r, nil
 }
 
-// bound empties the WAL when its file has grown past the limit: a TRUNCATE
-// checkpoint on the writer, which waits for the readers still on older
-// snapshots (busy_timeout). The batcher calls it between two batches, so the
-// writes queued meanwhile wait for it.
+// bound starts the WAL over when its file has grown past the limit: a
+// RESTART checkpoint on the writer, which waits for the readers still on
+// older snapshots (busy_timeout). The batcher calls it between two batches,
+// so the writes queued meanwhile wait for it. (The file is longer than the
+// limit only when the WAL grew past it since it last started over: the first
+// commit after a restart cuts the file back to journal_size_limit.)
 func (c *checkpointer) bound() {
 	fi, err := os.Stat(c.walPath)
 	if err != nil || fi.Size() <= c.limit {
@@ -162,11 +174,11 @@ func (c *checkpointer) bound() {
 	ctx := context.Background()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.truncateTime != nil {
-		defer observeSince(c.truncateTime, time.Now())
+	if c.restartTime != nil {
+		defer observeSince(c.restartTime, time.Now())
 	}
 	var r checkpointResult
-	err = c.writer.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&r.busy, &r.log, &r.copied)
+	err = c.writer.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&r.busy, &r.log, &r.copied)
 	if err == nil && r.busy == 0 {
 		return
 	}
@@ -175,11 +187,11 @@ func (c *checkpointer) bound() {
 	if now := time.Now(); now.Sub(c.warned) >= time.Minute {
 		c.warned = now
 		if err != nil {
-			slog.WarnContext(ctx, "sqlite WAL over its limit: truncating checkpoint failed",
+			slog.WarnContext(ctx, "sqlite WAL over its limit: restarting checkpoint failed",
 				slog.Int64("wal_bytes", fi.Size()), slog.Any("err", err))
 			return
 		}
-		slog.WarnContext(ctx, "sqlite WAL over its limit: the truncating checkpoint could not finish (busy)",
+		slog.WarnContext(ctx, "sqlite WAL over its limit: the restarting checkpoint could not finish (busy)",
 			slog.Int64("wal_bytes", fi.Size()), slog.Int64("frames", r.log), slog.Int64("copied", r.copied))
 	}
 }

@@ -73,8 +73,8 @@ func TestSQLiteWriterDoesNotCheckpoint(t *testing.T) {
 }
 
 // The WAL file stays bounded under writes: past the limit the writer stops
-// for a truncating checkpoint between two commits, so after any write the
-// file is at most the limit plus that write's frames.
+// for a restarting checkpoint between two commits, so after any write the
+// file is at most the limit plus a write's frames.
 func TestSQLiteWALStaysBounded(t *testing.T) {
 	const limit = 256 << 10
 	path := filepath.Join(t.TempDir(), "tp.db")

@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -203,7 +204,8 @@ func openSQLite(ctx context.Context, rest string, o options, inst *instrumentati
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)"
 	fileURL := (&url.URL{Scheme: "file", Path: path}).String()
 	// Both pools keep prepared statements per connection (stmtcache.go).
-	writer := sql.OpenDB(newCachingConnector(fileURL + "?" + pragmas + "&_txlock=immediate"))
+	writer := sql.OpenDB(newCachingConnector(fileURL + "?" + pragmas +
+		"&_pragma=journal_size_limit(" + strconv.FormatInt(walLimit(o), 10) + ")&_txlock=immediate"))
 	writer.SetMaxOpenConns(1)
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxIdleTime(0)
