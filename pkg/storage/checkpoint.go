@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -84,6 +85,9 @@ type checkpointer struct {
 	mu sync.Mutex
 	// warned is when bound last logged a failure (at most one a minute).
 	warned time.Time
+	// wal is the -wal file, opened by the first bound (the batcher's
+	// goroutine only) and closed by close.
+	wal *os.File
 	// The checkpoints' durations (taskpilot_store_operation_duration_seconds
 	// with store "sqlite"); the restarting ones are the writer's stalls.
 	passiveTime, restartTime prometheus.Observer
@@ -167,8 +171,8 @@ func (c *checkpointer) passive(ctx context.Context) (checkpointResult, error) {
 // limit only when the WAL grew past it since it last started over: the first
 // commit after a restart cuts the file back to journal_size_limit.)
 func (c *checkpointer) bound() {
-	fi, err := os.Stat(c.walPath)
-	if err != nil || fi.Size() <= c.limit {
+	size, err := c.walSize()
+	if err != nil || size <= c.limit {
 		return
 	}
 	ctx := context.Background()
@@ -188,12 +192,31 @@ func (c *checkpointer) bound() {
 		c.warned = now
 		if err != nil {
 			slog.WarnContext(ctx, "sqlite WAL over its limit: restarting checkpoint failed",
-				slog.Int64("wal_bytes", fi.Size()), slog.Any("err", err))
+				slog.Int64("wal_bytes", size), slog.Any("err", err))
 			return
 		}
 		slog.WarnContext(ctx, "sqlite WAL over its limit: the restarting checkpoint could not finish (busy)",
-			slog.Int64("wal_bytes", fi.Size()), slog.Int64("frames", r.log), slog.Int64("copied", r.copied))
+			slog.Int64("wal_bytes", size), slog.Int64("frames", r.log), slog.Int64("copied", r.copied))
 	}
+}
+
+// walSize is the WAL file's length: fstat on a descriptor the checkpointer
+// keeps (the batcher asks after every batch; a stat by path cost twice as
+// much). SQLite neither removes nor replaces the file while the database is
+// open, so the descriptor stays the file's.
+func (c *checkpointer) walSize() (int64, error) {
+	if c.wal == nil {
+		f, err := os.Open(c.walPath)
+		if err != nil {
+			return 0, fmt.Errorf("open WAL: %w", err)
+		}
+		c.wal = f
+	}
+	fi, err := c.wal.Stat()
+	if err != nil {
+		return 0, fmt.Errorf("stat WAL: %w", err)
+	}
+	return fi.Size(), nil
 }
 
 func observeSince(o prometheus.Observer, start time.Time) { o.Observe(time.Since(start).Seconds()) }
@@ -203,5 +226,9 @@ func observeSince(o prometheus.Observer, start time.Time) { o.Observe(time.Since
 func (c *checkpointer) close() error {
 	c.once.Do(func() { close(c.quit) })
 	c.wg.Wait()
-	return c.conn.Close()
+	var werr error
+	if c.wal != nil {
+		werr = c.wal.Close()
+	}
+	return errors.Join(c.conn.Close(), werr)
 }
