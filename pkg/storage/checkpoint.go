@@ -18,8 +18,9 @@ import (
 // of each) so the WAL can start over. SQLite's automatic checkpoint runs
 // inside the commit that takes the WAL past 1000 pages, on the writer: every
 // write queued behind that commit waited for the copy and both fsyncs. Under
-// load that was one batch in 50–100, 5–120 ms each, and close to half of the
-// writer's busy time (bench/RESULTS.md, issue 13).
+// load that was one batch in 60–100, 3–9 ms each at the median and up to
+// 180 ms, and up to half of the writer's busy time (bench/RESULTS.md, issue
+// 13).
 //
 // So the writer runs with wal_autocheckpoint(0) and a checkpointer does the
 // copying beside it:
@@ -132,13 +133,17 @@ func (c *checkpointer) loop() {
 	ctx := context.Background()
 	t := time.NewTicker(c.every)
 	defer t.Stop()
+	var warned time.Time
 	for {
 		select {
 		case <-c.quit:
 			return
 		case <-t.C:
 		}
-		if _, err := c.passive(ctx); err != nil {
+		// A failure (a full disk, say) is tried again on the next tick and
+		// logged at most once a minute.
+		if _, err := c.passive(ctx); err != nil && time.Since(warned) >= time.Minute {
+			warned = time.Now()
 			slog.WarnContext(ctx, "sqlite background checkpoint failed", slog.Any("err", err))
 		}
 	}
