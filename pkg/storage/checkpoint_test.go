@@ -114,7 +114,7 @@ func TestSQLiteCloseLeavesCompleteFile(t *testing.T) {
 	assert.Zero(t, fileSize(t, path+"-wal"), "Close empties the WAL")
 
 	copyPath := filepath.Join(t.TempDir(), "copy.db")
-	b, err := os.ReadFile(path) //nolint:gosec // the test's own temp file
+	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(copyPath, b, 0o600))
 	cp := openBlobs(t, copyPath)
