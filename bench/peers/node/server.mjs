@@ -10,6 +10,7 @@
 // own (a turn makes four: the thread, the user message, the reply, the
 // title). better-sqlite3 (synchronous, like Python's sqlite3 module).
 import http from 'node:http';
+import { randomBytes } from 'node:crypto';
 import { ChatKitServer, Store, StoreNotFoundError } from 'chatkit-node-backend-sdk';
 
 const REPLY = process.env.REPLY ?? 'Added task 1: Buy milk, due tomorrow at 5:00 PM. Anything else?';
@@ -101,6 +102,15 @@ class SQLiteStore extends Store {
       loadAttachment: q('SELECT data FROM attachments WHERE id = ? AND user_id = ?'),
       deleteAttachment: q('DELETE FROM attachments WHERE id = ? AND user_id = ?'),
     };
+  }
+
+  // The SDK's ids are a prefix and 8 hex digits: in a store that keeps
+  // every turn, two of 100k items share one more often than not (a primary
+  // key violation). 16 hex digits here.
+  generateThreadId() { return `thr_${randomBytes(8).toString('hex')}`; }
+  generateItemId(type) {
+    const prefix = { message: 'msg', tool_call: 'tc', task: 'task', workflow: 'wf', attachment: 'atc' }[type] ?? type;
+    return `${prefix}_${randomBytes(8).toString('hex')}`;
   }
 
   // A page of rows after the cursor row (whose key query is keyStmt).
@@ -205,6 +215,11 @@ http.createServer(async (req, res) => {
       res.end(JSON.stringify(result.toJSON()));
     }
   } catch (err) {
+    if (res.headersSent) { // failed mid-stream: end this response, not the process
+      console.error(err);
+      res.destroy();
+      return;
+    }
     res.writeHead(500, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify({ error: { code: 'internal_error', message: String(err?.message ?? err) } }));
   }
