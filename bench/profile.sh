@@ -53,6 +53,8 @@ mkdir -p "$work/tp"
 env LISTEN_ADDR=127.0.0.1:$port DATABASE_URL="sqlite://$work/tp/taskpilot.db" DATA_DIR="$work/tp" \
   LOG_LEVEL=error RATE_LIMIT_PER_MINUTE=100000000 STATIC_DIR="$work/none" PPROF_ADDR=127.0.0.1:$pport \
   METRICS_ADDR=127.0.0.1:$mport MAX_CONNS_PER_IP=0 \
+  CHAT_TURNS_PER_MINUTE=0 CHAT_STREAMS_PER_USER=0 CHAT_TURNS_PER_IP_PER_MINUTE=0 SESSIONS_PER_IP_PER_MINUTE=0 \
+  MAX_THREADS_PER_USER=0 MAX_TASKS_PER_USER=0 MAX_ITEMS_PER_THREAD=0 \
   "${extra[@]}" "$work/taskpilot-under-test" >"$work/server.log" 2>&1 &
 tp_pid=$!
 pids+=($tp_pid)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every load scenario against the all-in-one binary, the bare-Fiber
-# limit and (when installed: make bench-peers) the Node peer, in one run, and
+# limit and (when installed: make bench-peers) the Node peers (in-memory and
+# durable SQLite store), in one run, and
 # prints the table with ratios and the issue's targets. Servers listen on
 # loopback only and are stopped on exit. Usage: bench/run.sh [short|full]
 #
@@ -82,9 +83,9 @@ start_taskpilot 18100 "$work/tp"
 tp_pid=${pids[-1]}
 
 # Fixtures for the limit server: the real server's session body and one turn.
-curl -fsS -XPOST "$tp/api/chatkit/sessions" -o "$work/session.json"
+curl -fsS -XPOST "$tp/api/chatkit/sessions" -H "Content-Type: application/json" -o "$work/session.json"
 secret=$(sed -E 's/.*"client_secret":"([^"]+)".*/\1/' "$work/session.json")
-curl -fsSN -XPOST "$tp/api/v1/chatkit" -H "Authorization: Bearer $secret" \
+curl -fsSN -XPOST "$tp/api/v1/chatkit" -H "Authorization: Bearer $secret" -H "Content-Type: application/json" \
   -d '{"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":"add a task to buy milk tomorrow"}],"attachments":[],"inference_options":{}}}}' \
   -o "$work/turn.sse"
 "$bin/limit" -addr 127.0.0.1:18101 -session-body "$work/session.json" -turn-body "$work/turn.sse" &
@@ -92,28 +93,57 @@ pids+=($!)
 sleep 0.3
 
 reply=$(grep -o '"type":"thread.item.done","item":{[^}]*"type":"assistant_message".*' "$work/turn.sse" | sed -E 's/.*"text":"([^"]*)".*/\1/' | head -1)
+# The Node peers (make bench-peers): the ChatKit Node SDK with an in-memory
+# store (node-peer) and with a durable SQLite store like chatkit-python's
+# (node-sqlite: WAL, synchronous=NORMAL, one commit per store call).
 peer=""
+sqlpeer=""
 if [ -d "$root/bench/peers/node/node_modules" ]; then
   (cd "$root/bench/peers/node" && PORT=18102 REPLY="${reply:-Added task 1: Buy milk.}" exec node server.mjs >"$work/peer.log" 2>&1) &
   pids+=($!)
+  peer_pid=$!
   peer=http://127.0.0.1:18102
-  sleep 1
+  mkdir -p "$work/nodesql"
+  (cd "$root/bench/peers/node" && PORT=18105 STORE=sqlite DB_PATH="$work/nodesql/peer.db" REPLY="${reply:-Added task 1: Buy milk.}" \
+    exec node server.mjs >"$work/peer-sqlite.log" 2>&1) &
+  pids+=($!)
+  sqlpeer_pid=$!
+  sqlpeer=http://127.0.0.1:18105
+  wait_http_post() { # url: the peers answer POSTs only
+    for _ in $(seq 1 100); do
+      curl -sS -o /dev/null -XPOST -d '{}' "$1/api/v1/chatkit" 2>/dev/null && return 0
+      sleep 0.1
+    done
+    echo "no answer from $1" >&2
+    return 1
+  }
+  wait_http_post "$peer"
+  wait_http_post "$sqlpeer"
 else
-  echo "node peer not installed (make bench-peers): skipping it"
+  echo "node peers not installed (make bench-peers): skipping them"
 fi
 
 run() { "$bin/load" run -out "$out" -d "$dur" -warmup "$warm" "$@"; }
 
 run -scenario session -label taskpilot -target "$tp" -c "$sconc" -pid "$tp_pid"
 run -scenario session -label limit -target http://127.0.0.1:18101 -c "$sconc"
+# Turns: two rounds in alternating order (the second round's labels end in
+# "#2"; the report compares each round with taskpilot of the same round),
+# with each server's CPU per turn.
 run -scenario turn -label taskpilot -target "$tp" -c "$tconc" -pid "$tp_pid"
+if [ -n "$peer" ]; then
+  run -scenario turn -label node-sqlite -target "$sqlpeer" -no-auth -c "$tconc" -pid "$sqlpeer_pid"
+  run -scenario turn -label node-peer -target "$peer" -no-auth -c "$tconc" -pid "$peer_pid"
+fi
 run -scenario turn -label limit -target http://127.0.0.1:18101 -c "$tconc"
 if [ -n "$peer" ]; then
-  run -scenario turn -label node-peer -target "$peer" -no-auth -c "$tconc"
+  run -scenario turn -label 'node-peer#2' -target "$peer" -no-auth -c "$tconc" -pid "$peer_pid"
+  run -scenario turn -label 'node-sqlite#2' -target "$sqlpeer" -no-auth -c "$tconc" -pid "$sqlpeer_pid"
+  run -scenario turn -label 'taskpilot#2' -target "$tp" -c "$tconc" -pid "$tp_pid"
 fi
 run -scenario history -label taskpilot -target "$tp" -c 16 -items "$items" -pid "$tp_pid"
 if [ -n "$peer" ]; then
-  run -scenario history -label node-peer -target "$peer" -no-auth -c 16 -items "$items"
+  run -scenario history -label node-peer -target "$peer" -no-auth -c 16 -items "$items" -pid "$peer_pid"
 fi
 
 # PostgreSQL rows (issue 13): the same binary, turn and history scenarios on
@@ -157,7 +187,8 @@ run -scenario session -label limit -target http://127.0.0.1:18101 -c "$sconc" -r
 run -scenario turn -label taskpilot -target "$tp" -c "$tconc" -rate "$turn_rate" -pid "$tp_pid"
 run -scenario turn -label limit -target http://127.0.0.1:18101 -c "$tconc" -rate "$turn_rate"
 if [ -n "$peer" ]; then
-  run -scenario turn -label node-peer -target "$peer" -no-auth -c "$tconc" -rate "$turn_rate"
+  run -scenario turn -label node-sqlite -target "$sqlpeer" -no-auth -c "$tconc" -rate "$turn_rate" -pid "$sqlpeer_pid"
+  run -scenario turn -label node-peer -target "$peer" -no-auth -c "$tconc" -rate "$turn_rate" -pid "$peer_pid"
 fi
 
 # The production shape (tests/topology): the same sessions and turns through

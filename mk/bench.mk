@@ -14,5 +14,10 @@ bench-load: ## Short load pass of every scenario (taskpilot vs limit vs Node pee
 bench-load-full: ## Full-size load pass (10k streams, 100k-item thread; several minutes)
 	bash bench/run.sh full
 
-bench-peers: ## Install the Node peer (chatkit-node-backend-sdk) used by the load benchmarks
-	cd bench/peers/node && npm ci --no-audit --no-fund
+# better-sqlite3 (the durable peer's store) builds from source when no
+# prebuilt binary can be fetched: node-gyp then uses the installed node's own
+# headers (include/node beside its binary) instead of downloading them.
+bench-peers: ## Install the Node peers (chatkit-node-backend-sdk; in-memory and SQLite stores) used by the load benchmarks
+	cd bench/peers/node && nodedir=$$(dirname "$$(dirname "$$(readlink -f "$$(command -v node)")")") && \
+	  if [ -f "$$nodedir/include/node/node.h" ]; then export npm_config_nodedir="$$nodedir"; fi && \
+	  npm ci --no-audit --no-fund

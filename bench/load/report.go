@@ -58,7 +58,15 @@ func ReadDir(dir string) ([]Result, error) {
 
 var scenarioOrder = []string{"session", "turn", "history", "streams"}
 
-// sortResults orders results by scenario, the subject first, then by rate.
+// labelRound splits a label "name#N" (round N of target name: bench/run.sh
+// measures the turn rows twice, in alternating order) into name and N; a
+// label without "#" is round "" (the first).
+func labelRound(label string) (name, round string) {
+	name, round, _ = strings.Cut(label, "#")
+	return name, round
+}
+
+// sortResults orders results by scenario, rate and round, the subject first.
 func sortResults(results []Result) {
 	sort.SliceStable(results, func(i, j int) bool {
 		a, b := slices.Index(scenarioOrder, results[i].Scenario), slices.Index(scenarioOrder, results[j].Scenario)
@@ -68,7 +76,12 @@ func sortResults(results []Result) {
 		if results[i].OfferedRate != results[j].OfferedRate {
 			return results[i].OfferedRate < results[j].OfferedRate
 		}
-		return (results[i].Label == Subject) && results[j].Label != Subject
+		ni, ri := labelRound(results[i].Label)
+		nj, rj := labelRound(results[j].Label)
+		if ri != rj {
+			return ri < rj
+		}
+		return ni == Subject && nj != Subject
 	})
 }
 
@@ -105,10 +118,12 @@ func Table(w io.Writer, in []Result) {
 			closed = append(closed, r)
 		}
 	}
+	// The subject of each scenario and round: a target is compared with the
+	// subject of its own round.
 	subject := map[string]Result{}
 	for _, r := range closed {
-		if r.Label == Subject {
-			subject[r.Scenario] = r
+		if name, round := labelRound(r.Label); name == Subject {
+			subject[r.Scenario+"#"+round] = r
 		}
 	}
 	fmt.Fprintln(w, "closed loop (saturation: each worker sends its next request when its last one ends)")
@@ -121,7 +136,8 @@ func Table(w io.Writer, in []Result) {
 			fe = fmt.Sprintf("%.2f", s.P50)
 		}
 		ratio := "-"
-		if s, ok := subject[r.Scenario]; ok && r.Label != Subject && r.Throughput > 0 {
+		name, round := labelRound(r.Label)
+		if s, ok := subject[r.Scenario+"#"+round]; ok && name != Subject && r.Throughput > 0 {
 			ratio = fmt.Sprintf("%.2f×", s.Throughput/r.Throughput)
 		}
 		per := "-"

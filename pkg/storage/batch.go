@@ -175,6 +175,9 @@ type batchRes struct {
 
 type batcher struct {
 	db *sql.DB
+	// between runs on the batcher's goroutine after each batch, once its
+	// callers have their answers (the bounded WAL: checkpoint.go); may be nil.
+	between func()
 
 	mu     sync.Mutex
 	queue  []*batchReq // arrival order
@@ -186,8 +189,8 @@ type batcher struct {
 	once sync.Once
 }
 
-func newBatcher(db *sql.DB) *batcher {
-	b := &batcher{db: db, wake: make(chan struct{}, 1), quit: make(chan struct{})}
+func newBatcher(db *sql.DB, between func()) *batcher {
+	b := &batcher{db: db, between: between, wake: make(chan struct{}, 1), quit: make(chan struct{})}
 	b.wg.Go(b.loop)
 	return b
 }
@@ -270,6 +273,9 @@ func (b *batcher) loop() {
 		}
 		for b.next(&batch) {
 			b.run(batch)
+			if b.between != nil {
+				b.between()
+			}
 		}
 	}
 }

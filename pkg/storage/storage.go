@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,6 +63,9 @@ type DB struct {
 	path string
 	// batch group-commits single-statement writes (SQLite only; batch.go).
 	batch *batcher
+	// ckpt checkpoints the WAL beside the writer (SQLite only;
+	// checkpoint.go).
+	ckpt *checkpointer
 	// named holds the in-process locks of Lock (SQLite).
 	named namedLocks
 
@@ -79,6 +83,9 @@ type options struct {
 	migrate        bool
 	searchPath     string
 	pgTracer       pgx.QueryTracer
+	// SQLite checkpoints (checkpoint.go).
+	checkpointEvery time.Duration
+	walLimit        int64
 }
 
 // WithRegisterer registers taskpilot_store_operation_duration_seconds on reg.
@@ -147,7 +154,7 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*DB, error) {
 	var db *DB
 	switch strings.ToLower(scheme) {
 	case "sqlite", "sqlite3":
-		db, err = openSQLite(ctx, rest, o)
+		db, err = openSQLite(ctx, rest, o, inst)
 	case "postgres", "postgresql":
 		db, err = openPostgres(ctx, rawURL, o)
 	default:
@@ -167,7 +174,7 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*DB, error) {
 	return db, nil
 }
 
-func openSQLite(ctx context.Context, rest string, o options) (*DB, error) {
+func openSQLite(ctx context.Context, rest string, o options, inst *instrumentation) (*DB, error) {
 	path, query, _ := strings.Cut(rest, "?")
 	if query != "" {
 		return nil, errors.New("storage: open sqlite: URL parameters are not supported")
@@ -201,10 +208,13 @@ func openSQLite(ctx context.Context, rest string, o options) (*DB, error) {
 	// busy_timeout covers the rare cross-process writer (a second binary on
 	// the same file) and readers during a checkpoint; _txlock=immediate takes
 	// the write lock at BEGIN so a transaction never fails half-way upgrading.
-	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	// No connection checkpoints inside a commit (wal_autocheckpoint(0)): the
+	// checkpointer does it beside the writer (checkpoint.go).
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)"
 	fileURL := (&url.URL{Scheme: "file", Path: path}).String()
 	// Both pools keep prepared statements per connection (stmtcache.go).
-	writer := sql.OpenDB(newCachingConnector(fileURL + "?" + pragmas + "&_txlock=immediate"))
+	writer := sql.OpenDB(newCachingConnector(fileURL + "?" + pragmas +
+		"&_pragma=journal_size_limit(" + strconv.FormatInt(walLimit(o), 10) + ")&_txlock=immediate"))
 	writer.SetMaxOpenConns(1)
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxIdleTime(0)
@@ -228,7 +238,13 @@ func openSQLite(ctx context.Context, rest string, o options) (*DB, error) {
 		_ = reader.Close()
 		return nil, fmt.Errorf("storage: open sqlite: %w", err)
 	}
-	return &DB{SQL: writer, Read: reader, Dialect: SQLite, path: path, batch: newBatcher(writer)}, nil
+	ckpt, err := newCheckpointer(ctx, fileURL+"?"+pragmas, path, writer, o, inst)
+	if err != nil {
+		_ = writer.Close()
+		_ = reader.Close()
+		return nil, fmt.Errorf("storage: open sqlite: %w", err)
+	}
+	return &DB{SQL: writer, Read: reader, Dialect: SQLite, path: path, ckpt: ckpt, batch: newBatcher(writer, ckpt.bound)}, nil
 }
 
 func openPostgres(ctx context.Context, rawURL string, o options) (*DB, error) {
@@ -297,6 +313,11 @@ func (db *DB) Close() error {
 	var errs []error
 	if db.batch != nil {
 		db.batch.close()
+	}
+	if db.ckpt != nil {
+		if err := db.ckpt.close(); err != nil {
+			errs = append(errs, fmt.Errorf("checkpointer: %w", err))
+		}
 	}
 	if db.Dialect == SQLite {
 		if _, err := db.SQL.ExecContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
