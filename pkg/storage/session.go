@@ -77,3 +77,33 @@ func (db *DB) Batch(ctx context.Context, b *pgx.Batch, read func(pgx.BatchResult
 		return errors.Join(err, br.Close())
 	})
 }
+
+// OnConn runs fn on a connection of the query pool (PostgreSQL only), for a
+// transaction whose statements go in pipelined batches (BEGIN with the
+// first reads, the writes with COMMIT). A connection fn leaves inside a
+// transaction is closed instead of pooled.
+func (db *DB) OnConn(ctx context.Context, fn func(*pgx.Conn) error) error {
+	if db.Dialect != Postgres {
+		return ErrNotPostgres
+	}
+	conn, err := db.SQL.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("take a connection: %w", err)
+	}
+	inTx := true
+	err = conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("storage: connection is a %T, not pgx", dc)
+		}
+		err := fn(c.Conn())
+		inTx = c.Conn().PgConn().TxStatus() != 'I'
+		return err
+	})
+	if inTx {
+		discard(conn)
+	} else {
+		_ = conn.Close()
+	}
+	return err
+}

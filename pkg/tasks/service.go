@@ -400,10 +400,63 @@ func (s *Service) Update(ctx context.Context, user string, id int64, p Patch) (C
 		return Change{}, apperr.Validation(fields)
 	}
 
+	var ch Change
+	// compute is the change from the task as stored: the new row, the
+	// occurrence a completed repeating task records, and whether anything
+	// changed.
+	compute := func(before Task) (Task, *Occurrence, bool, error) {
+		after, occ, changed, err := s.applyPatch(ctx, before, p, title, desc, tags)
+		if err != nil {
+			return Task{}, nil, false, err
+		}
+		ch = Change{Before: &before, After: &before, Changed: len(changed) > 0, Fields: changed, Occurrence: occ}
+		return after, occ, ch.Changed, nil
+	}
+	if m, ok := s.store.(Modifier); ok {
+		out, err := m.Modify(ctx, user, id, compute)
+		if err != nil {
+			return Change{}, updateErr(id, err)
+		}
+		if ch.Changed {
+			ch.After = &out
+		}
+		return ch, nil
+	}
 	before, err := s.store.Get(ctx, user, id)
 	if err != nil {
 		return Change{}, mapStoreErr("update", id, err)
 	}
+	after, occ, write, err := compute(before)
+	if err != nil || !write {
+		return ch, err
+	}
+	var out Task
+	if ost, ok := s.store.(OccurrenceStore); ok && occ != nil {
+		out, err = ost.ReplaceRecording(ctx, user, after, *occ)
+	} else {
+		out, err = s.store.Replace(ctx, user, after)
+	}
+	if err != nil {
+		return Change{}, mapStoreErr("update", id, err)
+	}
+	ch.After = &out
+	return ch, nil
+}
+
+// updateErr passes the patch's own errors (422) through and maps the
+// store's.
+func updateErr(id int64, err error) error {
+	if _, ok := apperr.As(err); ok {
+		return err
+	}
+	return mapStoreErr("update", id, err)
+}
+
+// applyPatch computes the task p makes of before (title, desc and tags
+// already checked), the occurrence a completed repeating task records, and
+// the names of the fields that changed (none: nothing to write).
+func (s *Service) applyPatch(ctx context.Context, before Task, p Patch, title, desc string, tags []string) (Task, *Occurrence, []string, error) {
+	fields := map[string]string{}
 	after := before
 	after.Tags = slices.Clone(before.Tags)
 	var changed []string
@@ -433,7 +486,7 @@ func (s *Service) Update(ctx context.Context, user string, id int64, p Patch) (C
 		after.DueAllDay = false // a due time given alone is a timed one
 	}
 	if after.DueAt == nil && after.DueAllDay {
-		return Change{}, apperr.Validation(map[string]string{"due_all_day": msgAllDayNeedsDue})
+		return Task{}, nil, nil, apperr.Validation(map[string]string{"due_all_day": msgAllDayNeedsDue})
 	}
 	if after.DueAllDay != before.DueAllDay {
 		changed = append(changed, "due_all_day")
@@ -448,7 +501,7 @@ func (s *Service) Update(ctx context.Context, user string, id int64, p Patch) (C
 	}
 	now := s.Now()
 	if recChanged, ok := s.patchRecurrence(ctx, &after, p, now, fields); !ok {
-		return Change{}, apperr.Validation(fields)
+		return Task{}, nil, nil, apperr.Validation(fields)
 	} else if recChanged != nil {
 		changed = append(changed, recChanged...)
 	}
@@ -479,20 +532,10 @@ func (s *Service) Update(ctx context.Context, user string, id int64, p Patch) (C
 			changed = append(changed, "completed_at")
 		}
 	}
-	if len(changed) == 0 {
-		return Change{Before: &before, After: &before, Changed: false}, nil
+	if len(changed) > 0 {
+		after.UpdatedAt = now
 	}
-	after.UpdatedAt = now
-	var out Task
-	if ost, ok := s.store.(OccurrenceStore); ok && occ != nil {
-		out, err = ost.ReplaceRecording(ctx, user, after, *occ)
-	} else {
-		out, err = s.store.Replace(ctx, user, after)
-	}
-	if err != nil {
-		return Change{}, mapStoreErr("update", id, err)
-	}
-	return Change{Before: &before, After: &out, Changed: true, Fields: changed, Occurrence: occ}, nil
+	return after, occ, changed, nil
 }
 
 // makeRecurrence checks rule and zone and anchors the rule at due, or

@@ -422,9 +422,7 @@ func (s *SQLStore) ReplaceRecording(ctx context.Context, user string, t Task, oc
 		if err != nil {
 			return notFoundIf(err)
 		}
-		if _, err := tx.ExecContext(ctx, s.db.Rebind(`INSERT INTO task_occurrences
-(user_id, task_id, due_at, completed_at) VALUES (?, ?, ?, ?)
-ON CONFLICT (user_id, task_id, due_at) DO UPDATE SET completed_at = excluded.completed_at`),
+		if _, err := tx.ExecContext(ctx, s.db.Rebind(occurrenceInsert),
 			user, occ.TaskID, s.timeArg(occ.DueAt), s.timeArg(occ.CompletedAt)); err != nil {
 			return fmt.Errorf("record occurrence: %w", err)
 		}

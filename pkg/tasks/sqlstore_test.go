@@ -492,5 +492,5 @@ func TestStoreMetrics(t *testing.T) {
 			}
 		}
 	}
-	assert.Equal(t, map[string]uint64{"create": 1, "list": 1, "get": 1, "replace": 1, "delete": 1}, got)
+	assert.Equal(t, map[string]uint64{"create": 1, "list": 1, "modify": 1, "delete": 1}, got, "an update is one read-and-write operation")
 }

@@ -992,6 +992,13 @@ func (a *Agent) undo(ctx context.Context, st *turnState) (*reply, error) {
 
 // emit sends the reply's events in order.
 func (a *Agent) emit(ctx context.Context, sink chatkit.Sink, st *turnState, r *reply) error {
+	if _, err := agent.StreamMessage(ctx, sink, r.text); err != nil {
+		return err
+	}
+	// The list the user saw is refreshed after the reply, not before: a
+	// replaced item waits for its commit, and streaming the reply after it
+	// would commit it on its own; after the reply it goes with the turn's
+	// last commit.
 	if len(r.refresh) > 0 && st.mem.listItem != nil && containsAny(st.mem.list.IDs(), r.refresh) {
 		get := func(ctx context.Context, id int64) (tasks.Task, error) { return a.svc.Get(ctx, st.user, id) }
 		l, err := widgets.Refresh(ctx, get, st.mem.list, r.refresh)
@@ -1001,9 +1008,6 @@ func (a *Agent) emit(ctx context.Context, sink chatkit.Sink, st *turnState, r *r
 		if err := chatkit.ReplaceWidget(ctx, sink, st.mem.listItem, l.Render(st.loc, st.now)); err != nil {
 			return err
 		}
-	}
-	if _, err := agent.StreamMessage(ctx, sink, r.text); err != nil {
-		return err
 	}
 	if r.list != nil {
 		if _, err := chatkit.SendWidget(ctx, sink, r.list.Render(st.loc, st.now), r.list.CopyText(st.loc, st.now)); err != nil {
