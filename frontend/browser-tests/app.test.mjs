@@ -453,17 +453,26 @@ describe("the app for people (desktop and phone, light and dark)", { skip: missi
           await shot(page, "09-stopped");
           await assertAccessible(page, `${screen.name} stopped`);
 
-          // The server kept the message and the partial reply (it saves it once it notices the
-          // client left, on its next write): open the thread until it shows.
-          await page.reload();
-          await page.locator('.app[data-client="builtin-offline"]').waitFor({ timeout: TIMEOUT });
-          await show(page, "History");
+          // The server kept the message and the partial reply (it saves them, and the thread's
+          // title, once it notices the client left: on its next write after the browser closes
+          // the connection, which Chromium may delay while it drains the aborted response).
+          // Reload until the history lists the thread under its title, then open it.
           await until(async () => {
+            await page.reload();
+            await page.locator('.app[data-client="builtin-offline"]').waitFor({ timeout: TIMEOUT });
             await show(page, "History");
-            await page.getByRole("navigation", { name: "Conversation history" }).getByRole("button", { name: /^plan my week/i }).click();
-            const text = await page.getByRole("log", { name: "Messages" }).innerText();
-            return /Loading/.test(text) ? false : /plan my week in detail[\s\S]*Assistant:[\s\S]*first part of a long answer/.test(text);
-          }, "the stored partial reply");
+            const entry = page.getByRole("navigation", { name: "Conversation history" }).getByRole("button", { name: /^plan my week/i });
+            try {
+              await entry.waitFor({ timeout: 1000 });
+            } catch {
+              return false;
+            }
+            await entry.click();
+            return until(async () => {
+              const text = await page.getByRole("log", { name: "Messages" }).innerText();
+              return /Loading/.test(text) ? false : /plan my week in detail[\s\S]*Assistant:[\s\S]*first part of a long answer/.test(text);
+            }, "the stored partial reply", 10_000);
+          }, "the stopped thread under its title");
         } finally {
           await ctx.context.close();
           await slow.stop();
