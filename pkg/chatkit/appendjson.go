@@ -262,7 +262,7 @@ func encodeEvent(ev Event) ([]byte, error) {
 			if err != nil {
 				return nil, err
 			}
-			out = append(dst, b...)
+			out = append(dst, b...) //nolint:gocritic // dst holds the prefix; out is the failed fast path's
 		}
 		return append(out, '}'), nil
 	}
@@ -287,7 +287,7 @@ func encodeEvent(ev Event) ([]byte, error) {
 			if err != nil {
 				return nil, err
 			}
-			out = append(dst, b...)
+			out = append(dst, b...) //nolint:gocritic // dst holds the prefix; out is the failed fast path's
 		}
 		return append(out, '}'), nil
 	case ThreadCreatedEvent:

@@ -97,29 +97,29 @@ func toolResponder() chatkit.Responder {
 		if turn.Input != nil {
 			text = turn.Input.Text()
 		}
-		switch {
-		case text == "tool":
+		switch text {
+		case "tool":
 			return chatkit.SendItem(ctx, sink, &chatkit.ClientToolCallItem{Status: chatkit.ToolCallPending,
 				CallID: "call_1", Name: "get_selection", Arguments: json.RawMessage(`{"a":1}`)})
-		case text == "ask":
+		case "ask":
 			return chatkit.SendItem(ctx, sink, &chatkit.StructuredInputItem{Status: chatkit.StructuredPending,
 				Inputs: []chatkit.StructuredInput{
 					{ID: "q1", Question: "Color?", Type: chatkit.InputMultipleChoice,
 						Options: []chatkit.ChoiceOption{{Value: "red"}, {Value: "blue"}}},
 					{ID: "q2", Question: "Notes?", Type: chatkit.InputFreeform},
 				}})
-		case text == "widget":
+		case "widget":
 			_, err := chatkit.SendWidget(ctx, sink, json.RawMessage(`{"type":"Card","children":[{"type":"Button","label":"Go","onClickAction":{"type":"go"}}]}`), "Go")
 			return err
-		case text == "hidden":
+		case "hidden":
 			if err := chatkit.SendHiddenContext(ctx, sink, map[string]any{"note": "secret"}); err != nil {
 				return err
 			}
-		case text == "fail":
+		case "fail":
 			return errors.New("upstream exploded")
-		case text == "custom fail":
+		case "custom fail":
 			return chatkit.CustomError("Quota exceeded", false)
-		case text == "panic":
+		case "panic":
 			panic("boom")
 		}
 		hist, err := turn.History(ctx, 50)

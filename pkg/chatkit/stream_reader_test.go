@@ -3,6 +3,7 @@ package chatkit_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"strings"
@@ -70,7 +71,7 @@ func TestReaderCoalescesQueuedEvents(t *testing.T) {
 	for {
 		n, err := sr.Read(small)
 		got.Write(small[:n])
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		require.NoError(t, err)

@@ -58,7 +58,7 @@ func TestDailyBudgetOffAndFailingOpen(t *testing.T) {
 	ctx := context.Background()
 	off, err := ratelimit.NewBackend(ctx, "", "", nil)
 	require.NoError(t, err)
-	var none *ratelimit.Budget = off.DailyBudget(0, ratelimit.BudgetOptions{Name: "x"})
+	none := off.DailyBudget(0, ratelimit.BudgetOptions{Name: "x"})
 	assert.Nil(t, none, "0 is off")
 	none.Spend(ctx, "alice", 1e9)
 	assert.NoError(t, none.Check(ctx, "alice"))

@@ -198,7 +198,7 @@ func openSQLite(ctx context.Context, rest string, o options, inst *instrumentati
 	}
 	// Create the file 0600 before SQLite does (it would use 0644); SQLite
 	// gives the -wal and -shm files the database file's mode.
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600) //nolint:gosec // the operator's DATABASE_URL
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("storage: open sqlite: create file: %w", err)
 	}

@@ -37,11 +37,11 @@ type Store interface {
 }
 
 // CappedCreator is a Store that creates a task only while the user holds
-// fewer than max (max ≤ 0: no cap), counting and creating in one step;
+// fewer than limit (limit ≤ 0: no cap), counting and creating in one step;
 // Service.Add uses it when its store has it. held is the user's task count
-// before (0 without a cap): at max or more, nothing was created.
+// before (0 without a cap): at limit or more, nothing was created.
 type CappedCreator interface {
-	CreateCapped(ctx context.Context, user string, t Task, max int) (out Task, held int, err error)
+	CreateCapped(ctx context.Context, user string, t Task, limit int) (out Task, held int, err error)
 }
 
 // StatusFilter selects tasks by status in List.

@@ -812,8 +812,7 @@ func (a *Agent) change(ctx context.Context, st *turnState, in Intent) (*reply, e
 		return ask, err
 	}
 	c := statusCall(in.Kind, id)
-	switch in.Kind {
-	case KindUpdate:
+	if in.Kind == KindUpdate {
 		c.tool = tasks.ToolUpdateTask
 		f := in.Fields
 		if f.Empty() {
