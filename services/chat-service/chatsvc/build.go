@@ -79,9 +79,13 @@ func build(ctx context.Context, env startup.Env, extra ...storage.Option) (start
 		return backend.DailyBudget(int64(limit), ratelimit.BudgetOptions{Name: name, Registry: reg,
 			Service: cfg.Target.ServiceName(), Logger: logger})
 	}
-	gate.UserTokens = budget("tokens-user:", lim.TokensPerUserPerDay)
-	gate.IPTokens = budget("tokens-ip:", lim.TokensPerIPPerDay)
-	gate.AllTokens = budget("tokens-all:", lim.TokensPerDay)
+	if cfg.OpenAIAPIKey.IsSet() {
+		// Only the OpenAI agent spends model tokens: without it the budgets
+		// would cost a check per turn (a Redis read each) for nothing.
+		gate.UserTokens = budget("tokens-user:", lim.TokensPerUserPerDay)
+		gate.IPTokens = budget("tokens-ip:", lim.TokensPerIPPerDay)
+		gate.AllTokens = budget("tokens-all:", lim.TokensPerDay)
+	}
 	proxies, err := ratelimit.ParseTrustedProxies(lim.TrustedProxies)
 	if err != nil {
 		return fail(fmt.Errorf("TRUSTED_PROXIES: %w", err))
