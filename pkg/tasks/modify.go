@@ -23,8 +23,9 @@ type Modifier interface {
 
 var _ Modifier = (*SQLStore)(nil)
 
-// occurrenceInsert records a completed occurrence; recording it again
-// (after an undo) keeps the later completion time.
+// occurrenceInsert records a completed occurrence of a repeating task;
+// recording the same occurrence again (after an undo) keeps the later
+// completion time.
 const occurrenceInsert = `INSERT INTO task_occurrences
 (user_id, task_id, due_at, completed_at) VALUES (?, ?, ?, ?)
 ON CONFLICT (user_id, task_id, due_at) DO UPDATE SET completed_at = excluded.completed_at`
@@ -46,8 +47,7 @@ func (s *SQLStore) Modify(ctx context.Context, user string, id int64,
 		return out, err
 	}
 	err = s.db.WriteTx(ctx, func(ctx context.Context, tx storage.Tx) error {
-		before, err := scanTask(tx.QueryRowContext(ctx, s.db.Rebind(
-			`SELECT `+taskColumns+` FROM tasks WHERE user_id = ? AND id = ?`), user, id))
+		before, err := scanTask(tx.QueryRowContext(ctx, s.db.Rebind(selectTask), user, id))
 		if err != nil {
 			return notFoundIf(err)
 		}
@@ -84,7 +84,7 @@ func (s *SQLStore) modifyPostgres(ctx context.Context, c *pgx.Conn, user string,
 	}
 	b := &pgx.Batch{}
 	b.Queue("BEGIN")
-	b.Queue(`SELECT `+taskColumns+` FROM tasks WHERE user_id = $1 AND id = $2 FOR UPDATE`, user, id)
+	b.Queue(s.db.Rebind(selectTask+` FOR UPDATE`), user, id)
 	br := c.SendBatch(ctx, b)
 	_, err := br.Exec()
 	var before Task

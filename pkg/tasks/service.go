@@ -147,11 +147,10 @@ type Change struct {
 }
 
 // OccurrenceStore is a Store that keeps the completion history of
-// recurring tasks (SQLStore does). With a Store without it, completing a
+// recurring tasks (SQLStore does: its Modifier records a completed
+// occurrence with the task's write). With a Store without it, completing a
 // recurring task still moves it on but records nothing.
 type OccurrenceStore interface {
-	// ReplaceRecording is Replace plus recording occ, in one transaction.
-	ReplaceRecording(ctx context.Context, user string, t Task, occ Occurrence) (Task, error)
 	// Occurrences returns the recorded occurrences of task id, newest
 	// first, at most limit.
 	Occurrences(ctx context.Context, user string, id int64, limit int) ([]Occurrence, error)
@@ -426,16 +425,12 @@ func (s *Service) Update(ctx context.Context, user string, id int64, p Patch) (C
 	if err != nil {
 		return Change{}, mapStoreErr("update", id, err)
 	}
-	after, occ, write, err := compute(before)
+	after, _, write, err := compute(before)
 	if err != nil || !write {
 		return ch, err
 	}
-	var out Task
-	if ost, ok := s.store.(OccurrenceStore); ok && occ != nil {
-		out, err = ost.ReplaceRecording(ctx, user, after, *occ)
-	} else {
-		out, err = s.store.Replace(ctx, user, after)
-	}
+	// A store without a Modifier records no occurrences.
+	out, err := s.store.Replace(ctx, user, after)
 	if err != nil {
 		return Change{}, mapStoreErr("update", id, err)
 	}

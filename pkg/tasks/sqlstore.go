@@ -301,12 +301,14 @@ func (s *SQLStore) recurArgs(t Task) (rule, zone string, start any) {
 	return t.Recurrence.Rule, t.Recurrence.TimeZone, s.timeArg(t.Recurrence.Start)
 }
 
+// selectTask reads one task of a user.
+const selectTask = `SELECT ` + taskColumns + ` FROM tasks WHERE user_id = ? AND id = ?`
+
 // Get returns one task of user.
 func (s *SQLStore) Get(ctx context.Context, user string, id int64) (out Task, err error) {
 	ctx, done := s.observe(ctx, "get")
 	defer func() { done(err) }()
-	row := s.db.Read.QueryRowContext(ctx, s.db.Rebind(
-		`SELECT `+taskColumns+` FROM tasks WHERE user_id = ? AND id = ?`), user, id)
+	row := s.db.Read.QueryRowContext(ctx, s.db.Rebind(selectTask), user, id)
 	out, err = scanTask(row)
 	if err != nil {
 		return Task{}, notFoundIf(err)
@@ -405,34 +407,6 @@ RETURNING ` + taskColumns)
 		encodeTags(t.Tags), searchText(t), s.timeArg(t.UpdatedAt), s.timePtrArg(t.CompletedAt),
 		rule, zone, start, t.DueAllDay, user, t.ID}
 	return query, args
-}
-
-// ReplaceRecording is Replace plus recording occ (a completed occurrence of
-// the recurring task t), in one transaction. Recording the same occurrence
-// again (after an undo) keeps the later completion time.
-func (s *SQLStore) ReplaceRecording(ctx context.Context, user string, t Task, occ Occurrence) (out Task, err error) {
-	ctx, done := s.observe(ctx, "replace_recording")
-	defer func() { done(err) }()
-	if err := checkStored(t); err != nil {
-		return Task{}, err
-	}
-	query, args := s.replaceStmt(user, t)
-	err = s.db.WriteTx(ctx, func(ctx context.Context, tx storage.Tx) error {
-		row, err := scanTask(tx.QueryRowContext(ctx, query, args...))
-		if err != nil {
-			return notFoundIf(err)
-		}
-		if _, err := tx.ExecContext(ctx, s.db.Rebind(occurrenceInsert),
-			user, occ.TaskID, s.timeArg(occ.DueAt), s.timeArg(occ.CompletedAt)); err != nil {
-			return fmt.Errorf("record occurrence: %w", err)
-		}
-		out = row
-		return nil
-	})
-	if err != nil {
-		return Task{}, err
-	}
-	return out, nil
 }
 
 // Occurrences returns the recorded occurrences of task id, newest first.
