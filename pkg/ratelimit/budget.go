@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,10 +32,8 @@ type Budget struct {
 	store budgetStore
 	now   func() time.Time
 
-	rejected      prometheus.Counter
-	backendErrors prometheus.Counter
-	logger        *slog.Logger
-	failing       atomic.Bool
+	rejected prometheus.Counter
+	outage   *outage
 }
 
 // budgetStore keeps what each key spent on one day.
@@ -62,9 +59,6 @@ func (b *Backend) DailyBudget(limit int64, o BudgetOptions) *Budget {
 	if limit <= 0 {
 		return nil
 	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -76,13 +70,9 @@ func (b *Backend) DailyBudget(limit int64, o BudgetOptions) *Budget {
 		Name: "taskpilot_budget_rejected_total",
 		Help: "Turns refused because a daily budget (model tokens) was spent, by budget.",
 	}, []string{"service", "budget"}))
-	backend := telemetry.MustRegister(o.Registry, prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "taskpilot_ratelimit_backend_errors_total",
-		Help: "Rate-limit checks whose backend (Redis) failed; the request was allowed (fail open).",
-	}, []string{"service"}))
 	return &Budget{name: o.Name, limit: limit, store: store, now: o.Now,
-		rejected: rejected.WithLabelValues(o.Service, o.Name), backendErrors: backend.WithLabelValues(o.Service),
-		logger: o.Logger}
+		rejected: rejected.WithLabelValues(o.Service, o.Name),
+		outage:   newOutage(o.Registry, o.Service, "budget "+o.Name, o.Logger)}
 }
 
 // day is the UTC day t falls in.
@@ -100,7 +90,7 @@ func (b *Budget) Check(ctx context.Context, key string) error {
 	}
 	now := b.now()
 	spent, err := b.store.spent(ctx, key, day(now))
-	if b.failed(ctx, err) {
+	if b.outage.failed(ctx, err) {
 		return nil
 	}
 	if spent < b.limit {
@@ -117,25 +107,7 @@ func (b *Budget) Spend(ctx context.Context, key string, n int64) {
 	if b == nil || key == "" || n <= 0 {
 		return
 	}
-	b.failed(ctx, b.store.spend(ctx, key, day(b.now()), n))
-}
-
-// failed counts and logs (once per outage) a backend error; it reports
-// whether err is one.
-func (b *Budget) failed(ctx context.Context, err error) bool {
-	if err == nil {
-		if b.failing.CompareAndSwap(true, false) {
-			b.logger.LogAttrs(ctx, slog.LevelInfo, "budget backend answers again; budgets apply", slog.String("budget", b.name))
-		}
-		return false
-	}
-	b.backendErrors.Inc()
-	if b.failing.CompareAndSwap(false, true) {
-		b.logger.LogAttrs(ctx, slog.LevelError,
-			"budget backend unavailable; allowing turns until it answers (counted in taskpilot_ratelimit_backend_errors_total)",
-			slog.String("budget", b.name), slog.String("error", err.Error()))
-	}
-	return true
+	b.outage.failed(ctx, b.store.spend(ctx, key, day(b.now()), n))
 }
 
 // memoryBudget counts in process; a new day forgets the last.

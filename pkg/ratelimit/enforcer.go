@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
-	"sync/atomic"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,28 +19,19 @@ import (
 // taskpilot_ratelimit_backend_errors_total{service} but logged once per
 // outage (and once when it recovers), not per request.
 type Enforcer struct {
-	limiter       Limiter
-	rejected      prometheus.Counter
-	backendErrors prometheus.Counter
-	logger        *slog.Logger
-	failing       atomic.Bool
+	limiter  Limiter
+	rejected prometheus.Counter
+	outage   *outage
 }
 
 // NewEnforcer wraps limiter; a nil limiter allows everything (limits off).
 func NewEnforcer(limiter Limiter, reg prometheus.Registerer, service string, logger *slog.Logger) *Enforcer {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
 	rejected := telemetry.MustRegister(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "taskpilot_ratelimit_rejected_total",
 		Help: "Requests rejected by a rate limit.",
 	}, []string{"service"}))
-	backend := telemetry.MustRegister(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "taskpilot_ratelimit_backend_errors_total",
-		Help: "Rate-limit checks whose backend (Redis) failed; the request was allowed (fail open).",
-	}, []string{"service"}))
 	return &Enforcer{limiter: limiter, rejected: rejected.WithLabelValues(service),
-		backendErrors: backend.WithLabelValues(service), logger: logger}
+		outage: newOutage(reg, service, "rate limiter", logger)}
 }
 
 // Check records a hit for key: nil when allowed, otherwise a 429
@@ -52,17 +42,8 @@ func (e *Enforcer) Check(ctx context.Context, c *fiber.Ctx, key string) error {
 		return nil
 	}
 	res, err := e.limiter.Allow(ctx, key)
-	if err != nil {
-		e.backendErrors.Inc()
-		if e.failing.CompareAndSwap(false, true) {
-			e.logger.LogAttrs(ctx, slog.LevelError,
-				"rate limiter backend unavailable; allowing requests unlimited until it answers (counted in taskpilot_ratelimit_backend_errors_total)",
-				slog.String("error", err.Error()))
-		}
+	if e.outage.failed(ctx, err) {
 		return nil
-	}
-	if e.failing.CompareAndSwap(true, false) {
-		e.logger.LogAttrs(ctx, slog.LevelInfo, "rate limiter backend answers again; limits apply")
 	}
 	if c != nil {
 		c.Set("RateLimit-Limit", strconv.Itoa(res.Limit))
