@@ -36,12 +36,21 @@ func (db *DB) LockSession(ctx context.Context) (*Session, error) {
 // Run calls fn with the session's pgx connection. fn must not keep it.
 func (s *Session) Run(fn func(*pgx.Conn) error) error {
 	return s.conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("storage: lock connection is a %T, not pgx", dc)
+		c, err := pgxConn(dc)
+		if err != nil {
+			return err
 		}
-		return fn(c.Conn())
+		return fn(c)
 	})
+}
+
+// pgxConn is the pgx connection under a database/sql driver connection.
+func pgxConn(dc any) (*pgx.Conn, error) {
+	c, ok := dc.(*stdlib.Conn)
+	if !ok {
+		return nil, fmt.Errorf("storage: connection is a %T, not pgx", dc)
+	}
+	return c.Conn(), nil
 }
 
 // Release gives the connection back to the pool; with discard it is closed
@@ -59,20 +68,8 @@ func (s *Session) Release(discard bool) {
 // hands each queued statement's results to read, in order: one round trip,
 // one implicit transaction unless b holds BEGIN and COMMIT.
 func (db *DB) Batch(ctx context.Context, b *pgx.Batch, read func(pgx.BatchResults) error) error {
-	if db.Dialect != Postgres {
-		return ErrNotPostgres
-	}
-	conn, err := db.SQL.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("take a connection: %w", err)
-	}
-	defer func() { _ = conn.Close() }()
-	return conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("storage: connection is a %T, not pgx", dc)
-		}
-		br := c.Conn().SendBatch(ctx, b)
+	return db.OnConn(ctx, func(c *pgx.Conn) error {
+		br := c.SendBatch(ctx, b)
 		err := read(br)
 		return errors.Join(err, br.Close())
 	})
@@ -92,12 +89,12 @@ func (db *DB) OnConn(ctx context.Context, fn func(*pgx.Conn) error) error {
 	}
 	inTx := true
 	err = conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("storage: connection is a %T, not pgx", dc)
+		c, err := pgxConn(dc)
+		if err != nil {
+			return err
 		}
-		err := fn(c.Conn())
-		inTx = c.Conn().PgConn().TxStatus() != 'I'
+		err = fn(c)
+		inTx = c.PgConn().TxStatus() != 'I'
 		return err
 	})
 	if inTx {
